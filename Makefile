@@ -1,0 +1,35 @@
+# Price Runner: `make run` serves on :3001, `make test` runs the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Encodings: tiktoken's own cache, filled from the offline copies beside the repo or, failing
+# that, downloaded once here (never while serving). The service reads TIKTOKEN_CACHE_DIR.
+SHARED_TIKTOKEN ?= ../shared/data/tiktoken
+export TIKTOKEN_CACHE_DIR ?= $(CURDIR)/.tiktoken_cache
+
+.PHONY: run test bench encodings clean
+
+$(BIN)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+encodings: $(BIN)/.runtime
+	$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --to $(TIKTOKEN_CACHE_DIR) --optional
+	@$(BIN)/python scripts/tiktoken_cache.py --download --to $(TIKTOKEN_CACHE_DIR) --optional
+
+run: encodings
+	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: $(BIN)/.dev encodings
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.dev encodings
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .tiktoken_cache

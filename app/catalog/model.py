@@ -1,0 +1,45 @@
+"""One catalog row: a model a vendor sells, with its list prices and facts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COLUMNS = (
+    "id", "provider", "model_name", "api_model", "default",
+    "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
+    "long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok",
+    "context_window", "max_output_tokens", "mmlu_score", "mmlu_pro_score", "model_size",
+    "tokenizer", "prices_checked", "source",
+)
+TIER_COLUMNS = ("long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok")
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    id: str
+    provider: str                 # a Vendor.key
+    model_name: str
+    api_model: str
+    default: bool
+    input_price_per_mtok: float   # USD per million tokens
+    output_price_per_mtok: float
+    cached_input_price_per_mtok: float | None
+    long_context_threshold: int | None   # input tokens above (>) this use the long prices
+    long_input_price_per_mtok: float | None
+    long_output_price_per_mtok: float | None
+    context_window: int
+    max_output_tokens: int
+    mmlu_score: float | None
+    mmlu_pro_score: float | None
+    model_size: str
+    tokenizer: str
+    prices_checked: str           # ISO date the prices were last checked
+    source: str                   # price page URL
+
+    @property
+    def price_per_token(self) -> float:
+        """Input USD per token: the seed's single price figure."""
+        return self.input_price_per_mtok / 1_000_000
+
+    @property
+    def has_long_context_tier(self) -> bool:
+        return self.long_context_threshold is not None

@@ -1,0 +1,40 @@
+"""Turn user-supplied provider and model names into catalog keys and ids."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.catalog.model import Model
+from app.catalog.repository import CatalogRepository
+from app.providers.vendors import find_vendor
+
+
+class UnknownNames(ValueError):
+    """Some names match nothing; ``names`` lists them in the order given."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def provider_keys(names: Iterable[str]) -> list[str]:
+    """Return the vendor keys the names mean, in order, or raise UnknownNames."""
+    vendors = [(name, find_vendor(name)) for name in names]
+    unknown = [name for name, vendor in vendors if vendor is None]
+    if unknown:
+        raise UnknownNames(unknown)
+    return list(dict.fromkeys(vendor.key for _, vendor in vendors))
+
+
+def models_named(catalog: CatalogRepository, names: Iterable[str]) -> list[Model]:
+    """Return every model whose id or model_name equals a name, in catalog order."""
+    wanted = list(dict.fromkeys(names))
+    index: dict[str, list[Model]] = {}
+    for model in catalog.all():
+        index.setdefault(model.id, []).append(model)
+        if model.model_name != model.id:
+            index.setdefault(model.model_name, []).append(model)
+    unknown = [name for name in wanted if name not in index]
+    if unknown:
+        raise UnknownNames(unknown)
+    chosen = {model.id for name in wanted for model in index[name]}
+    return [model for model in catalog.all() if model.id in chosen]

@@ -1,0 +1,60 @@
+"""Catalog responses, serialized once per worker: the catalog only changes at start-up."""
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from app.catalog import CatalogRepository, Model
+
+
+def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[str, Any]:
+    """Return the public view of one catalog row (the seed's fields first)."""
+    return {
+        "id": model.id,
+        "model_name": model.model_name,
+        "provider": provider_name,
+        "price_per_token": model.price_per_token,
+        "mmlu_score": model.mmlu_score,
+        "model_size": model.model_size,
+        "api_model": model.api_model,
+        "input_price_per_mtok": model.input_price_per_mtok,
+        "output_price_per_mtok": model.output_price_per_mtok,
+        "cached_input_price_per_mtok": model.cached_input_price_per_mtok,
+        "long_context_threshold": model.long_context_threshold,
+        "long_input_price_per_mtok": model.long_input_price_per_mtok,
+        "long_output_price_per_mtok": model.long_output_price_per_mtok,
+        "context_window": model.context_window,
+        "max_output_tokens": model.max_output_tokens,
+        "mmlu_pro_score": model.mmlu_pro_score,
+        "tokenizer": model.tokenizer,
+        "prices_checked": model.prices_checked,
+        "default": model.default,
+        "configured": configured,
+    }
+
+
+def envelope(data: list[dict[str, Any]]) -> bytes:
+    """Serialize the seed's success envelope."""
+    return json.dumps({"success": True, "count": len(data), "data": data},
+                      separators=(",", ":")).encode()
+
+
+class CatalogPayloads:
+    """The bytes of every catalog response, keyed the way the views look them up."""
+
+    def __init__(self, catalog: CatalogRepository, provider_names: Mapping[str, str],
+                 configured: Collection[str]):
+        def rows(models: list[Model]) -> list[dict[str, Any]]:
+            return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
+
+        self.models = envelope(rows(catalog.all()))
+        self._by_provider = {key: envelope(rows(catalog.by_provider(key))) for key in catalog.providers()}
+        self.providers = envelope([
+            {"name": provider_names[key], "key": key, "model_count": len(catalog.by_provider(key)),
+             "configured": key in configured}
+            for key in catalog.providers()])
+
+    def by_provider(self, key: str) -> bytes | None:
+        """Return one provider's models, or None when the catalog has none for it."""
+        return self._by_provider.get(key)

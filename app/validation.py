@@ -1,0 +1,58 @@
+"""JSON request bodies: parse, validate with a marshmallow schema, or raise a 4xx APIError."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields
+
+from app.errors import APIError
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    """Return the validated body, or raise 415/400 naming what is wrong."""
+    if not request.is_json:
+        raise APIError(415, "The request body must be JSON (Content-Type: application/json).")
+    payload = request.get_json(silent=True)   # a body over MAX_CONTENT_LENGTH still raises 413
+    if payload is None:
+        raise APIError(400, "The request body is not valid JSON.")
+    if not isinstance(payload, dict):
+        raise APIError(400, "The request body must be a JSON object.")
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        fields_ = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise APIError(400, f"Invalid request: {', '.join(sorted(fields_))}.", fields=fields_) from None
+
+
+class StrictInteger(fields.Integer):
+    """An integer that must arrive as a JSON integer (no strings, booleans or floats)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class StrictFloat(fields.Float):
+    """A finite number that must arrive as a JSON number (no strings or booleans)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON true or false, nothing that merely looks like one."""
+
+    truthy = {True}
+    falsy = {False}
