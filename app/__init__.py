@@ -8,20 +8,26 @@ from flask import Flask
 from flask_cors import CORS
 
 from app.catalog import CatalogError, InMemoryCatalog, load_models
+from app.catalog.selection import NameIndex
 from app.config import ConfigError, build_config
 from app.errors import register_error_handlers
 from app.logging_setup import configure_logging
 from app.pricing.catalog_payloads import CatalogPayloads
+from app.pricing.ranking import RankingTable
+from app.providers.registry import is_configured, make_adapter
 from app.providers.vendors import VENDORS
-from app.secrets import SecretsError, load_credentials
+from app.routing.dispatch import Dispatcher
+from app.routing.service import CallLimits, PromptRouter
+from app.secrets import Credentials, SecretsError, load_credentials
 from app.services import Services
+from app.tokens.counter import TokenCounter
 
 # Errors that mean "this configuration cannot serve": wsgi.py turns them into a clean exit.
 STARTUP_ERRORS = (ConfigError, SecretsError, CatalogError)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: config, secrets, catalog, services, blueprints, error handlers."""
+    """Build the app: config, secrets, catalog, encodings, services, blueprints, error handlers."""
     settings = build_config(config)
     configure_logging(settings["LOG_LEVEL"])
     app = Flask(__name__)
@@ -29,28 +35,37 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     credentials = load_credentials(settings["SECRETS_FILE"])
     catalog = InMemoryCatalog(load_models(settings["MODELS_CSV"], VENDORS.keys()))
-    configured = _configured_vendors(credentials)
+    configured = frozenset(key for key, vendor in VENDORS.items()
+                           if is_configured(vendor, credentials.settings(key)))
     names = {key: vendor.name for key, vendor in VENDORS.items()}
+    tokens = TokenCounter.load(settings["TIKTOKEN_CACHE_DIR"])
     app.extensions["price_runner"] = Services(
-        config=settings, catalog=catalog, credentials=credentials, configured=configured,
-        payloads=CatalogPayloads(catalog, names, configured))
+        config=settings, catalog=catalog, names=NameIndex(catalog), credentials=credentials, configured=configured,
+        payloads=CatalogPayloads(catalog, names, configured), tokens=tokens,
+        ranking=RankingTable(catalog.all(), names),
+        router=_router(settings, credentials, configured, tokens))
 
-    CORS(app, resources={r"/api/*": {"origins": settings["CORS_ORIGINS"]}})
+    origins = settings["CORS_ORIGINS"]
+    CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
     register_error_handlers(app)
     _register_blueprints(app)
     return app
 
 
-def _configured_vendors(credentials) -> frozenset[str]:
-    from app.providers.registry import is_configured
-
-    return frozenset(key for key, vendor in VENDORS.items()
-                     if is_configured(vendor, credentials.settings(key)))
+def _router(settings: Mapping[str, Any], credentials: Credentials, configured: frozenset[str],
+            tokens: TokenCounter) -> PromptRouter:
+    adapters = {key: make_adapter(VENDORS[key], credentials.settings(key)) for key in configured}
+    limits = CallLimits(deadline_s=settings["PROVIDER_TIMEOUT"],
+                        connect_timeout_s=settings["PROVIDER_CONNECT_TIMEOUT"],
+                        max_retries=settings["PROVIDER_MAX_RETRIES"])
+    return PromptRouter(adapters, credentials.settings("azure").get("deployments", {}),
+                        tokens, Dispatcher(settings["PROVIDER_POOL_SIZE"]), limits)
 
 
 def _register_blueprints(app: Flask) -> None:
     from app import health
     from app.pricing import views as pricing
+    from app.routing import views as routing
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pricing.bp)
+    for blueprint in (health.bp, pricing.bp, routing.bp):
+        app.register_blueprint(blueprint)

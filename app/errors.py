@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from app.responses import json_response
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,7 @@ def error_response(status: int, message: str, fields: dict[str, Any] | None = No
     error: dict[str, Any] = {"code": status, "message": message}
     if fields:
         error["fields"] = fields
-    body = json.dumps({"success": False, "error": error})
-    return Response(body, status=status, mimetype="application/json", headers=headers)
+    return json_response({"success": False, "error": error}, status, headers)
 
 
 # Friendlier wording than werkzeug's HTML-oriented descriptions.

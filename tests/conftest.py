@@ -49,13 +49,45 @@ def no_vendor_env(monkeypatch):
                 monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(scope="session")
+def encodings_dir(tmp_path_factory):
+    """A tiktoken cache built from the offline copies in ../shared/data/tiktoken."""
+    from scripts.tiktoken_cache import copy_into_cache
+
+    source = SHARED / "data" / "tiktoken"
+    if not source.is_dir():
+        pytest.skip(f"offline tiktoken encodings not found at {source}")
+    target = tmp_path_factory.mktemp("tiktoken-cache")
+    copy_into_cache(source, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def reference_encodings(encodings_dir):
+    """tiktoken's own encodings, read from the same cache: the yardstick for exact counts."""
+    import os
+
+    import tiktoken
+
+    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(encodings_dir)
+    try:
+        return {name: tiktoken.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
+    finally:
+        if previous is None:
+            os.environ.pop("TIKTOKEN_CACHE_DIR")
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = previous
+
+
 @pytest.fixture
-def make_app(tmp_path, no_vendor_env):
+def make_app(tmp_path, no_vendor_env, encodings_dir):
     """Build an app from the factory with test config; a missing secrets file unless given."""
     from app import create_app
 
     def factory(**config):
         config.setdefault("SECRETS_FILE", str(tmp_path / "no-secrets.yaml"))
+        config.setdefault("TIKTOKEN_CACHE_DIR", str(encodings_dir))
         config.setdefault("TESTING", True)
         return create_app(config)
     return factory

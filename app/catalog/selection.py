@@ -25,16 +25,23 @@ def provider_keys(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(vendor.key for _, vendor in vendors))
 
 
-def models_named(catalog: CatalogRepository, names: Iterable[str]) -> list[Model]:
-    """Return every model whose id or model_name equals a name, in catalog order."""
-    wanted = list(dict.fromkeys(names))
-    index: dict[str, list[Model]] = {}
-    for model in catalog.all():
-        index.setdefault(model.id, []).append(model)
-        if model.model_name != model.id:
-            index.setdefault(model.model_name, []).append(model)
-    unknown = [name for name in wanted if name not in index]
-    if unknown:
-        raise UnknownNames(unknown)
-    chosen = {model.id for name in wanted for model in index[name]}
-    return [model for model in catalog.all() if model.id in chosen]
+class NameIndex:
+    """Catalog models by id and by model_name, built once per worker."""
+
+    def __init__(self, catalog: CatalogRepository):
+        self._models = catalog.all()
+        self._positions = {model.id: position for position, model in enumerate(self._models)}
+        self._index: dict[str, list[Model]] = {}
+        for model in self._models:
+            self._index.setdefault(model.id, []).append(model)
+            if model.model_name != model.id:
+                self._index.setdefault(model.model_name, []).append(model)
+
+    def models(self, names: Iterable[str]) -> list[Model]:
+        """Return every model whose id or model_name equals a name, in catalog order."""
+        wanted = list(dict.fromkeys(names))
+        unknown = [name for name in wanted if name not in self._index]
+        if unknown:
+            raise UnknownNames(unknown)
+        chosen = {model.id: model for name in wanted for model in self._index[name]}
+        return sorted(chosen.values(), key=lambda model: self._positions[model.id])

@@ -1,11 +1,11 @@
 """Catalog responses, serialized once per worker: the catalog only changes at start-up."""
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from app.catalog import CatalogRepository, Model
+from app.responses import dumps
 
 
 def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[str, Any]:
@@ -36,8 +36,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
 
 def envelope(data: list[dict[str, Any]]) -> bytes:
     """Serialize the seed's success envelope."""
-    return json.dumps({"success": True, "count": len(data), "data": data},
-                      separators=(",", ":")).encode()
+    return dumps({"success": True, "count": len(data), "data": data})
 
 
 class CatalogPayloads:

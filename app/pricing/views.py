@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
+from app.pricing.ranking import rank
+from app.pricing.schemas import PriceRequestSchema
 from app.providers.vendors import find_vendor
+from app.responses import json_response
 from app.services import services
+from app.tokens.counter import BASE_ENCODING
+from app.validation import load_json
 
 bp = Blueprint("pricing", __name__, url_prefix="/api")
-
-
-def _json(body: bytes) -> Response:
-    return Response(body, mimetype="application/json")
+PRICE_REQUEST = PriceRequestSchema()   # schemas are stateless once built; build once
 
 
 @bp.get("/models")
 def list_models() -> Response:
     """List every catalog model."""
-    return _json(services().payloads.models)
+    return json_response(services().payloads.models)
 
 
 @bp.get("/models/provider/<provider>")
@@ -27,10 +30,47 @@ def list_provider_models(provider: str) -> Response:
     body = services().payloads.by_provider(vendor.key) if vendor else None
     if body is None:
         raise APIError(404, f"Unknown provider {provider!r}.")
-    return _json(body)
+    return json_response(body)
 
 
 @bp.get("/providers")
 def list_providers() -> Response:
     """List the providers in the catalog with model counts and whether keys are configured."""
-    return _json(services().payloads.providers)
+    return json_response(services().payloads.providers)
+
+
+@bp.post("/get_best_price_for_prompt")
+def best_price_for_prompt() -> Response:
+    """Rank every model by what the prompt would cost on it, cheapest first."""
+    body = load_json(PRICE_REQUEST)
+    svc = services()
+    providers = _provider_filter(body["providers"])
+    model_ids = _model_filter(svc, body["model_names"])
+    counts = svc.tokens.count(body["prompt"], svc.ranking.tokenizers,
+                                        system=body["system"] or "")
+    ranking = rank(svc.ranking, counts, expected_output_tokens=body["expected_output_tokens"],
+                   sort=body["sort"], providers=providers, model_ids=model_ids,
+                   min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
+                   configured=svc.configured, only_configured=body["only_configured"], limit=body["limit"])
+    return json_response({
+        "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
+        "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window},
+        "data": ranking.items})
+
+
+def _provider_filter(names: list[str] | None) -> set[str] | None:
+    if names is None:
+        return None
+    try:
+        return set(provider_keys(names))
+    except UnknownNames as exc:
+        raise APIError(400, f"Unknown provider(s): {exc}.", fields={"providers": [str(exc)]}) from None
+
+
+def _model_filter(svc, names: list[str] | None) -> set[str] | None:
+    if names is None:
+        return None
+    try:
+        return {model.id for model in svc.names.models(names)}
+    except UnknownNames as exc:
+        raise APIError(400, f"Unknown model(s): {exc}.", fields={"model_names": [str(exc)]}) from None

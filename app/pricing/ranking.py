@@ -1,0 +1,159 @@
+"""Rank catalog models by what a prompt would cost on each, with filters; pure, no Flask."""
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from app.catalog.model import Model
+from app.pricing.cost import price_table
+from app.tokens.counter import TokenCount
+
+SORTS = ("cost", "mmlu", "value")
+ITEM_KEYS = ("id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
+             "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
+             "long_context", "mmlu_score", "model_size", "configured")
+NO_THRESHOLD = 1 << 62   # stands in for "no long-context tier" so the hot loop needs no None check
+
+
+class _Row(NamedTuple):
+    """The layout of one model's request-independent facts in RankingTable.rows."""
+
+    model_id: str
+    provider: str
+    tokenizer: str
+    context_window: int
+    mmlu_score: float | None
+    denominator: int                      # PriceTable: USD = units / denominator
+    base: tuple[int, int, int]
+    long: tuple[int, int, int] | None
+    threshold: int
+    template: dict                        # the item with its per-model fields filled in
+
+
+class RankingTable:
+    """Per-model constants computed once from the catalog (at start-up), reused by every ranking."""
+
+    def __init__(self, models: Iterable[Model], provider_names: Mapping[str, str] | None = None):
+        names = provider_names or {}
+        # Rows in id order: every sort below is stable, so ties come out by id without comparing ids.
+        self.models = tuple(sorted(models, key=lambda model: model.id))
+        # Plain tuples, not _Row: CPython unpacks exact tuples on a fast path, subclasses via an iterator.
+        self.rows = tuple(tuple(_row(model, names.get(model.provider, model.provider)))
+                          for model in self.models)
+        self.tokenizers = frozenset(model.tokenizer for model in self.models)
+
+
+def _row(model: Model, provider_name: str) -> _Row:
+    prices = price_table(model)
+    template = dict.fromkeys(ITEM_KEYS)
+    template.update(id=model.id, model_name=model.model_name, provider=provider_name,
+                    price_per_token=model.price_per_token, mmlu_score=model.mmlu_score,
+                    model_size=model.model_size)
+    threshold = NO_THRESHOLD if prices.threshold is None else prices.threshold
+    return _Row(model.id, model.provider, model.tokenizer, model.context_window, model.mmlu_score,
+                prices.denominator, prices.base, prices.long, threshold, template)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    items: list[dict]
+    excluded_context_window: int   # models that passed the provider/id filters but cannot fit the request
+
+
+def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount], *,
+         expected_output_tokens: int = 0, sort: str = "cost",
+         providers: Collection[str] | None = None, model_ids: Collection[str] | None = None,
+         min_mmlu: float | None = None, max_total_cost: float | None = None,
+         configured: Collection[str] | None = None, only_configured: bool = False,
+         limit: int | None = None, provider_names: Mapping[str, str] | None = None,
+         o200k_key: str = "o200k_base") -> Ranking:
+    """Price the prompt on every model that passes the filters and return them in `sort` order."""
+    # Filters apply in this order: providers, model_ids, only_configured; then the context-window
+    # check (the only one counted, in excluded_context_window); then min_mmlu and max_total_cost.
+    # A model whose tokenizer is absent from `counts` uses counts[o200k_key]. provider_names is
+    # used only when `models` is not already a RankingTable, which holds its own names.
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    if expected_output_tokens < 0 or (limit is not None and limit < 0):
+        raise ValueError("expected_output_tokens and limit must not be negative")
+    table = models if isinstance(models, RankingTable) else RankingTable(models, provider_names)
+    configured = frozenset(configured or ())
+    out = expected_output_tokens
+    filtering = providers is not None or model_ids is not None or only_configured
+    excluded = 0
+    keyed = []
+    for row in table.rows:
+        model_id, provider, tokenizer, context_window, score, den, base, long, threshold, _ = row
+        if filtering and ((providers is not None and provider not in providers)
+                          or (model_ids is not None and model_id not in model_ids)
+                          or (only_configured and provider not in configured)):
+            continue
+        count = counts.get(tokenizer) or counts[o200k_key]
+        tokens = count.count
+        if context_window < tokens + out:
+            excluded += 1
+            continue
+        if min_mmlu is not None and (score is None or score < min_mmlu):
+            continue
+        # PriceTable.amounts with no cached tokens, inlined: this loop is the hot path.
+        long_context = tokens > threshold
+        price_in, _, price_out = long if long_context else base
+        input_units, output_units = tokens * price_in, out * price_out
+        total = (input_units + output_units) / den
+        if max_total_cost is not None and total > max_total_cost:
+            continue
+        keyed.append((total, score, row, count, input_units, output_units, long_context))
+    _sort(keyed, sort)
+    if limit is not None:
+        keyed = keyed[:limit]
+    return Ranking(_items(keyed, out, configured), excluded)
+
+
+def _sort(keyed: list[tuple], sort: str) -> None:
+    # Stable sorts on plain float keys (CPython's fast path), least significant key first;
+    # rows arrive in id order, which settles any remaining tie.
+    keyed.sort(key=_total)
+    if sort == "mmlu":   # best score first, models without one last
+        keyed.sort(key=_mmlu_rank)
+    elif sort == "value":
+        keyed.sort(key=_value_rank)
+
+
+def _total(entry: tuple) -> float:
+    return entry[0]
+
+
+def _mmlu_rank(entry: tuple) -> float:
+    score = entry[1]
+    return math.inf if score is None else -score
+
+
+def _value_rank(entry: tuple) -> tuple[int, float]:
+    # MMLU points per dollar, best first. A free model with a score has unbounded value, so it
+    # leads (best score first); models without a score trail, cheapest first.
+    total, score = entry[0], entry[1]
+    if score is None:
+        return (2, 0.0)
+    if total == 0:
+        return (0, -score)
+    return (1, -(score / total))
+
+
+def _items(keyed: list[tuple], expected_output_tokens: int, configured: frozenset[str]) -> list[dict]:
+    items = []
+    for total_cost, _, row, count, input_units, output_units, long_context in keyed:
+        _, provider, _, _, _, den, _, _, _, template = row
+        item = template.copy()   # keeps ITEM_KEYS order; a copy plus 9 stores beats a 15-key literal
+        item["estimated_tokens"] = count.count
+        item["total_cost"] = total_cost
+        item["input_cost"] = input_units / den
+        item["output_cost"] = output_units / den
+        item["expected_output_tokens"] = expected_output_tokens
+        item["tokenizer"] = count.tokenizer
+        item["token_count_exact"] = count.exact
+        item["long_context"] = long_context
+        item["configured"] = provider in configured
+        items.append(item)
+    return items

@@ -1,0 +1,21 @@
+"""The get_best_price_for_prompt request body."""
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.pricing.ranking import SORTS
+from app.validation import StrictBoolean, StrictFloat, StrictInteger
+
+
+class PriceRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    prompt = fields.String(required=True, validate=validate.Length(min=1))
+    system = fields.String(load_default=None)
+    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0))
+    providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
+    model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
+    min_mmlu = StrictFloat(load_default=None, validate=validate.Range(min=0, max=100))
+    max_total_cost = StrictFloat(load_default=None, validate=validate.Range(min=0))
+    only_configured = StrictBoolean(load_default=False)
+    limit = StrictInteger(load_default=None, validate=validate.Range(min=1))
+    sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS))

@@ -1,0 +1,91 @@
+"""The adapter interface every vendor dialect implements, and the values it trades in."""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .redact import secrets_of
+from .shapes import as_json, first_text, plain_text
+from .vendors import Vendor
+
+
+@dataclass(frozen=True)
+class PromptRequest:
+    model: str                 # the API model id / deployment to send
+    prompt: str
+    system: str | None
+    max_tokens: int
+    temperature: float | None
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int          # every prompt token, cached or not
+    output_tokens: int         # every generated token, reasoning included
+    cached_tokens: int = 0     # the part of input_tokens read from a cache
+    reasoning_tokens: int = 0  # the part of output_tokens spent thinking
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str | None
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Adapter(ABC):
+    """Translate between a PromptRequest/Completion and one vendor dialect's HTTP."""
+
+    # JSON paths where this dialect's error bodies keep their message and its type, best first.
+    error_paths: tuple[tuple[str, ...], ...] = (("error", "message"), ("message",), ("detail",), ("error",))
+    error_type_paths: tuple[tuple[str, ...], ...] = (("error", "type"),)
+    # Alternative sets of settings that make this dialect usable; any one complete set will do.
+    credentials: tuple[tuple[str, ...], ...] = (("api_key",),)
+
+    def __init__(self, vendor: Vendor, settings: Mapping[str, Any]):
+        self.vendor = vendor
+        self.settings = dict(settings)
+        self.secrets = secrets_of(self.settings)
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        """Return a setting, treating empty values as absent."""
+        value = self.settings.get(name)
+        return default if value in (None, "") else value
+
+    @abstractmethod
+    def build(self, request: PromptRequest) -> HttpCall:
+        """Return the exact HTTP call to make (pure: no I/O, same input, same bytes)."""
+
+    @abstractmethod
+    def parse(self, payload: Any) -> Completion:
+        """Read a JSON-decoded success body; raise ProviderResponseError on a wrong shape."""
+
+    def error_message(self, status: int, headers: Mapping[str, str], body_text: str) -> str:
+        """Return the vendor's own explanation of an HTTP error."""
+        data = as_json(body_text)
+        if not isinstance(data, dict):
+            return plain_text(body_text, status)
+        message = first_text(data, *self.error_paths) or plain_text(body_text, status)
+        kind = first_text(data, *self.error_type_paths)
+        return f"{kind}: {message}" if kind and kind != message else message
+
+    @staticmethod
+    def encode(body: Mapping[str, Any]) -> bytes:
+        """Serialise a request body compactly as UTF-8 JSON."""
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def without_nones(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop None values: vendors reject explicit nulls for optional fields."""
+    return {k: v for k, v in mapping.items() if v is not None}

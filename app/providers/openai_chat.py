@@ -1,0 +1,78 @@
+"""OpenAI Chat Completions, the dialect most vendors (Mistral, Groq, Ollama...) also speak."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .shapes import count, dig, mapping
+
+
+class OpenAIChatAdapter(Adapter):
+    """POST {base_url}/chat/completions with a Bearer key."""
+
+    def build(self, request: PromptRequest) -> HttpCall:
+        """Return the chat-completions call for this vendor's base URL."""
+        base = str(self.setting("base_url", self.vendor.base_url)).rstrip("/")
+        return HttpCall("POST", f"{base}/chat/completions", self.headers(), self.encode(self.body(request)))
+
+    def headers(self) -> dict[str, str]:
+        """Return the auth and content headers (no Authorization without a key, as for Ollama)."""
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = self.setting("api_key")
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def body(self, request: PromptRequest) -> dict[str, Any]:
+        """Return the JSON body; the max-tokens field name is per vendor (see Vendor.max_tokens_field)."""
+        messages = [{"role": "user", "content": request.prompt}]
+        if request.system:
+            messages.insert(0, {"role": "system", "content": request.system})
+        return without_nones({
+            "model": request.model,
+            "messages": messages,
+            self.vendor.max_tokens_field: request.max_tokens,
+            "temperature": request.temperature,
+        })
+
+    def parse(self, payload: Any) -> Completion:
+        """Read choices[0] and the usage block (cached and reasoning details are optional)."""
+        name = self.vendor.key
+        choice = dig(payload, "choices", 0, vendor=name)
+        message = dig(choice, "message", vendor=name)
+        # content is null when the model refuses; surface the refusal rather than nothing.
+        text = mapping(message).get("content") or mapping(message).get("refusal") or ""
+        usage = mapping(payload.get("usage"))
+        return Completion(
+            text=text if isinstance(text, str) else "",
+            finish_reason=choice.get("finish_reason"),
+            usage=Usage(
+                input_tokens=count(usage, "prompt_tokens", name),
+                output_tokens=count(usage, "completion_tokens", name),
+                cached_tokens=count(usage.get("prompt_tokens_details"), "cached_tokens", name),
+                reasoning_tokens=count(usage.get("completion_tokens_details"), "reasoning_tokens", name),
+            ),
+        )
+
+
+class AzureOpenAIAdapter(OpenAIChatAdapter):
+    """Azure OpenAI: the deployment is in the path, the key in ``api-key``, no ``model`` in the body."""
+
+    default_api_version = "2024-10-21"
+    credentials = (("api_key", "endpoint"),)
+
+    def build(self, request: PromptRequest) -> HttpCall:
+        """Return the deployment-scoped chat-completions call (request.model is the deployment)."""
+        endpoint = str(self.setting("endpoint", self.vendor.base_url)).rstrip("/")
+        version = self.setting("api_version", self.default_api_version)
+        deployment = quote(request.model, safe="")
+        url = f"{endpoint}/openai/deployments/{deployment}/chat/completions?api-version={quote(str(version))}"
+        body = self.body(request)
+        body.pop("model")
+        return HttpCall("POST", url, self.headers(), self.encode(body))
+
+    def headers(self) -> dict[str, str]:
+        """Return Azure's key header."""
+        return {"Content-Type": "application/json", "Accept": "application/json",
+                "api-key": str(self.setting("api_key", ""))}

@@ -1,0 +1,17 @@
+"""The send_prompt request body."""
+from marshmallow import RAISE, Schema, fields, validate
+
+from app.validation import StrictFloat, StrictInteger
+
+
+class SendPromptSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    prompt = fields.String(required=True, validate=validate.Length(min=1))
+    system = fields.String(load_default=None)
+    model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
+    providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
+    max_tokens = StrictInteger(load_default=1024, validate=validate.Range(min=1))
+    temperature = StrictFloat(load_default=None, validate=validate.Range(min=0, max=2))
+    timeout = StrictFloat(load_default=None, validate=validate.Range(min=0, min_inclusive=False))

@@ -1,0 +1,85 @@
+"""Count a prompt's tokens for every tokenizer the catalog names, encoding it as few times as possible."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import tiktoken
+
+from app.tokens.encodings import SPECS, cache_dir_from, load_available
+from app.tokens.families import HEURISTIC, family_factor, heuristic_count, scale
+
+logger = logging.getLogger("app.tokens")
+BASE_ENCODING = "o200k_base"   # every family estimate derives from this one count
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCount:
+    count: int
+    tokenizer: str   # what produced the count: an encoding name, a family name, or "heuristic"
+    exact: bool
+
+
+class TokenCounter:
+    """Exact counts where an encoding is loaded, labelled estimates everywhere else."""
+
+    def __init__(self, encodings: Mapping[str, tiktoken.Encoding]):
+        self._encodings = dict(encodings)
+        self.encodings: frozenset[str] = frozenset(self._encodings)
+
+    @classmethod
+    def load(cls, cache_dir: str | os.PathLike | None = None) -> TokenCounter:
+        """Load the encodings from the tiktoken cache once; fall back to estimates if any is missing."""
+        loaded, missing = load_available(cache_dir_from(cache_dir))
+        if missing:
+            # Logged here, once per load, rather than on every request that gets an estimate.
+            logger.warning("token counts will be estimates for %s: %s",
+                           ", ".join(sorted(missing)), "; ".join(missing[name] for name in sorted(missing)))
+        return cls(loaded)
+
+    @property
+    def exact_available(self) -> bool:
+        """Tell whether every known encoding is loaded, so o200k/cl100k counts are exact."""
+        return self.encodings >= SPECS.keys()
+
+    def count(self, text: str, tokenizers: Iterable[str], system: str = "") -> dict[str, TokenCount]:
+        """Count text (plus an optional system prompt) once per distinct encoding; map each tokenizer to its count."""
+        # System and prompt are encoded separately and added: vendors bill each message on its own,
+        # and concatenating could merge tokens across the seam. Per-message framing tokens are
+        # vendor-specific and not included.
+        parts = (text, system) if system else (text,)
+        exact: dict[str, int] = {}
+        base: list[TokenCount] = []   # the o200k count (or its heuristic stand-in), computed lazily
+
+        def encoded(name: str) -> int:
+            if name not in exact:
+                encode = self._encodings[name].encode_ordinary   # special-token text counts as text
+                exact[name] = sum(len(encode(part)) for part in parts)
+            return exact[name]
+
+        def base_count() -> TokenCount:
+            if not base:
+                base.append(TokenCount(encoded(BASE_ENCODING), BASE_ENCODING, True)
+                            if BASE_ENCODING in self._encodings
+                            else TokenCount(sum(heuristic_count(part) for part in parts), HEURISTIC, False))
+            return base[0]
+
+        counts = {}
+        for name in tokenizers:
+            if name in counts:
+                continue
+            if name in self._encodings:
+                counts[name] = TokenCount(encoded(name), name, True)
+            elif name in SPECS:
+                # A known encoding whose file is missing: the o200k count is the nearest estimate.
+                counts[name] = TokenCount(base_count().count, base_count().tokenizer, False)
+            else:
+                counts[name] = self._family(name, base_count())
+        return counts
+
+    @staticmethod
+    def _family(family: str, base: TokenCount) -> TokenCount:
+        label = family if base.exact else HEURISTIC
+        return TokenCount(scale(base.count, family_factor(family)), label, False)

@@ -1,0 +1,100 @@
+"""req/s of Price Runner under gunicorn against a bare Flask floor, measured in the same run.
+
+    python bench/bench_http.py [--duration 5] [--connections 32]
+
+Both servers run with gunicorn.conf.py (gthread, WEB_CONCURRENCY workers); wrk (Debian
+package) drives them from loopback, alternating real and baseline so machine noise hits both.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.integration.servers import GUNICORN, free_port, gunicorn_env, wait_for  # noqa: E402
+
+SHORT = "Hello, world"
+LONG = ("Price Runner compares what a prompt costs on every model. " * 200)[:10_000]
+POST_LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[{body}]]
+"""
+
+
+def start(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", app_spec], cwd=REPO,
+                               env={**gunicorn_env(port), **env, "PORT": str(port)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/health", process)
+    return process, base
+
+
+def wrk(url: str, duration: int, connections: int, script: str | None = None) -> float:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", url]
+    if script:
+        command[1:1] = ["-s", script]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def payloads(env: dict[str, str]) -> dict[str, str]:
+    """The exact bytes Price Runner answers, so the baseline serves the same sizes."""
+    os.environ.update(env)
+    from app import create_app
+
+    client = create_app().test_client()
+    result = {path: client.get(path).get_data(as_text=True) for path in ("/health", "/api/models")}
+    for prompt in (SHORT, LONG):
+        answer = client.post("/api/get_best_price_for_prompt", json={"prompt": prompt})
+        result[f"/api/get_best_price_for_prompt:{len(prompt)}"] = answer.get_data(as_text=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    env = {"TIKTOKEN_CACHE_DIR": os.environ.get("TIKTOKEN_CACHE_DIR", str(REPO / ".tiktoken_cache")),
+           "LOG_LEVEL": "WARNING"}
+    with tempfile.TemporaryDirectory() as tmp:
+        payload_file = Path(tmp, "payloads.json")
+        payload_file.write_text(json.dumps(payloads(env)))
+        scripts = {}
+        for name, prompt in (("short", SHORT), ("long", LONG)):
+            scripts[name] = str(Path(tmp, f"{name}.lua"))
+            Path(scripts[name]).write_text(POST_LUA.format(body=json.dumps({"prompt": prompt})))
+        cases = [("GET /health", "/health", None), ("GET /api/models", "/api/models", None),
+                 ("POST price 'Hello, world'", "/api/get_best_price_for_prompt", scripts["short"]),
+                 ("POST price 10,000 chars", "/api/get_best_price_for_prompt", scripts["long"])]
+        real, real_base = start("wsgi:app", env)
+        floor, floor_base = start("bench.baseline_app:app", {**env, "BASELINE_PAYLOADS": str(payload_file)})
+        try:
+            print(f"wrk -t2 -c{args.connections} -d{args.duration}s, gunicorn.conf.py "
+                  f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}), best of {args.rounds} rounds")
+            print(f"{'case':28} {'price-runner':>13} {'bare flask':>11} {'ratio':>6}")
+            for label, path, script in cases:
+                ours = theirs = 0.0
+                for _ in range(args.rounds):   # alternate, so noise hits both sides
+                    ours = max(ours, wrk(real_base + path, args.duration, args.connections, script))
+                    theirs = max(theirs, wrk(floor_base + path, args.duration, args.connections, script))
+                print(f"{label:28} {ours:13.0f} {theirs:11.0f} {ours / theirs:6.2f}")
+        finally:
+            for process in (real, floor):
+                process.terminate()
+                process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""Run every benchmark in turn (make bench); each prints its own ratios against its baseline."""
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHES = ["bench_ranking.py", "bench_tokens.py", "bench_send_prompt.py", "bench_http.py"]
+
+if __name__ == "__main__":
+    here = Path(__file__).resolve().parent
+    failed = 0
+    for name in BENCHES:
+        print(f"\n=== {name} ===", flush=True)
+        failed |= subprocess.run([sys.executable, str(here / name)], cwd=here.parent).returncode
+    sys.exit(failed)

@@ -1,0 +1,151 @@
+"""Build a tiktoken cache directory so the service never downloads encodings while serving.
+
+Copy mode:      python scripts/tiktoken_cache.py --from ../shared/data/tiktoken --to .tiktoken_cache
+Download mode:  python scripts/tiktoken_cache.py --download --to .tiktoken_cache   (needs internet)
+
+Each file lands under tiktoken's cache key (sha1 of its public URL) after its sha256 is checked,
+which is exactly where ``tiktoken`` and ``app.tokens`` look when TIKTOKEN_CACHE_DIR names the dir.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+URL_TEMPLATE = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+
+
+@dataclass(frozen=True)
+class EncodingFile:
+    name: str
+    sha256: str  # the expected_hash tiktoken_ext.openai_public pins
+
+    @property
+    def url(self) -> str:
+        return URL_TEMPLATE.format(name=self.name)
+
+    @property
+    def cache_key(self) -> str:
+        return hashlib.sha1(self.url.encode()).hexdigest()
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.tiktoken"
+
+
+ENCODINGS: dict[str, EncodingFile] = {e.name: e for e in (
+    EncodingFile("o200k_base", "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"),
+    EncodingFile("cl100k_base", "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"),
+)}
+
+
+class CacheBuildError(Exception):
+    """The cache could not be built; the message says which file and why."""
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_cached(cache_dir: Path, encoding: EncodingFile) -> bool:
+    """Tell whether the cache already holds a verified copy of the encoding."""
+    target = cache_dir / encoding.cache_key
+    return target.is_file() and sha256_of(target) == encoding.sha256
+
+
+def copy_into_cache(source_dir: Path, cache_dir: Path, names=tuple(ENCODINGS)) -> list[Path]:
+    """Copy each encoding file from source_dir under its cache key, verifying sha256 first."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        encoding = ENCODINGS[name]
+        target = cache_dir / encoding.cache_key
+        if is_cached(cache_dir, encoding):
+            written.append(target)
+            continue
+        source = source_dir / encoding.file_name
+        if not source.is_file():
+            raise CacheBuildError(f"{source}: missing")
+        actual = sha256_of(source)
+        if actual != encoding.sha256:
+            raise CacheBuildError(f"{source}: sha256 {actual} does not match expected {encoding.sha256}")
+        _atomic_copy(source, target)
+        written.append(target)
+    return written
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    # Copy then rename, so a concurrent reader never sees a half-written cache file.
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def download_into_cache(cache_dir: Path, names=tuple(ENCODINGS)) -> list[Path]:
+    """Let tiktoken fetch each encoding into cache_dir (build time only; needs internet)."""
+    import tiktoken  # imported here: copy mode must work without touching tiktoken's loader
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+    try:
+        for name in names:
+            tiktoken.get_encoding(name)  # tiktoken itself checks the sha256 of what it fetched
+    finally:
+        if previous is None:
+            del os.environ["TIKTOKEN_CACHE_DIR"]
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = previous
+    for name in names:
+        if not is_cached(cache_dir, ENCODINGS[name]):
+            raise CacheBuildError(f"{cache_dir / ENCODINGS[name].cache_key}: not written or hash mismatch")
+    return [cache_dir / ENCODINGS[name].cache_key for name in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the cache and return the process exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from", dest="source", type=Path, help="directory holding <name>.tiktoken files")
+    source.add_argument("--download", action="store_true", help="let tiktoken fetch the files (needs internet)")
+    parser.add_argument("--to", dest="target", type=Path, required=True, help="cache directory to fill")
+    parser.add_argument("--optional", action="store_true", help="exit 0 with a note if the source is missing")
+    args = parser.parse_args(argv)
+
+    if args.source is not None and not args.source.is_dir():
+        message = f"tiktoken_cache: source directory {args.source} not found"
+        if args.optional:
+            print(f"{message}; skipped (token counts will be estimates)", file=sys.stderr)
+            return 0
+        print(message, file=sys.stderr)
+        return 1
+    try:
+        paths = download_into_cache(args.target) if args.download else copy_into_cache(args.source, args.target)
+    except CacheBuildError as exc:
+        print(f"tiktoken_cache: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # network errors from download mode, reported plainly
+        print(f"tiktoken_cache: download failed: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"tiktoken_cache: ok {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The vendors' wire formats as a fake server speaks them: where the model is, replies, error bodies."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What the fake needs from one request, whichever dialect it arrived in."""
+
+    dialect: str
+    model: str
+    prompt: str
+    max_tokens: int
+
+
+def words(text: str) -> int:
+    """Count tokens the crude way: one per word, at least one."""
+    return max(1, len(text.split()))
+
+
+def _openai_exchange(match: re.Match, body: dict) -> Exchange:
+    model = match.groupdict().get("deployment") or body.get("model", "")
+    prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
+    limit = body.get("max_completion_tokens") or body.get("max_tokens") or 4096
+    return Exchange("openai", unquote(model), prompt, limit)
+
+
+def _anthropic_exchange(match: re.Match, body: dict) -> Exchange:
+    prompt = " ".join([str(body.get("system", ""))] + [str(m.get("content", "")) for m in body.get("messages", [])])
+    return Exchange("anthropic", body.get("model", ""), prompt, body.get("max_tokens", 4096))
+
+
+def _gemini_exchange(match: re.Match, body: dict) -> Exchange:
+    parts = [p for c in body.get("contents", []) for p in c.get("parts", [])]
+    parts += body.get("systemInstruction", {}).get("parts", [])
+    limit = body.get("generationConfig", {}).get("maxOutputTokens", 4096)
+    return Exchange("gemini", unquote(match["model"]), " ".join(p.get("text", "") for p in parts), limit)
+
+
+def _bedrock_exchange(match: re.Match, body: dict) -> Exchange:
+    blocks = [b for m in body.get("messages", []) for b in m.get("content", [])] + body.get("system", [])
+    limit = body.get("inferenceConfig", {}).get("maxTokens", 4096)
+    return Exchange("bedrock", unquote(match["model"]), " ".join(b.get("text", "") for b in blocks), limit)
+
+
+ROUTES: list[tuple[re.Pattern, Callable[[re.Match, dict], Exchange]]] = [
+    (re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$"), _openai_exchange),
+    (re.compile(r"^(/v1)?/chat/completions$"), _openai_exchange),
+    (re.compile(r"^/v1/messages$"), _anthropic_exchange),
+    (re.compile(r"^/v1beta/models/(?P<model>[^/:]+):generateContent$"), _gemini_exchange),
+    (re.compile(r"^/model/(?P<model>[^/]+)/converse$"), _bedrock_exchange),
+]
+
+
+def route(path: str, body: dict) -> Exchange | None:
+    """Return the exchange for a request path (query string already removed), or None."""
+    for pattern, reader in ROUTES:
+        match = pattern.match(path)
+        if match:
+            return reader(match, body)
+    return None
+
+
+def reply(ex: Exchange, text: str, output_tokens: int, truncated: bool) -> dict[str, Any]:
+    """Return a success body in the dialect's shape, with realistic usage fields."""
+    inp = words(ex.prompt)
+    if ex.dialect == "anthropic":
+        return {"id": "msg_fake", "type": "message", "role": "assistant", "model": ex.model,
+                "content": [{"type": "text", "text": text}],
+                "stop_reason": "max_tokens" if truncated else "end_turn", "stop_sequence": None,
+                "usage": {"input_tokens": inp, "output_tokens": output_tokens,
+                          "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}
+    if ex.dialect == "gemini":
+        return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"},
+                                "finishReason": "MAX_TOKENS" if truncated else "STOP", "index": 0}],
+                "usageMetadata": {"promptTokenCount": inp, "candidatesTokenCount": output_tokens,
+                                  "totalTokenCount": inp + output_tokens},
+                "modelVersion": ex.model, "responseId": "fake"}
+    if ex.dialect == "bedrock":
+        return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "max_tokens" if truncated else "end_turn",
+                "usage": {"inputTokens": inp, "outputTokens": output_tokens, "totalTokens": inp + output_tokens},
+                "metrics": {"latencyMs": 5}}
+    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": ex.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": None},
+                         "logprobs": None, "finish_reason": "length" if truncated else "stop"}],
+            "usage": {"prompt_tokens": inp, "completion_tokens": output_tokens,
+                      "total_tokens": inp + output_tokens,
+                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}}
+
+
+_BEDROCK_ERRORS = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
+                   429: "ThrottlingException", 503: "ServiceUnavailableException"}
+_ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
+                     404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}
+_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                  429: "RESOURCE_EXHAUSTED", 503: "UNAVAILABLE"}
+
+
+def error(dialect: str, status: int, message: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """Return (extra headers, body) of an error in the dialect's shape."""
+    if dialect == "anthropic":
+        kind = _ANTHROPIC_ERRORS.get(status, "api_error")
+        return {}, {"type": "error", "error": {"type": kind, "message": message}, "request_id": "req_fake"}
+    if dialect == "gemini":
+        return {}, {"error": {"code": status, "message": message, "status": _GOOGLE_STATUS.get(status, "INTERNAL")}}
+    if dialect == "bedrock":
+        kind = _BEDROCK_ERRORS.get(status, "InternalServerException")
+        return {"x-amzn-ErrorType": f"{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"}, {"message": message}
+    return {}, {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
+                          "param": None, "code": None}}

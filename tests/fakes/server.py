@@ -1,0 +1,223 @@
+"""A local fake of the vendors' HTTP APIs, on their real paths and in their real formats.
+
+Behaviour per model comes from ``behave(model, ...)`` or from the model name itself:
+``slow-0.4`` waits 0.4 s, ``fail-503`` answers 503, ``hang`` never answers, ``garbage`` sends
+a non-JSON 200. Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from tests.fakes.dialects import Exchange, error, reply, route, words
+
+AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
+
+
+@dataclass
+class Behaviour:
+    """How the fake answers one model."""
+
+    delay: float = 0.0            # seconds before answering
+    status: int | None = None     # answer with this HTTP error status
+    times: int | None = None      # fail only this many times, then succeed
+    retry_after: float | None = None
+    hang: bool = False            # never answer (until the server stops)
+    garbage: bool = False         # 200 with a body that is not JSON
+    text: str | None = None       # reply text (default: an echo of the prompt)
+
+
+def behaviour_from_name(model: str) -> Behaviour:
+    """Read a behaviour from a model name such as ``slow-0.4``, ``fail-429``, ``hang``, ``garbage``."""
+    if m := re.search(r"slow-(\d+(?:\.\d+)?)", model):
+        return Behaviour(delay=float(m[1]))
+    if m := re.search(r"fail-(\d{3})", model):
+        return Behaviour(status=int(m[1]))
+    return Behaviour(hang="hang" in model, garbage="garbage" in model)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class _State:
+    behaviours: dict[str, Behaviour] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    require_auth: bool = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real vendors offer
+    # Headers and body go out in separate writes; with Nagle on, the body waits for the
+    # client's delayed ACK (~40 ms) on a kept-alive connection. Real vendors don't do that.
+    disable_nagle_algorithm = True
+    server: "_Server"
+
+    def log_message(self, *args: Any) -> None:  # quiet: tests and benchmarks read stdout
+        pass
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = urlsplit(self.path).path
+        state = self.server.state
+        with state.lock:
+            state.requests.append(Recorded("POST", self.path, dict(self.headers.items()), raw))
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return self._send(400, {"error": {"message": "We could not parse the JSON body of your request."}})
+        ex = route(path, body)
+        if ex is None:
+            return self._send(404, {"error": {"message": f"Unknown path {path}"}})
+        if state.require_auth and not any(h in (k.lower() for k in self.headers) for h in AUTH_HEADERS):
+            return self._send(401, error(ex.dialect, 401, "Missing API key.")[1])
+        self._answer(ex, raw, self._behaviour(ex.model))
+
+    def _behaviour(self, model: str) -> Behaviour:
+        state = self.server.state
+        with state.lock:
+            return state.behaviours.get(model) or state.behaviours.get("*") or behaviour_from_name(model)
+
+    def _answer(self, ex: Exchange, raw: bytes, how: Behaviour) -> None:
+        state = self.server.state
+        if how.hang:
+            state.stopping.wait(60)
+            self.close_connection = True
+            return
+        if how.delay and state.stopping.wait(how.delay):
+            return
+        sent_hash = self.headers.get("X-Amz-Content-SHA256")
+        if sent_hash and sent_hash != hashlib.sha256(raw).hexdigest():
+            headers, body = error("bedrock", 403, "The request signature we calculated does not match.")
+            return self._send(403, body, headers)
+        if how.status and self._should_fail(ex.model, how):
+            headers, body = error(ex.dialect, how.status, f"Fake failure {how.status} for {ex.model}")
+            if how.retry_after is not None:
+                headers["Retry-After"] = f"{how.retry_after:g}"
+            return self._send(how.status, body, headers)
+        if how.garbage:
+            return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
+        self._send(200, self._reply(ex, how))
+
+    def _should_fail(self, model: str, how: Behaviour) -> bool:
+        state = self.server.state
+        with state.lock:
+            done = state.failures.get(model, 0)
+            state.failures[model] = done + 1
+        return how.times is None or done < how.times
+
+    @staticmethod
+    def _reply(ex: Exchange, how: Behaviour) -> dict[str, Any]:
+        text = how.text if how.text is not None else f"Echo from {ex.model}: {ex.prompt}"
+        tokens = text.split()
+        truncated = len(tokens) > ex.max_tokens
+        if truncated:
+            text = " ".join(tokens[: ex.max_tokens])
+        return reply(ex, text, words(text), truncated)
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self._send_raw(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _send_raw(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+
+class FakeVendorServer:
+    """Context manager running the fake on 127.0.0.1 in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, require_auth: bool = True):
+        self._server = _Server((host, port), _Handler)
+        self._server.state = _State(require_auth=require_auth)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vendors", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> list[Recorded]:
+        with self._server.state.lock:
+            return list(self._server.state.requests)
+
+    def behave(self, model: str = "*", **how: Any) -> None:
+        """Set how the fake answers a model ("*" for any model without its own behaviour)."""
+        with self._server.state.lock:
+            self._server.state.behaviours[model] = Behaviour(**how)
+            self._server.state.failures.pop(model, None)
+
+    def reset(self) -> None:
+        """Forget behaviours and recorded requests."""
+        state = self._server.state
+        with state.lock:
+            state.behaviours.clear()
+            state.failures.clear()
+            state.requests.clear()
+
+    def start(self) -> "FakeVendorServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.state.stopping.set()  # releases hanging and delayed handlers
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> "FakeVendorServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--no-auth", action="store_true", help="accept requests without an API key header")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds every answer waits")
+    args = parser.parse_args(argv)
+    fake = FakeVendorServer(args.host, args.port, require_auth=not args.no_auth)
+    if args.delay:
+        fake.behave("*", delay=args.delay)
+    print(f"fake vendors listening on {fake.url}", flush=True)
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The service as ops starts it: gunicorn -c gunicorn.conf.py wsgi:app."""
+import subprocess
+
+import pytest
+import requests
+
+from tests.integration.servers import GUNICORN, REPO, free_port, gunicorn, gunicorn_env
+
+pytestmark = pytest.mark.integration
+
+
+def test_serves_health_and_catalog_with_one_log_line_per_request(encodings_dir):
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, process):
+        assert requests.get(f"{base}/health", timeout=5).json() == {"status": "ok"}
+        body = requests.get(f"{base}/api/models", timeout=5).json()
+        assert body["success"] is True and body["count"] >= 60
+        price = requests.post(f"{base}/api/get_best_price_for_prompt", json={"prompt": "Hello, world"}, timeout=5)
+        assert price.json()["estimated_tokens"] == 3
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    access = [line for line in output.splitlines() if '"GET /api/models' in line or '"POST /api/get_best' in line]
+    assert len(access) == 2, output
+
+
+def _start_and_expect_failure(**settings):
+    port = free_port()
+    result = subprocess.run([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=REPO,
+                            env=gunicorn_env(port, **settings), capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_bad_catalog_stops_start_up_naming_file_line_and_column(tmp_path):
+    rows = (REPO / "models.csv").read_text().splitlines()
+    rows[5] = rows[5].replace(",false,", ",maybe,", 1)
+    bad = tmp_path / "models.csv"
+    bad.write_text("\n".join(rows) + "\n")
+    code, output = _start_and_expect_failure(MODELS_CSV=str(bad))
+    assert code != 0
+    assert f"{bad}, line 6, column 'default'" in output and "true or false" in output
+    assert "Booting worker" not in output   # an app-load failure, not workers restarting
+
+
+def test_malformed_secrets_file_stops_start_up(tmp_path):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("openai: [unclosed")
+    code, output = _start_and_expect_failure(SECRETS_FILE=str(secrets))
+    assert code != 0 and f"secrets file {secrets}: not valid YAML" in output

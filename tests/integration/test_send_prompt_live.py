@@ -1,0 +1,102 @@
+"""send_prompt through real gunicorn, against a local server speaking the vendors' formats."""
+import time
+
+import pytest
+import requests
+
+from tests.fakes.server import FakeVendorServer
+from tests.integration.servers import gunicorn
+
+pytestmark = pytest.mark.integration
+
+# One model per dialect (plus Groq); the fake answers each by the api_model it is sent.
+MODELS = ("openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "google/gemini-3.8-flash",
+          "bedrock/claude-haiku-5-5", "azure/gpt-6.1-sol", "groq/llama-3.1-8b")
+
+
+def secrets_for(url: str) -> str:
+    return f"""
+openai: {{api_key: sk-live-test-openai, base_url: "{url}/v1"}}
+anthropic: {{api_key: sk-ant-live-test, base_url: "{url}"}}
+google: {{api_key: google-live-test, base_url: "{url}"}}
+aws: {{access_key_id: AKIALIVETEST, secret_access_key: live-test-secret, region: us-east-1, endpoint_url: "{url}"}}
+azure: {{api_key: azure-live-test, endpoint: "{url}"}}
+groq: {{api_key: gsk-live-test, base_url: "{url}/v1"}}
+"""
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeVendorServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service(fake, tmp_path_factory, encodings_dir):
+    secrets = tmp_path_factory.mktemp("live") / "secrets.yaml"
+    secrets.write_text(secrets_for(fake.url))
+    with gunicorn(SECRETS_FILE=str(secrets), TIKTOKEN_CACHE_DIR=str(encodings_dir),
+                  PROVIDER_TIMEOUT="2", PROVIDER_MAX_RETRIES="0") as (base, _):
+        yield base
+
+
+@pytest.fixture(autouse=True)
+def fresh(fake):
+    fake.reset()
+    yield
+
+
+def api_models(base):
+    catalog = {m["id"]: m["api_model"] for m in requests.get(f"{base}/api/models", timeout=5).json()["data"]}
+    return {model_id: catalog[model_id] for model_id in MODELS}
+
+
+def send(base, **body):
+    response = requests.post(f"{base}/api/send_prompt", json={"prompt": "Say hello", **body}, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_five_providers_answering_in_400ms_come_back_well_under_a_second(fake, service):
+    fake.behave("*", delay=0.4)
+    ids = ["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "google/gemini-3.8-flash",
+           "bedrock/claude-haiku-5-5", "azure/gpt-6.1-sol"]
+    send(service, model_names=ids)   # warm the keep-alive pools
+    started = time.monotonic()
+    body = send(service, model_names=ids)
+    elapsed = time.monotonic() - started
+    assert [item["success"] for item in body["data"]] == [True] * 5, body
+    assert all(item["output_tokens"] > 0 and item["actual_cost"] > 0 for item in body["data"])
+    assert 0.4 <= elapsed < 0.8, elapsed
+    paths = {r.path.split("?")[0] for r in fake.requests}
+    assert {"/v1/chat/completions", "/v1/messages", "/openai/deployments/gpt-6.1-sol/chat/completions"} <= paths
+    assert any(p.startswith("/model/") and p.endswith("/converse") for p in paths)
+    assert any(p.startswith("/v1beta/models/") for p in paths)
+    bedrock = next(r for r in fake.requests if r.path.endswith("/converse"))
+    headers = {key.lower(): value for key, value in bedrock.headers.items()}
+    assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIALIVETEST/")
+
+
+def test_a_hanging_vendor_costs_no_more_than_the_deadline(fake, service):
+    models = api_models(service)
+    fake.behave(models["groq/llama-3.1-8b"], hang=True)
+    started = time.monotonic()
+    body = send(service, model_names=["groq/llama-3.1-8b", "openai/gpt-6.1-sol"], timeout=1)
+    elapsed = time.monotonic() - started
+    items = {item["id"]: item for item in body["data"]}
+    assert items["groq/llama-3.1-8b"]["error"]["type"] == "timeout"
+    assert items["openai/gpt-6.1-sol"]["success"] is True
+    assert 1.0 <= elapsed < 1.6, elapsed
+
+
+def test_healthy_vendors_answer_while_others_fail(fake, service):
+    models = api_models(service)
+    fake.behave(models["anthropic/claude-haiku-4-5"], status=500)
+    fake.behave(models["google/gemini-3.8-flash"], garbage=True)
+    body = send(service, model_names=["anthropic/claude-haiku-4-5", "google/gemini-3.8-flash",
+                                      "openai/gpt-6.1-sol"])
+    items = {item["id"]: item for item in body["data"]}
+    assert items["anthropic/claude-haiku-4-5"]["error"]["status"] == 500
+    assert items["google/gemini-3.8-flash"]["error"]["type"] == "bad_response"
+    assert items["openai/gpt-6.1-sol"]["success"] is True
+    assert "sk-ant-live-test" not in str(body) and "google-live-test" not in str(body)

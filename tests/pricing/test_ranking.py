@@ -1,0 +1,199 @@
+"""rank(): item shape, sorts, ties, filters, limit, context-window exclusion, agreement with cost maths."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.catalog.csv_loader import load_models
+from app.catalog.model import Model
+from app.pricing.cost import price_request
+from app.pricing.ranking import ITEM_KEYS, RankingTable, rank
+from app.providers.vendors import VENDORS
+from app.tokens.counter import TokenCount
+
+CATALOG = Path(__file__).resolve().parents[2] / "models.csv"
+NAMES = {key: vendor.name for key, vendor in VENDORS.items()}
+
+
+def make_model(model_id: str, input_price: float = 1.0, output_price: float = 2.0, **overrides) -> Model:
+    """Build a catalog row; the provider is the id's prefix."""
+    fields = dict(id=model_id, provider=model_id.split("/")[0], model_name=model_id.split("/")[1],
+                  api_model=model_id.split("/")[1], default=False,
+                  input_price_per_mtok=input_price, output_price_per_mtok=output_price,
+                  cached_input_price_per_mtok=None, long_context_threshold=None,
+                  long_input_price_per_mtok=None, long_output_price_per_mtok=None,
+                  context_window=128_000, max_output_tokens=16_384, mmlu_score=80.0, mmlu_pro_score=None,
+                  model_size="Unknown", tokenizer="o200k_base", prices_checked="2026-11-27",
+                  source="https://example.com")
+    return Model(**{**fields, **overrides})
+
+
+def counts_of(o200k: int = 1_000, **families: int) -> dict[str, TokenCount]:
+    counts = {"o200k_base": TokenCount(o200k, "o200k_base", True)}
+    counts.update({name: TokenCount(n, name, False) for name, n in families.items()})
+    return counts
+
+
+def ids(ranking) -> list[str]:
+    return [item["id"] for item in ranking.items]
+
+
+def test_item_has_exactly_the_contract_fields_in_order():
+    model = make_model("openai/gpt-4o-mini", 0.15, 0.6, mmlu_score=82.0)
+    ranking = rank([model], counts_of(25), provider_names=NAMES)
+    assert ranking.items == [{
+        "id": "openai/gpt-4o-mini", "model_name": "gpt-4o-mini", "provider": "OpenAI",
+        "price_per_token": 0.00000015, "estimated_tokens": 25, "total_cost": 0.00000375,
+        "input_cost": 0.00000375, "output_cost": 0.0, "expected_output_tokens": 0,
+        "tokenizer": "o200k_base", "token_count_exact": True, "long_context": False,
+        "mmlu_score": 82.0, "model_size": "Unknown", "configured": False}]
+    assert tuple(ranking.items[0]) == ITEM_KEYS
+    assert ranking.excluded_context_window == 0
+
+
+def test_items_are_independent_dicts():
+    table = RankingTable([make_model("openai/a")])
+    first = rank(table, counts_of()).items[0]
+    first["total_cost"] = -1
+    assert rank(table, counts_of()).items[0]["total_cost"] > 0
+
+
+def test_each_model_uses_its_own_tokenizer_count_and_label():
+    models = [make_model("openai/a"), make_model("anthropic/b", tokenizer="claude")]
+    items = {i["id"]: i for i in rank(models, counts_of(100, claude=120)).items}
+    assert (items["anthropic/b"]["estimated_tokens"], items["anthropic/b"]["tokenizer"]) == (120, "claude")
+    assert items["anthropic/b"]["token_count_exact"] is False
+    assert items["openai/a"]["estimated_tokens"] == 100
+
+
+def test_a_tokenizer_missing_from_counts_falls_back_to_o200k():
+    item = rank([make_model("x/a", tokenizer="brand-new")], counts_of(77)).items[0]
+    assert (item["estimated_tokens"], item["tokenizer"]) == (77, "o200k_base")
+
+
+def test_cost_sort_is_cheapest_first_with_ties_by_id():
+    models = [make_model("z/tie", 1.0), make_model("a/pricey", 5.0), make_model("a/tie", 1.0),
+              make_model("m/cheap", 0.5)]
+    assert ids(rank(models, counts_of())) == ["m/cheap", "a/tie", "z/tie", "a/pricey"]
+
+
+def test_costs_include_expected_output_and_match_price_request():
+    models = [make_model("a/x", 1.0, 4.0), make_model("b/y", 3.0, 1.0)]
+    ranking = rank(models, counts_of(1_000), expected_output_tokens=2_000)
+    for item, model in zip(ranking.items, sorted(models, key=lambda m: price_request(m, 1_000, 2_000).total_cost)):
+        cost = price_request(model, 1_000, 2_000)
+        assert (item["input_cost"], item["output_cost"], item["total_cost"]) == (
+            cost.input_cost, cost.output_cost, cost.total_cost)
+        assert item["expected_output_tokens"] == 2_000
+
+
+def test_long_context_tier_is_flagged_and_priced():
+    model = make_model("g/tiered", 1.0, 2.0, context_window=1_000_000, long_context_threshold=200_000,
+                       long_input_price_per_mtok=2.0, long_output_price_per_mtok=4.0)
+    below, above = (rank([model], counts_of(n)).items[0] for n in (200_000, 200_001))
+    assert below["long_context"] is False and above["long_context"] is True
+    assert above["total_cost"] == price_request(model, 200_001, 0).total_cost == 200_001 * 2.0 / 1e6
+
+
+def test_mmlu_sort_best_first_unscored_last_ties_cheapest_then_id():
+    models = [make_model("a/none", 0.1, mmlu_score=None), make_model("b/mid", 1.0, mmlu_score=70.0),
+              make_model("c/top-dear", 9.0, mmlu_score=90.0), make_model("d/top-cheap", 1.0, mmlu_score=90.0),
+              make_model("e/top-cheap", 1.0, mmlu_score=90.0)]
+    assert ids(rank(models, counts_of(), sort="mmlu")) == [
+        "d/top-cheap", "e/top-cheap", "c/top-dear", "b/mid", "a/none"]
+
+
+def test_value_sort_free_scored_first_then_points_per_dollar_unscored_last():
+    models = [make_model("a/unscored-free", 0.0, 0.0, mmlu_score=None),
+              make_model("b/free-weak", 0.0, 0.0, mmlu_score=60.0),
+              make_model("c/free-strong", 0.0, 0.0, mmlu_score=85.0),
+              make_model("d/cheap-good", 0.1, 0.1, mmlu_score=80.0),      # 80 / 0.0001 USD
+              make_model("e/dear-great", 10.0, 10.0, mmlu_score=90.0),    # 90 / 0.01 USD
+              make_model("f/unscored-dear", 5.0, 5.0, mmlu_score=None)]
+    assert ids(rank(models, counts_of(1_000), sort="value")) == [
+        "c/free-strong", "b/free-weak", "d/cheap-good", "e/dear-great", "a/unscored-free", "f/unscored-dear"]
+
+
+def test_unknown_sort_is_rejected():
+    with pytest.raises(ValueError):
+        rank([make_model("a/x")], counts_of(), sort="speed")
+
+
+@pytest.mark.parametrize("limit, expected", [(None, 3), (2, 2), (0, 0), (10, 3)])
+def test_limit_truncates_after_sorting(limit, expected):
+    models = [make_model("a/x", 3.0), make_model("b/y", 1.0), make_model("c/z", 2.0)]
+    got = ids(rank(models, counts_of(), limit=limit))
+    assert got == ["b/y", "c/z", "a/x"][:expected]
+
+
+def test_provider_and_model_filters():
+    models = [make_model("openai/a"), make_model("openai/b"), make_model("groq/c")]
+    assert ids(rank(models, counts_of(), providers={"openai"})) == ["openai/a", "openai/b"]
+    assert ids(rank(models, counts_of(), model_ids={"groq/c", "openai/b"})) == ["groq/c", "openai/b"]
+    assert ids(rank(models, counts_of(), providers={"openai"}, model_ids={"groq/c"})) == []
+
+
+def test_configured_flag_and_only_configured():
+    models = [make_model("openai/a"), make_model("groq/b", 2.0)]
+    ranking = rank(models, counts_of(), configured={"groq"})
+    assert [(i["id"], i["configured"]) for i in ranking.items] == [("openai/a", False), ("groq/b", True)]
+    assert ids(rank(models, counts_of(), configured={"groq"}, only_configured=True)) == ["groq/b"]
+    assert ids(rank(models, counts_of(), only_configured=True)) == []
+
+
+def test_min_mmlu_drops_lower_and_unscored_models():
+    models = [make_model("a/low", mmlu_score=60.0), make_model("b/edge", mmlu_score=75.0),
+              make_model("c/none", mmlu_score=None)]
+    assert ids(rank(models, counts_of(), min_mmlu=75.0)) == ["b/edge"]
+
+
+def test_max_total_cost_keeps_models_at_or_below_it():
+    models = [make_model("a/one", 1.0), make_model("b/two", 2.0)]
+    assert ids(rank(models, counts_of(100_000), max_total_cost=0.1)) == ["a/one"]
+
+
+def test_context_window_exclusion_counts_input_plus_expected_output():
+    models = [make_model("a/fits", context_window=1_500), make_model("b/too-small", context_window=1_499),
+              make_model("c/other-provider", context_window=10)]
+    ranking = rank(models, counts_of(1_000), expected_output_tokens=500, providers={"a", "b"})
+    assert ids(ranking) == ["a/fits"]
+    # Only models that passed the provider/model filters are counted.
+    assert ranking.excluded_context_window == 1
+
+
+def test_context_exclusion_is_counted_before_mmlu_and_cost_filters():
+    models = [make_model("a/small-unscored", context_window=10, mmlu_score=None)]
+    assert rank(models, counts_of(), min_mmlu=50.0).excluded_context_window == 1
+
+
+def test_table_and_plain_models_rank_alike():
+    models = [make_model("openai/a", 2.0), make_model("groq/b", 1.0, tokenizer="llama")]
+    counts = counts_of(500, llama=550)
+    assert rank(RankingTable(models, NAMES), counts).items == rank(models, counts, provider_names=NAMES).items
+    assert RankingTable(models).tokenizers == {"o200k_base", "llama"}
+
+
+def test_negative_inputs_are_rejected():
+    with pytest.raises(ValueError):
+        rank([make_model("a/x")], counts_of(), expected_output_tokens=-1)
+    with pytest.raises(ValueError):
+        rank([make_model("a/x")], counts_of(), limit=-1)
+
+
+@pytest.mark.parametrize("tokens", [0, 1_234, 272_001, 900_000])
+def test_whole_catalog_ranking_agrees_with_price_request(tokens):
+    if not CATALOG.is_file():
+        pytest.skip(f"{CATALOG} not present")
+    models = {m.id: m for m in load_models(CATALOG, VENDORS)}
+    table = RankingTable(models.values(), NAMES)
+    counts = {name: TokenCount(tokens, name, name == "o200k_base") for name in table.tokenizers}
+    ranking = rank(table, counts, expected_output_tokens=321)
+    fits = [m for m in models.values() if m.context_window >= tokens + 321]
+    assert len(ranking.items) == len(fits)
+    assert ranking.excluded_context_window == len(models) - len(fits)
+    for item in ranking.items:
+        cost = price_request(models[item["id"]], tokens, 321)
+        assert (item["input_cost"], item["output_cost"], item["total_cost"], item["long_context"]) == (
+            cost.input_cost, cost.output_cost, cost.total_cost, cost.long_context)
+    assert [i["total_cost"] for i in ranking.items] == sorted(i["total_cost"] for i in ranking.items)

@@ -1,0 +1,172 @@
+"""POST /api/send_prompt through the real adapters, with vendors mocked by `responses`."""
+import json
+import threading
+import time
+
+import pytest
+import responses
+
+URL = "/api/send_prompt"
+SECRETS = """
+openai: {api_key: sk-test-openai-0123456789, base_url: "https://openai.test/v1"}
+anthropic: {api_key: sk-ant-test-key, base_url: "https://anthropic.test"}
+groq: {api_key: gsk-test-key, base_url: "https://groq.test/openai/v1"}
+azure:
+  api_key: azure-test-key
+  endpoint: https://res.openai.azure.test
+  deployments: {gpt-6.1-sol: my-sol-deployment}
+"""
+ITEM_FIELDS = {"id", "model_name", "provider", "success", "response", "finish_reason", "error", "latency_ms",
+               "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "actual_cost",
+               "estimated_input_tokens"}
+
+
+def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0, reasoning=0):
+    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": cached},
+                      "completion_tokens_details": {"reasoning_tokens": reasoning}}}
+
+
+ANTHROPIC_REPLY = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
+                   "content": [{"type": "text", "text": "Bonjour"}], "stop_reason": "end_turn",
+                   "usage": {"input_tokens": 20, "output_tokens": 7, "cache_read_input_tokens": 0,
+                             "cache_creation_input_tokens": 0}}
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(SECRETS)
+    return make_app(SECRETS_FILE=str(secrets), PROVIDER_TIMEOUT=2.0, PROVIDER_MAX_RETRIES=0)
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+def send(client, **body):
+    response = client.post(URL, json={"prompt": "Say hello", **body})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def by_id(body):
+    return {item["id"]: item for item in body["data"]}
+
+
+def test_answers_usage_and_actual_cost(app, client, mocked):
+    mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(cached=4, reasoning=2))
+    mocked.post("https://anthropic.test/v1/messages", json=ANTHROPIC_REPLY)
+    body = send(client, model_names=["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"])
+    assert set(body) == {"success", "count", "data", "total_cost", "wall_ms"}
+    assert body["success"] is True and body["count"] == 2
+    items = by_id(body)
+    gpt, claude = items["openai/gpt-6.1-sol"], items["anthropic/claude-haiku-4-5"]
+    assert set(gpt) == ITEM_FIELDS
+    assert (gpt["success"], gpt["response"], gpt["error"]) == (True, "Hello!", None)
+    assert (gpt["input_tokens"], gpt["output_tokens"], gpt["cached_tokens"], gpt["reasoning_tokens"]) == (12, 5, 4, 2)
+    catalog = app.extensions["price_runner"].catalog
+    sol = catalog.get("openai/gpt-6.1-sol")
+    expected = (8 * sol.input_price_per_mtok + 4 * sol.cached_input_price_per_mtok + 5 * sol.output_price_per_mtok) / 1e6
+    assert gpt["actual_cost"] == pytest.approx(expected, rel=1e-12)
+    haiku = catalog.get("anthropic/claude-haiku-4-5")
+    assert claude["response"] == "Bonjour" and claude["provider"] == "Anthropic"
+    assert claude["actual_cost"] == pytest.approx((20 * haiku.input_price_per_mtok + 7 * haiku.output_price_per_mtok) / 1e6)
+    assert body["total_cost"] == pytest.approx(gpt["actual_cost"] + claude["actual_cost"])
+    assert gpt["estimated_input_tokens"] == 2 and gpt["latency_ms"] >= 0 and body["wall_ms"] >= 0
+
+
+def test_request_body_carries_prompt_system_and_capped_max_tokens(app, client, mocked):
+    call = mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    model = app.extensions["price_runner"].catalog.get("groq/llama-3.1-8b")
+    send(client, model_names=["groq/llama-3.1-8b"], system="Be brief.", max_tokens=10_000_000, temperature=0.2)
+    sent = json.loads(call.calls[0].request.body)
+    assert sent["model"] == model.api_model
+    assert sent["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello"}]
+    assert sent["max_completion_tokens"] == model.max_output_tokens and sent["temperature"] == 0.2
+
+
+def test_providers_alone_use_their_default_models(client, mocked):
+    mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    body = send(client, providers=["groq"])
+    assert [item["id"] for item in body["data"]] == ["groq/gpt-oss-120b"]
+
+
+def test_azure_uses_the_configured_deployment(client, mocked):
+    call = mocked.post("https://res.openai.azure.test/openai/deployments/my-sol-deployment/chat/completions",
+                       json=openai_reply())
+    item = send(client, model_names=["azure/gpt-6.1-sol"])["data"][0]
+    assert item["success"] is True and "api-version=2024-10-21" in call.calls[0].request.url
+
+
+def test_unconfigured_provider_fails_at_once_without_a_call(client, mocked):
+    item = send(client, model_names=["xai/grok-4.7"])["data"][0]
+    assert item["success"] is False and item["response"] is None and item["actual_cost"] == 0.0
+    assert item["error"]["type"] == "not_configured" and "XAI_API_KEY" in item["error"]["message"]
+    assert "'xai' section" in item["error"]["message"]
+    assert len(mocked.calls) == 0
+
+
+def test_one_failure_does_not_sink_the_others(client, mocked):
+    mocked.post("https://openai.test/v1/chat/completions", status=500,
+                json={"error": {"message": "boom", "type": "server_error"}})
+    mocked.post("https://anthropic.test/v1/messages", json=ANTHROPIC_REPLY)
+    items = by_id(send(client, model_names=["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"]))
+    assert items["anthropic/claude-haiku-4-5"]["success"] is True
+    failed = items["openai/gpt-6.1-sol"]
+    assert failed["success"] is False and failed["error"]["status"] == 500 and "boom" in failed["error"]["message"]
+
+
+def test_keys_never_appear_in_the_response(client, mocked):
+    mocked.post("https://openai.test/v1/chat/completions", status=401,
+                json={"error": {"message": "Incorrect API key provided: sk-test-openai-0123456789."}})
+    response = client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol"]})
+    assert "sk-test-openai-0123456789" not in response.get_data(as_text=True)
+    assert response.get_json()["data"][0]["error"]["status"] == 401
+
+
+def test_a_hanging_vendor_costs_no_more_than_the_deadline(client, mocked):
+    release = threading.Event()
+
+    def hang(request):
+        release.wait(5)
+        return 200, {}, json.dumps(openai_reply())
+
+    mocked.add_callback(responses.POST, "https://openai.test/v1/chat/completions", callback=hang)
+    mocked.post("https://anthropic.test/v1/messages", json=ANTHROPIC_REPLY)
+    started = time.monotonic()
+    body = send(client, model_names=["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"], timeout=0.5)
+    elapsed = time.monotonic() - started
+    release.set()
+    items = by_id(body)
+    assert 0.5 <= elapsed < 1.5
+    assert items["openai/gpt-6.1-sol"]["error"]["type"] == "timeout"
+    assert items["anthropic/claude-haiku-4-5"]["success"] is True
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"prompt": "hi"}, "model_names"),
+    ({"prompt": "hi", "model_names": ["gpt-0"]}, "model_names"),
+    ({"prompt": "hi", "providers": ["acme"]}, "providers"),
+    ({"prompt": "", "providers": ["groq"]}, "prompt"),
+    ({"prompt": "hi", "providers": ["groq"], "max_tokens": 0}, "max_tokens"),
+    ({"prompt": "hi", "providers": ["groq"], "temperature": 3}, "temperature"),
+    ({"prompt": "hi", "providers": ["groq"], "timeout": 0}, "timeout"),
+    ({"prompt": "hi", "providers": ["groq"], "stream": "maybe"}, "stream"),
+])
+def test_bad_requests_are_400_naming_the_field(client, body, field):
+    response = client.post(URL, json=body)
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+
+
+def test_more_than_the_model_limit_is_400(make_app):
+    client = make_app(SEND_PROMPT_MAX_MODELS=2).test_client()
+    response = client.post(URL, json={"prompt": "hi", "model_names": ["gpt-oss-120b"]})
+    assert response.status_code == 400 and "at most 2" in response.get_json()["error"]["message"]
