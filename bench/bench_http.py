@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.integration.servers import GUNICORN, free_port, gunicorn_env, wait_for  # noqa: E402
+from tests.integration.servers import gunicorn  # noqa: E402
 
 SHORT = "Hello, world"
 LONG = ("Price Runner compares what a prompt costs on every model. " * 200)[:10_000]
@@ -27,16 +27,6 @@ POST_LUA = """wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = [[{body}]]
 """
-
-
-def start(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", app_spec], cwd=REPO,
-                               env={**gunicorn_env(port), **env, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/health", process)
-    return process, base
 
 
 def wrk(url: str, duration: int, connections: int, script: str | None = None) -> float:
@@ -78,9 +68,8 @@ def main() -> None:
         cases = [("GET /health", "/health", None), ("GET /api/models", "/api/models", None),
                  ("POST price 'Hello, world'", "/api/get_best_price_for_prompt", scripts["short"]),
                  ("POST price 10,000 chars", "/api/get_best_price_for_prompt", scripts["long"])]
-        real, real_base = start("wsgi:app", env)
-        floor, floor_base = start("bench.baseline_app:app", {**env, "BASELINE_PAYLOADS": str(payload_file)})
-        try:
+        with gunicorn(**env) as (real_base, _), \
+                gunicorn("bench.baseline_app:app", **env, BASELINE_PAYLOADS=str(payload_file)) as (floor_base, _):
             print(f"wrk -t2 -c{args.connections} -d{args.duration}s, gunicorn.conf.py "
                   f"(WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')}), best of {args.rounds} rounds")
             print(f"{'case':28} {'price-runner':>13} {'bare flask':>11} {'ratio':>6}")
@@ -90,10 +79,6 @@ def main() -> None:
                     ours = max(ours, wrk(real_base + path, args.duration, args.connections, script))
                     theirs = max(theirs, wrk(floor_base + path, args.duration, args.connections, script))
                 print(f"{label:28} {ours:13.0f} {theirs:11.0f} {ours / theirs:6.2f}")
-        finally:
-            for process in (real, floor):
-                process.terminate()
-                process.wait(timeout=10)
 
 
 if __name__ == "__main__":

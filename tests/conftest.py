@@ -65,19 +65,11 @@ def encodings_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def reference_encodings(encodings_dir):
     """tiktoken's own encodings, read from the same cache: the yardstick for exact counts."""
-    import os
-
     import tiktoken
 
-    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(encodings_dir)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TIKTOKEN_CACHE_DIR", str(encodings_dir))
         return {name: tiktoken.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
-    finally:
-        if previous is None:
-            os.environ.pop("TIKTOKEN_CACHE_DIR")
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = previous
 
 
 @pytest.fixture

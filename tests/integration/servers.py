@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {process.stdout.read()}")
+            raise RuntimeError(f"server exited with {process.returncode}")
         try:
             if requests.get(url, timeout=0.5).status_code == 200:
                 return
@@ -44,21 +45,41 @@ def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def gunicorn(**settings: str):
-    """Run `gunicorn -c gunicorn.conf.py wsgi:app` on a free port; yield (base_url, process)."""
-    port = free_port()
-    process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=REPO,
-                               env=gunicorn_env(port, **settings), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health", process)
-        yield base, process
-    finally:
-        process.terminate()
+class Server:
+    """A running server process; its output goes to a file, so a full pipe never blocks it."""
+
+    def __init__(self, command: list[str], env: dict[str, str], health_url: str):
+        self.output = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
+        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self.output,
+                                        stderr=subprocess.STDOUT, text=True)
         try:
-            process.wait(timeout=10)
+            wait_for(health_url, self.process)
+        except Exception:
+            self.stop()
+            raise RuntimeError(f"{command[0]} did not start:\n{self.log()}") from None
+
+    def log(self) -> str:
+        """Everything the process printed so far."""
+        return Path(self.output.name).read_text()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def gunicorn(app: str = "wsgi:app", **settings: str):
+    """Run `gunicorn -c gunicorn.conf.py wsgi:app` on a free port; yield (base_url, Server)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = Server([str(GUNICORN), "-c", "gunicorn.conf.py", app], gunicorn_env(port, **settings),
+                    f"{base}/health")
+    try:
+        yield base, server
+    finally:
+        server.stop()
+        server.output.close()

@@ -10,14 +10,14 @@ pytestmark = pytest.mark.integration
 
 
 def test_serves_health_and_catalog_with_one_log_line_per_request(encodings_dir):
-    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, process):
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, server):
         assert requests.get(f"{base}/health", timeout=5).json() == {"status": "ok"}
         body = requests.get(f"{base}/api/models", timeout=5).json()
         assert body["success"] is True and body["count"] >= 60
         price = requests.post(f"{base}/api/get_best_price_for_prompt", json={"prompt": "Hello, world"}, timeout=5)
         assert price.json()["estimated_tokens"] == 3
-        process.terminate()
-        output = process.communicate(timeout=10)[0]
+        server.stop()
+        output = server.log()
     access = [line for line in output.splitlines() if '"GET /api/models' in line or '"POST /api/get_best' in line]
     assert len(access) == 2, output
 

@@ -6,19 +6,12 @@ from pathlib import Path
 import pytest
 
 from app.tokens import TokenCounter
-from scripts.tiktoken_cache import copy_into_cache
-
-SHARED_TIKTOKEN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tiktoken"
 
 
 @pytest.fixture(scope="session")
-def tiktoken_cache(tmp_path_factory) -> Path:
+def tiktoken_cache(encodings_dir) -> Path:
     """Return a cache dir holding both encodings under their tiktoken cache keys."""
-    if not SHARED_TIKTOKEN.is_dir():
-        pytest.skip(f"offline tiktoken files not found at {SHARED_TIKTOKEN}")
-    cache = tmp_path_factory.mktemp("tiktoken_cache")
-    copy_into_cache(SHARED_TIKTOKEN, cache)
-    return cache
+    return encodings_dir
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +21,6 @@ def counter(tiktoken_cache) -> TokenCounter:
 
 
 @pytest.fixture(scope="session")
-def reference(tiktoken_cache):
+def reference(reference_encodings):
     """Return stock tiktoken encodings read from the same cache, as the source of truth."""
-    import tiktoken
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TIKTOKEN_CACHE_DIR", str(tiktoken_cache))
-        return {name: tiktoken.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
+    return reference_encodings
