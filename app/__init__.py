@@ -16,6 +16,7 @@ from app.pricing.catalog_payloads import CatalogPayloads
 from app.pricing.ranking import RankingTable
 from app.providers.registry import is_configured, make_adapter
 from app.providers.vendors import VENDORS
+from app.routing.answer_cache import AnswerCache, answer_cache
 from app.routing.dispatch import Dispatcher
 from app.routing.service import CallLimits, PromptRouter
 from app.secrets import Credentials, SecretsError, load_credentials
@@ -43,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         config=settings, catalog=catalog, names=NameIndex(catalog), credentials=credentials, configured=configured,
         payloads=CatalogPayloads(catalog, names, configured), tokens=tokens,
         ranking=RankingTable(catalog.all(), names),
-        router=_router(settings, credentials, configured, tokens))
+        router=_router(settings, credentials, configured, tokens, answer_cache(app, settings)))
 
     origins = settings["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
@@ -53,13 +54,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _router(settings: Mapping[str, Any], credentials: Credentials, configured: frozenset[str],
-            tokens: TokenCounter) -> PromptRouter:
+            tokens: TokenCounter, cache: AnswerCache) -> PromptRouter:
     adapters = {key: make_adapter(VENDORS[key], credentials.settings(key)) for key in configured}
     limits = CallLimits(deadline_s=settings["PROVIDER_TIMEOUT"],
                         connect_timeout_s=settings["PROVIDER_CONNECT_TIMEOUT"],
                         max_retries=settings["PROVIDER_MAX_RETRIES"])
+    dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
     return PromptRouter(adapters, credentials.settings("azure").get("deployments", {}),
-                        tokens, Dispatcher(settings["PROVIDER_POOL_SIZE"]), limits)
+                        tokens, dispatcher, limits, cache=cache)
 
 
 def _register_blueprints(app: Flask) -> None:

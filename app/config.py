@@ -50,6 +50,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "PROVIDER_CONNECT_TIMEOUT": (3.05, _float),
     "PROVIDER_MAX_RETRIES": (2, _int),
     "PROVIDER_POOL_SIZE": (32, _int),
+    "PROVIDER_MAX_CONCURRENCY": (16, _int),
+    "ANSWER_CACHE_TTL": (3600, _int),
+    "CACHE_REDIS_URL": (None, str),
     "SEND_PROMPT_MAX_MODELS": (10, _int),
 }
 
@@ -77,7 +80,8 @@ def build_config(overrides: Mapping[str, Any] | None = None,
 
 def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT",
-                "PROVIDER_POOL_SIZE", "SEND_PROMPT_MAX_MODELS")
+                "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY", "SEND_PROMPT_MAX_MODELS",
+                "ANSWER_CACHE_TTL")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

@@ -34,6 +34,7 @@ class Completion:
     text: str
     finish_reason: str | None
     usage: Usage
+    attempts: int = 1          # HTTP attempts the transport made (retries + 1)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class ProviderError(Exception):
         self.status = status
         self.retryable = self.default_retryable if retryable is None else retryable
         self.retry_after = retry_after
+        self.attempts = 1  # set by the transport: HTTP attempts made before giving up
         self.message = redact(message)
         super().__init__(self.message)
 

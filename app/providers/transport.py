@@ -1,7 +1,9 @@
 """Send one prompt to one vendor: deadline-bound timeouts, tenacity retries, error translation."""
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import replace
 
 import requests
 import tenacity
@@ -26,12 +28,16 @@ class _VendorWait(wait_base):
 
 
 class _StopBeforeDeadline(stop_base):
-    """Stop when the coming wait would end past the deadline (tenacity computes the wait first)."""
+    """Stop when the coming wait would end past the deadline (tenacity computes the wait first),
+    or when the caller has gone (a streaming client disconnected)."""
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, deadline: float, cancel: threading.Event | None) -> None:
         self.deadline = deadline
+        self.cancel = cancel
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if self.cancel is not None and self.cancel.is_set():
+            return True
         return time.monotonic() + (retry_state.upcoming_sleep or 0.0) >= self.deadline
 
 
@@ -45,17 +51,27 @@ def _sleep(seconds: float) -> None:
 
 
 def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *, deadline: float,
-         connect_timeout: float = 3.05, max_retries: int = 2, read_timeout: float | None = None) -> Completion:
-    """Send the request, retrying retryable failures while the deadline allows; raise ProviderError."""
+         connect_timeout: float = 3.05, max_retries: int = 2, read_timeout: float | None = None,
+         cancel: threading.Event | None = None) -> Completion:
+    """Send the request, retrying retryable failures while the deadline allows; raise ProviderError.
+
+    The Completion (or the ProviderError) carries ``attempts``, the HTTP attempts made. A set
+    ``cancel`` event stops further retries.
+    """
     call = adapter.build(request)
     retrying = Retrying(
         retry=retry_if_exception(_is_retryable),
         wait=_VendorWait(),
-        stop=stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline),
+        stop=stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline, cancel),
         sleep=_sleep,
         reraise=True,  # the caller wants the last ProviderError, not tenacity's RetryError
     )
-    return retrying(_attempt, adapter, call, session, deadline, connect_timeout, read_timeout)
+    try:
+        completion = retrying(_attempt, adapter, call, session, deadline, connect_timeout, read_timeout)
+    except ProviderError as exc:
+        exc.attempts = retrying.statistics.get("attempt_number", 1)
+        raise
+    return replace(completion, attempts=retrying.statistics.get("attempt_number", 1))
 
 
 def _attempt(adapter: Adapter, call: HttpCall, session: requests.Session, deadline: float,

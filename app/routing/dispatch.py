@@ -1,18 +1,28 @@
-"""Fan calls out over one bounded thread pool per worker process, under one deadline."""
+"""Fan calls out over one bounded thread pool per worker process, under one deadline.
+
+Two limits keep one request, or one slow vendor, from taking the worker down with it:
+- the pool has ``pool_size`` threads; a request that needs more than are free is refused at
+  once (``PoolSaturated``, answered 503 with Retry-After) instead of queueing past its deadline;
+- each vendor may hold at most ``max_per_vendor`` threads; a call beyond that fails at once as
+  a retryable ``vendor_busy`` item, so a hanging vendor cannot starve the others.
+"""
 from __future__ import annotations
 
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from app.providers.base import Completion
 from app.providers.errors import ProviderError, ProviderTimeout
 
 log = logging.getLogger(__name__)
+
+# A call gets the request's deadline and cancel event; it returns a Completion or raises ProviderError.
+Call = Callable[[float, threading.Event], Completion]
 
 
 @dataclass(frozen=True)
@@ -23,45 +33,126 @@ class Outcome:
     error: ProviderError | None
     latency_ms: float
 
+    @property
+    def retries(self) -> int:
+        done = self.completion or self.error
+        return max(0, getattr(done, "attempts", 1) - 1)
 
-Call = Callable[[float], Completion]   # takes the monotonic deadline, returns or raises ProviderError
+
+class PoolSaturated(Exception):
+    """Every provider thread of this worker is busy; try again shortly."""
+
+    retry_after = 1
+
+
+class VendorBusy(ProviderError):
+    kind = "vendor_busy"
+    default_retryable = True
 
 
 class Dispatcher:
-    """Run calls concurrently; whatever is unfinished at the deadline becomes a timeout."""
+    """Start batches of calls on this process's pool; one instance per worker process."""
 
-    def __init__(self, pool_size: int):
-        self._pool_size = pool_size
-        self._pool: ThreadPoolExecutor | None = None
-        self._pid: int | None = None
+    def __init__(self, pool_size: int, max_per_vendor: int):
+        self._pool_size, self._max_per_vendor = pool_size, max_per_vendor
         self._lock = threading.Lock()
+        self._pid: int | None = None
 
-    def _executor(self) -> ThreadPoolExecutor:
-        # Created lazily and per process: gunicorn forks workers after loading the app,
-        # and threads do not survive a fork.
+    def _reset_if_forked(self) -> None:
+        # gunicorn loads the app in the master and forks workers: threads and the counts of the
+        # parent's calls do not survive a fork, so each process builds its own pool lazily.
         if self._pid != os.getpid():
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix="provider")
-                    self._pid = os.getpid()
-        return self._pool
+            self._pool = ThreadPoolExecutor(self._pool_size, thread_name_prefix="provider")
+            self._in_flight = 0
+            self._per_vendor: dict[str, int] = {}
+            self._pid = os.getpid()
 
-    def run(self, calls: Sequence[tuple[str, Call]], deadline: float) -> list[Outcome]:
-        """Run (vendor, call) pairs; return one Outcome each, in order, by the deadline."""
-        started = time.monotonic()
-        futures = [self._executor().submit(_timed, vendor, call, deadline) for vendor, call in calls]
-        wait(futures, timeout=max(0.0, deadline - time.monotonic()))
-        return [_outcome(future, vendor, started) for (vendor, _), future in zip(calls, futures)]
+    def start(self, calls: Sequence[tuple[str, Call]], deadline: float,
+              cancel: threading.Event | None = None) -> Batch:
+        """Start every (vendor, call) pair now, or raise PoolSaturated without starting any."""
+        cancel = cancel or threading.Event()
+        with self._lock:
+            self._reset_if_forked()
+            per_vendor, admitted = dict(self._per_vendor), []
+            for vendor, _ in calls:
+                admitted.append(per_vendor.get(vendor, 0) < self._max_per_vendor)
+                per_vendor[vendor] = per_vendor.get(vendor, 0) + admitted[-1]
+            if self._in_flight + sum(admitted) > self._pool_size:
+                raise PoolSaturated()
+            self._in_flight += sum(admitted)
+            self._per_vendor = per_vendor
+        futures = [self._submit(vendor, call, deadline, cancel) if ok else _busy(vendor, self._max_per_vendor)
+                   for (vendor, call), ok in zip(calls, admitted)]
+        return Batch([vendor for vendor, _ in calls], futures, deadline, cancel)
 
-    def shutdown(self) -> None:
-        if self._pool is not None and self._pid == os.getpid():
-            self._pool.shutdown(wait=False, cancel_futures=True)
+    def _submit(self, vendor: str, call: Call, deadline: float, cancel: threading.Event) -> Future:
+        future = self._pool.submit(_timed, vendor, call, deadline, cancel)
+        future.add_done_callback(lambda _: self._release(vendor))
+        return future
+
+    def _release(self, vendor: str) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._per_vendor[vendor] -= 1
+
+    def busy(self) -> int:
+        """Return how many provider calls this process is running now."""
+        with self._lock:
+            return self._in_flight if self._pid == os.getpid() else 0
 
 
-def _timed(vendor: str, call: Call, deadline: float) -> Outcome:
+class Batch:
+    """The calls of one request: wait for all, or take them as they finish."""
+
+    def __init__(self, vendors: list[str], futures: list[Future], deadline: float, cancel: threading.Event):
+        self._vendors, self._futures = vendors, futures
+        self.deadline, self.cancel_event = deadline, cancel
+        self._started = time.monotonic()
+
+    def results(self) -> list[Outcome]:
+        """Wait until every call ends or the deadline passes; one Outcome per call, in order."""
+        wait(self._futures, timeout=max(0.0, self.deadline - time.monotonic()))
+        return [self._outcome(index) for index in range(len(self._futures))]
+
+    def as_completed(self, heartbeat: float) -> Iterator[tuple[int, Outcome] | None]:
+        """Yield (index, outcome) as calls finish, None every `heartbeat` seconds while waiting,
+        and the unfinished ones as timeouts at the deadline."""
+        pending = set(range(len(self._futures)))
+        while pending:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            done, _ = wait([self._futures[i] for i in pending], timeout=min(heartbeat, remaining),
+                           return_when=FIRST_COMPLETED)
+            finished = [i for i in sorted(pending) if self._futures[i] in done]
+            for index in finished:
+                pending.discard(index)
+                yield index, self._outcome(index)
+            if not finished:
+                yield None
+        for index in sorted(pending):
+            yield index, self._outcome(index)
+
+    def cancel(self) -> None:
+        """Stop what has not started, and retries of what has (the client went away)."""
+        self.cancel_event.set()
+        for future in self._futures:
+            future.cancel()
+
+    def _outcome(self, index: int) -> Outcome:
+        future = self._futures[index]
+        if future.done() and not future.cancelled():
+            return future.result()   # _timed turns every exception into an Outcome
+        future.cancel()   # not started yet: never start it; a running call ends by the deadline
+        error = ProviderTimeout("no answer before the request deadline", vendor=self._vendors[index],
+                                retryable=True)
+        return Outcome(None, error, _ms_since(self._started))
+
+
+def _timed(vendor: str, call: Call, deadline: float, cancel: threading.Event) -> Outcome:
     started = time.monotonic()
     try:
-        return Outcome(call(deadline), None, _ms_since(started))
+        return Outcome(call(deadline, cancel), None, _ms_since(started))
     except ProviderError as exc:
         return Outcome(None, exc, _ms_since(started))
     except Exception:  # a bug must cost one item, not the whole response
@@ -70,12 +161,12 @@ def _timed(vendor: str, call: Call, deadline: float) -> Outcome:
                        _ms_since(started))
 
 
-def _outcome(future: Future, vendor: str, started: float) -> Outcome:
-    if future.done():
-        return future.result()   # _timed turns every ProviderError into an Outcome
-    future.cancel()  # not started yet (pool busy): never start it; a running call ends at the deadline
-    error = ProviderTimeout("no answer before the request deadline", vendor=vendor, retryable=True)
-    return Outcome(None, error, _ms_since(started))
+def _busy(vendor: str, limit: int) -> Future:
+    future: Future = Future()
+    error = VendorBusy(f"{limit} calls to this vendor are already running in this worker "
+                       "(PROVIDER_MAX_CONCURRENCY); try again shortly", vendor=vendor)
+    future.set_result(Outcome(None, error, 0.0))
+    return future
 
 
 def _ms_since(started: float) -> float:

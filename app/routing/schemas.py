@@ -1,7 +1,7 @@
 """The send_prompt request body."""
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.validation import StrictFloat, StrictInteger
+from app.validation import StrictBoolean, StrictFloat, StrictInteger
 
 
 class SendPromptSchema(Schema):
@@ -15,3 +15,5 @@ class SendPromptSchema(Schema):
     max_tokens = StrictInteger(load_default=1024, validate=validate.Range(min=1))
     temperature = StrictFloat(load_default=None, validate=validate.Range(min=0, max=2))
     timeout = StrictFloat(load_default=None, validate=validate.Range(min=0, min_inclusive=False))
+    stream = StrictBoolean(load_default=False)   # Server-Sent Events instead of one JSON body
+    cache = StrictBoolean(load_default=False)    # answer from (and store into) the answer cache

@@ -1,21 +1,24 @@
-"""send_prompt as a plain service: targets in, one item per model out (no Flask here)."""
+"""send_prompt as a plain service: models in, one item per model out (no Flask here)."""
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from app.catalog import Model
-from app.pricing.cost import price_request
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderNotConfigured
 from app.providers.registry import how_to_configure
 from app.providers.sessions import session_for
 from app.providers.transport import send
 from app.providers.vendors import VENDORS
-from app.routing.dispatch import Dispatcher, Outcome
+from app.routing.answer_cache import AnswerCache
+from app.routing.dispatch import Batch, Dispatcher, Outcome
+from app.routing.items import cached_item, item
+from app.routing.records import CallObserver, CallRecord, ignore
 from app.tokens.counter import TokenCounter
 
 
@@ -34,70 +37,137 @@ class CallLimits:
     max_retries: int
 
 
+@dataclass
+class _Plan:
+    """One request's work: which models to call, what the cache already holds, the counts."""
+
+    models: Sequence[Model]
+    requests: list[PromptRequest]
+    estimates: list[int]
+    cached: dict[int, dict[str, Any]]   # model index -> the cached answer's item
+    pending: list[int]                  # model indexes to call, in batch order
+    started: float
+    deadline: float
+
+
 class PromptRouter:
     """Send one prompt to many models at once and price what each vendor reports."""
 
     def __init__(self, adapters: Mapping[str, Adapter], deployments: Mapping[str, str],
-                 tokens: TokenCounter, dispatcher: Dispatcher, limits: CallLimits):
+                 tokens: TokenCounter, dispatcher: Dispatcher, limits: CallLimits,
+                 observer: CallObserver = ignore, cache: AnswerCache | None = None):
         self._adapters = adapters          # vendor key -> adapter, configured vendors only
         self._deployments = deployments    # Azure: model_name -> deployment
         self._tokens = tokens
         self._dispatcher = dispatcher
         self._limits = limits
+        self._observer = observer
+        self._cache = cache
 
-    def run(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None) -> dict[str, Any]:
-        """Call every model concurrently; return the response envelope."""
+    def run(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None = None, *,
+            use_cache: bool = False, request_id: str | None = None) -> dict[str, Any]:
+        """Call every model concurrently; return the JSON response envelope."""
+        plan = self._plan(models, prompt, timeout_s, use_cache)
+        batch = self._start(plan)
+        outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
+        data = [plan.cached.get(i) or self._finish(plan, i, outcomes[i], use_cache, request_id)
+                for i in range(len(models))]
+        return {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
+
+    def stream(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None = None, *,
+               use_cache: bool = False, request_id: str | None = None,
+               heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """Start every call now (PoolSaturated is raised here, before any event), and return the
+        events: ("result", item) as each model finishes, ("heartbeat", None) while waiting, then
+        ("done", totals). Closing the events early cancels what has not finished."""
+        plan = self._plan(models, prompt, timeout_s, use_cache)
+        batch = self._start(plan)
+        return self._events(plan, batch, use_cache, request_id, heartbeat_s)
+
+    def _events(self, plan: _Plan, batch: Batch | None, use_cache: bool, request_id: str | None,
+                heartbeat_s: float) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        data = list(plan.cached.values())
+        try:
+            for cached in data:
+                yield "result", cached
+            for event in (batch.as_completed(heartbeat_s) if batch else ()):
+                if event is None:
+                    yield "heartbeat", None
+                    continue
+                position, outcome = event
+                data.append(self._finish(plan, plan.pending[position], outcome, use_cache, request_id))
+                yield "result", data[-1]
+            yield "done", {"count": len(data), **_totals(data, plan.started)}
+        finally:
+            if batch:
+                batch.cancel()   # the client went away (or all is done): stop what is left
+
+    def _plan(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None, use_cache: bool) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
         counts = self._tokens.count(prompt.text, {m.tokenizer for m in models}, system=prompt.system or "")
-        calls = [(model.provider, self._call(model, prompt)) for model in models]
-        outcomes = self._dispatcher.run(calls, started + budget)
-        data = [_item(model, outcome, counts[model.tokenizer].count) for model, outcome in zip(models, outcomes)]
-        return {"success": True, "count": len(data), "data": data,
-                "total_cost": sum(item["actual_cost"] for item in data),
-                "wall_ms": round((time.monotonic() - started) * 1000, 1)}
+        requests = [self._request(model, prompt) for model in models]
+        estimates = [counts[model.tokenizer].count for model in models]
+        cached = {}
+        if use_cache and self._cache is not None:
+            for index, (model, request) in enumerate(zip(models, requests)):
+                hit = self._cache.get(model.provider, request)
+                if hit is not None:
+                    cached[index] = cached_item(hit, estimates[index])
+        pending = [index for index in range(len(models)) if index not in cached]
+        return _Plan(models, requests, estimates, cached, pending, started, started + budget)
 
-    def _call(self, model: Model, prompt: Prompt):
+    def _start(self, plan: _Plan) -> Batch | None:
+        if not plan.pending:
+            return None
+        calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
+        return self._dispatcher.start(calls, plan.deadline)
+
+    def _finish(self, plan: _Plan, index: int, outcome: Outcome, use_cache: bool,
+                request_id: str | None) -> dict[str, Any]:
+        model = plan.models[index]
+        result = item(model, VENDORS[model.provider].name, outcome, plan.estimates[index])
+        self._observer(_record(request_id, model, outcome, result))
+        if use_cache and self._cache is not None and outcome.completion is not None:
+            self._cache.set(model.provider, plan.requests[index], result)
+        return result
+
+    def _call(self, model: Model, request: PromptRequest):
         adapter = self._adapters.get(model.provider)
         if adapter is None:
             return partial(_not_configured, model.provider)
-        request = PromptRequest(model=self._api_model(model), prompt=prompt.text, system=prompt.system,
-                                max_tokens=min(prompt.max_tokens, model.max_output_tokens),
-                                temperature=prompt.temperature)
         return partial(self._send, adapter, request, model.provider)
 
-    def _send(self, adapter: Adapter, request: PromptRequest, vendor_key: str, deadline: float):
+    def _send(self, adapter: Adapter, request: PromptRequest, vendor_key: str, deadline: float,
+              cancel: threading.Event):
         return send(adapter, request, session_for(vendor_key), deadline=deadline,
-                    connect_timeout=self._limits.connect_timeout_s, max_retries=self._limits.max_retries)
+                    connect_timeout=self._limits.connect_timeout_s, max_retries=self._limits.max_retries,
+                    cancel=cancel)
 
-    def _api_model(self, model: Model) -> str:
+    def _request(self, model: Model, prompt: Prompt) -> PromptRequest:
+        api_model = model.api_model
         if VENDORS[model.provider].api == "azure":
-            return self._deployments.get(model.model_name, model.api_model)
-        return model.api_model
+            api_model = self._deployments.get(model.model_name, api_model)
+        return PromptRequest(model=api_model, prompt=prompt.text, system=prompt.system,
+                             max_tokens=min(prompt.max_tokens, model.max_output_tokens),
+                             temperature=prompt.temperature)
 
 
-def _not_configured(vendor_key: str, deadline: float):
+def _not_configured(vendor_key: str, deadline: float, cancel: threading.Event):
     vendor = VENDORS[vendor_key]
     raise ProviderNotConfigured(f"{vendor.name} is not configured: {how_to_configure(vendor)}.",
                                 vendor=vendor_key)
 
 
-def _item(model: Model, outcome: Outcome, estimated: int) -> dict[str, Any]:
-    completion, usage = outcome.completion, outcome.completion.usage if outcome.completion else None
-    return {
-        "id": model.id,
-        "model_name": model.model_name,
-        "provider": VENDORS[model.provider].name,
-        "success": completion is not None,
-        "response": completion.text if completion else None,
-        "finish_reason": completion.finish_reason if completion else None,
-        "error": outcome.error.to_dict() if outcome.error else None,
-        "latency_ms": outcome.latency_ms,
-        "input_tokens": usage.input_tokens if usage else None,
-        "output_tokens": usage.output_tokens if usage else None,
-        "cached_tokens": usage.cached_tokens if usage else None,
-        "reasoning_tokens": usage.reasoning_tokens if usage else None,
-        "actual_cost": price_request(model, usage.input_tokens, usage.output_tokens,
-                                     usage.cached_tokens).total_cost if usage else 0.0,
-        "estimated_input_tokens": estimated,
-    }
+def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:
+    return {"total_cost": sum(entry["actual_cost"] for entry in data),
+            "wall_ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def _record(request_id: str | None, model: Model, outcome: Outcome, result: dict[str, Any]) -> CallRecord:
+    error = outcome.error
+    return CallRecord(request_id=request_id, provider=model.provider, model=model.id,
+                      outcome=error.kind if error else "ok", status=error.status if error else None,
+                      latency_ms=outcome.latency_ms, retries=outcome.retries,
+                      input_tokens=result["input_tokens"] or 0, output_tokens=result["output_tokens"] or 0,
+                      cost_usd=result["actual_cost"])

@@ -1,10 +1,12 @@
-"""send_prompt: one prompt to many vendors at once."""
+"""send_prompt: one prompt to many vendors at once, as one JSON body or as Server-Sent Events."""
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from app.errors import APIError
 from app.responses import json_response
+from app.routing import sse
+from app.routing.dispatch import PoolSaturated
 from app.routing.schemas import SendPromptSchema
 from app.routing.service import Prompt
 from app.routing.targets import TargetError, choose_targets
@@ -26,5 +28,12 @@ def send_prompt() -> Response:
     except TargetError as exc:
         raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None
     prompt = Prompt(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
-    result = svc.router.run(models, prompt, body["timeout"])
-    return json_response(result)
+    options = {"use_cache": body["cache"], "request_id": request.headers.get("X-Request-ID")}
+    try:
+        if body["stream"] or request.accept_mimetypes.best == "text/event-stream":
+            events = svc.router.stream(models, prompt, body["timeout"], **options)
+            return Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
+        return json_response(svc.router.run(models, prompt, body["timeout"], **options))
+    except PoolSaturated as exc:
+        raise APIError(503, "All provider threads are busy; retry shortly.",
+                       headers={"Retry-After": str(exc.retry_after)}) from None

@@ -84,6 +84,7 @@ def test_429_waits_the_retry_after_then_succeeds(case, session, sleeps):
     completion = case.send(session)
     assert completion.text == "2, 3 and 5."
     assert case.calls == 2 and sleeps == [2.0]
+    assert completion.attempts == 2
 
 
 def test_retry_after_ms_and_http_dates_are_honoured(case, session, sleeps):
@@ -101,8 +102,25 @@ def test_500_is_retried_with_backoff_then_given_up(case, session, sleeps):
     with pytest.raises(ProviderHTTPError) as info:
         case.send(session, max_retries=2)
     assert info.value.status == 500 and info.value.retryable
-    assert case.calls == 3 and len(sleeps) == 2
+    assert case.calls == 3 and len(sleeps) == 2 and info.value.attempts == 3
     assert all(0.25 <= s <= 4.25 for s in sleeps)
+
+
+def test_a_set_cancel_event_stops_retrying(case, session, sleeps):
+    import threading
+
+    cancel = threading.Event()
+    cancel.set()   # the streaming client has gone
+    case.fail(503, "unavailable")
+    case.ok()
+    with pytest.raises(ProviderHTTPError) as info:
+        case.send(session, cancel=cancel)
+    assert case.calls == 1 and sleeps == [] and info.value.attempts == 1
+
+
+def test_first_try_success_counts_one_attempt(case, session):
+    case.ok()
+    assert case.send(session).attempts == 1
 
 
 def test_529_overloaded_is_retryable(case, session, sleeps):

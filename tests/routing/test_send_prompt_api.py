@@ -18,7 +18,7 @@ azure:
 """
 ITEM_FIELDS = {"id", "model_name", "provider", "success", "response", "finish_reason", "error", "latency_ms",
                "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "actual_cost",
-               "estimated_input_tokens"}
+               "estimated_input_tokens", "cached"}
 
 
 def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0, reasoning=0):
@@ -170,3 +170,106 @@ def test_more_than_the_model_limit_is_400(make_app):
     client = make_app(SEND_PROMPT_MAX_MODELS=2).test_client()
     response = client.post(URL, json={"prompt": "hi", "model_names": ["gpt-oss-120b"]})
     assert response.status_code == 400 and "at most 2" in response.get_json()["error"]["message"]
+
+
+def sse_events(response):
+    """Parse a text/event-stream body into (event, data) pairs, skipping comments."""
+    events = []
+    for block in response.get_data(as_text=True).split("\n\n"):
+        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
+        if lines:
+            fields = dict(line.split(": ", 1) for line in lines)
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_stream_sends_one_event_per_model_then_done(client, mocked):
+    mocked.post("https://openai.test/v1/chat/completions", json=openai_reply())
+    mocked.post("https://anthropic.test/v1/messages", status=500, json={"type": "error", "error": {
+        "type": "api_error", "message": "down"}})
+    response = client.post(URL, json={"prompt": "hi", "stream": True,
+                                      "model_names": ["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "xai/grok-4.7"]})
+    assert response.status_code == 200 and response.mimetype == "text/event-stream"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    events = sse_events(response)
+    assert [name for name, _ in events] == ["result", "result", "result", "done"]
+    results = {data["id"]: data for name, data in events if name == "result"}
+    assert set(results) == {"openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "xai/grok-4.7"}
+    assert set(results["openai/gpt-6.1-sol"]) == ITEM_FIELDS and results["openai/gpt-6.1-sol"]["success"]
+    done = events[-1][1]
+    assert done["count"] == 3 and done["total_cost"] == pytest.approx(results["openai/gpt-6.1-sol"]["actual_cost"])
+    assert done["wall_ms"] >= 0
+
+
+def test_accept_header_also_selects_the_stream(client, mocked):
+    mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    response = client.post(URL, json={"prompt": "hi", "providers": ["groq"]},
+                           headers={"Accept": "text/event-stream"})
+    assert response.mimetype == "text/event-stream"
+    assert [name for name, _ in sse_events(response)] == ["result", "done"]
+
+
+def test_cache_hit_returns_the_stored_answer_at_no_cost(client, mocked):
+    call = mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply(text="first"))
+    first = send(client, providers=["groq"], cache=True)["data"][0]
+    second = send(client, providers=["groq"], cache=True)["data"][0]
+    assert call.call_count == 1
+    assert (first["cached"], second["cached"]) == (False, True)
+    assert second["response"] == "first" and second["actual_cost"] == 0.0 and first["actual_cost"] > 0
+    assert (second["input_tokens"], second["output_tokens"]) == (first["input_tokens"], first["output_tokens"])
+
+
+def test_cache_key_covers_every_generation_parameter(client, mocked):
+    call = mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    for extra in ({}, {"temperature": 0.5}, {"max_tokens": 10}, {"system": "Be brief."}, {"prompt": "other"}):
+        assert send(client, providers=["groq"], cache=True, **extra)["data"][0]["cached"] is False
+    assert call.call_count == 5
+    assert send(client, providers=["groq"], cache=True, temperature=0.5)["data"][0]["cached"] is True
+
+
+def test_without_cache_flag_nothing_is_read_or_stored(client, mocked):
+    call = mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    send(client, providers=["groq"])
+    assert send(client, providers=["groq"], cache=True)["data"][0]["cached"] is False
+    assert call.call_count == 2
+
+
+def test_failed_answers_are_never_cached(client, mocked):
+    mocked.post("https://groq.test/openai/v1/chat/completions", status=500, json={"error": {"message": "x"}})
+    mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    assert send(client, providers=["groq"], cache=True)["data"][0]["success"] is False
+    again = send(client, providers=["groq"], cache=True)["data"][0]
+    assert again["success"] is True and again["cached"] is False
+
+
+def test_saturated_pool_is_503_with_retry_after(make_app, tmp_path, mocked):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(SECRETS)
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=1)
+    release = threading.Event()
+    mocked.add_callback(responses.POST, "https://groq.test/openai/v1/chat/completions",
+                        callback=lambda request: (release.wait(5), (200, {}, json.dumps(openai_reply())))[1])
+    client = app.test_client()
+    first = threading.Thread(target=lambda: client.post(URL, json={"prompt": "hi", "providers": ["groq"]}))
+    first.start()
+    deadline = time.monotonic() + 2
+    while app.extensions["price_runner"].router._dispatcher.busy() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    response = app.test_client().post(URL, json={"prompt": "hi", "providers": ["groq"]})
+    release.set()
+    first.join()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert response.get_json()["error"]["code"] == 503
+
+
+def test_every_call_is_reported_to_the_observer(app, client, mocked):
+    records = []
+    app.extensions["price_runner"].router._observer = records.append
+    mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(prompt_tokens=12, completion_tokens=5))
+    client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol", "xai/grok-4.7"]},
+                headers={"X-Request-ID": "req-123"})
+    by_model = {record.model: record for record in records}
+    ok, missing = by_model["openai/gpt-6.1-sol"], by_model["xai/grok-4.7"]
+    assert (ok.outcome, ok.input_tokens, ok.output_tokens, ok.retries, ok.request_id) == ("ok", 12, 5, 0, "req-123")
+    assert ok.cost_usd > 0 and ok.provider == "openai"
+    assert missing.outcome == "not_configured" and missing.cost_usd == 0.0
