@@ -169,5 +169,24 @@ def test_environment_is_read_at_app_creation(monkeypatch, tmp_path, no_vendor_en
 def test_catalog_bytes_are_serialized_once(small_app):
     client = small_app.test_client()
     payloads = small_app.extensions["price_runner"].payloads
-    assert client.get("/api/models").data == payloads.models
-    assert client.get("/api/providers").data == payloads.providers
+    assert client.get("/api/models").data == payloads.models.body
+    assert client.get("/api/providers").data == payloads.providers.body
+
+
+@pytest.mark.parametrize("path", ["/api/models", "/api/models/provider/openai", "/api/providers"])
+def test_catalog_responses_carry_etag_and_answer_304(small, path):
+    first = small.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and "max-age" in first.headers["Cache-Control"]
+    again = small.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    assert small.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
+
+
+def test_etags_differ_between_payloads_and_follow_the_content(small, make_app, tmp_path):
+    etags = {small.get(p).headers["ETag"] for p in ("/api/models", "/api/providers", "/api/models/provider/groq")}
+    assert len(etags) == 3
+    configured = tmp_path / "s.yaml"
+    configured.write_text("groq: {api_key: gsk-x}\n")
+    other = make_app(MODELS_CSV=str(write_catalog(tmp_path / "m2.csv")), SECRETS_FILE=str(configured)).test_client()
+    assert other.get("/api/models/provider/groq").headers["ETag"] not in etags   # `configured` changed

@@ -1,7 +1,9 @@
 """Catalog responses, serialized once per worker: the catalog only changes at start-up."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from app.catalog import CatalogRepository, Model
@@ -34,9 +36,18 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
     }
 
 
-def envelope(data: list[dict[str, Any]]) -> bytes:
-    """Serialize the seed's success envelope."""
-    return dumps({"success": True, "count": len(data), "data": data})
+@dataclass(frozen=True)
+class Payload:
+    """A serialized response and its strong ETag."""
+
+    body: bytes
+    etag: str
+
+
+def envelope(data: list[dict[str, Any]]) -> Payload:
+    """Serialize the seed's success envelope once, with an ETag of its bytes."""
+    body = dumps({"success": True, "count": len(data), "data": data})
+    return Payload(body, hashlib.sha256(body).hexdigest()[:32])
 
 
 class CatalogPayloads:
@@ -54,6 +65,6 @@ class CatalogPayloads:
              "configured": key in configured}
             for key in catalog.providers()])
 
-    def by_provider(self, key: str) -> bytes | None:
+    def by_provider(self, key: str) -> Payload | None:
         """Return one provider's models, or None when the catalog has none for it."""
         return self._by_provider.get(key)

@@ -1,10 +1,11 @@
 """Catalog and cost-ranking endpoints."""
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
+from app.pricing.catalog_payloads import Payload
 from app.pricing.ranking import rank
 from app.pricing.schemas import PriceRequestSchema
 from app.providers.vendors import find_vendor
@@ -17,26 +18,37 @@ bp = Blueprint("pricing", __name__, url_prefix="/api")
 PRICE_REQUEST = PriceRequestSchema()   # schemas are stateless once built; build once
 
 
+CATALOG_CACHE_CONTROL = "public, max-age=60"   # changes only when the service restarts
+
+
+def _catalog(payload: Payload) -> Response:
+    """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
+    response = json_response(payload.body)
+    response.set_etag(payload.etag)
+    response.headers["Cache-Control"] = CATALOG_CACHE_CONTROL
+    return response.make_conditional(request)
+
+
 @bp.get("/models")
 def list_models() -> Response:
     """List every catalog model."""
-    return json_response(services().payloads.models)
+    return _catalog(services().payloads.models)
 
 
 @bp.get("/models/provider/<provider>")
 def list_provider_models(provider: str) -> Response:
     """List one provider's models; the provider is its key or display name, any case."""
     vendor = find_vendor(provider)
-    body = services().payloads.by_provider(vendor.key) if vendor else None
-    if body is None:
+    payload = services().payloads.by_provider(vendor.key) if vendor else None
+    if payload is None:
         raise APIError(404, f"Unknown provider {provider!r}.")
-    return json_response(body)
+    return _catalog(payload)
 
 
 @bp.get("/providers")
 def list_providers() -> Response:
     """List the providers in the catalog with model counts and whether keys are configured."""
-    return json_response(services().payloads.providers)
+    return _catalog(services().payloads.providers)
 
 
 @bp.post("/get_best_price_for_prompt")

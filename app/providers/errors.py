@@ -61,6 +61,12 @@ class ProviderResponseError(ProviderError):
     kind = "bad_response"
 
 
+class ProviderCancelled(ProviderError):
+    """The caller went away (a streaming client disconnected) before this attempt."""
+
+    kind = "cancelled"
+
+
 class ProviderNotConfigured(ProviderError):
     """The vendor has no credentials (or address) configured."""
 

@@ -12,7 +12,8 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from .base import Adapter, Completion, HttpCall, PromptRequest
-from .errors import ProviderConnectionError, ProviderError, ProviderResponseError, ProviderTimeout
+from .errors import (ProviderCancelled, ProviderConnectionError, ProviderError, ProviderResponseError,
+                     ProviderTimeout)
 from .failures import http_error
 
 
@@ -63,11 +64,12 @@ def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *,
         retry=retry_if_exception(_is_retryable),
         wait=_VendorWait(),
         stop=stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline, cancel),
-        sleep=_sleep,
+        # A backoff sleep ends early when the caller goes away; the next attempt then refuses.
+        sleep=cancel.wait if cancel is not None else _sleep,
         reraise=True,  # the caller wants the last ProviderError, not tenacity's RetryError
     )
     try:
-        completion = retrying(_attempt, adapter, call, session, deadline, connect_timeout, read_timeout)
+        completion = retrying(_attempt, adapter, call, session, deadline, connect_timeout, read_timeout, cancel)
     except ProviderError as exc:
         exc.attempts = retrying.statistics.get("attempt_number", 1)
         raise
@@ -75,7 +77,9 @@ def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *,
 
 
 def _attempt(adapter: Adapter, call: HttpCall, session: requests.Session, deadline: float,
-             connect_timeout: float, read_timeout: float | None) -> Completion:
+             connect_timeout: float, read_timeout: float | None, cancel: threading.Event | None) -> Completion:
+    if cancel is not None and cancel.is_set():
+        raise ProviderCancelled("the client went away; call not made", vendor=adapter.vendor.key)
     try:
         response = _post(adapter, call, session, deadline, connect_timeout, read_timeout)
         if response.status_code >= 400:

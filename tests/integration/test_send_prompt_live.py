@@ -100,3 +100,46 @@ def test_healthy_vendors_answer_while_others_fail(fake, service):
     assert items["google/gemini-3.8-flash"]["error"]["type"] == "bad_response"
     assert items["openai/gpt-6.1-sol"]["success"] is True
     assert "sk-ant-live-test" not in str(body) and "google-live-test" not in str(body)
+
+
+def test_stream_delivers_the_fastest_answer_first_through_gunicorn(fake, service):
+    models = api_models(service)
+    fake.behave(models["openai/gpt-6.1-sol"], delay=0.2)
+    fake.behave(models["anthropic/claude-haiku-4-5"], delay=1.5)
+    started = time.monotonic()
+    arrivals = []
+    with requests.post(f"{service}/api/send_prompt", stream=True, timeout=10,
+                       json={"prompt": "hi", "stream": True,
+                             "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]}) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith(b"data: "):
+                arrivals.append((time.monotonic() - started, line[6:]))
+    first_at, first = arrivals[0]
+    assert b'"id":"openai/gpt-6.1-sol"' in first
+    assert first_at < 1.0, arrivals        # when the fast vendor answered, not the slow one
+    assert arrivals[1][0] >= 1.5 and b'"claude-haiku-4-5"' in arrivals[1][1]
+    assert b'"total_cost"' in arrivals[-1][1] and len(arrivals) == 3
+
+
+@pytest.fixture(scope="module")
+def retrying_service(fake, tmp_path_factory, encodings_dir):
+    secrets = tmp_path_factory.mktemp("retrying") / "secrets.yaml"
+    secrets.write_text(secrets_for(fake.url))
+    with gunicorn(SECRETS_FILE=str(secrets), TIKTOKEN_CACHE_DIR=str(encodings_dir),
+                  PROVIDER_TIMEOUT="10", PROVIDER_MAX_RETRIES="2") as (base, _):
+        yield base
+
+
+def test_a_disconnected_stream_stops_calling_vendors(fake, retrying_service):
+    models = api_models(retrying_service)
+    groq = models["groq/llama-3.1-8b"]
+    # 503 with Retry-After 1.5: a client that stays sees attempts at 0, 1.5 and 3.0 s.
+    fake.behave(groq, status=503, retry_after=1.5)
+    with requests.post(f"{retrying_service}/api/send_prompt", stream=True, timeout=10,
+                       json={"prompt": "hi", "stream": True,
+                             "model_names": ["groq/llama-3.1-8b", "openai/gpt-6.1-sol"]}) as response:
+        next(response.iter_lines())   # the fast answer arrives; then we hang up
+    time.sleep(4.0)
+    attempts = [r for r in fake.requests if r.json().get("model") == groq]
+    assert 1 <= len(attempts) < 3, len(attempts)   # heartbeats reveal the hang-up; retries stop

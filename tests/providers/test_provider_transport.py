@@ -113,9 +113,23 @@ def test_a_set_cancel_event_stops_retrying(case, session, sleeps):
     cancel.set()   # the streaming client has gone
     case.fail(503, "unavailable")
     case.ok()
-    with pytest.raises(ProviderHTTPError) as info:
+    with pytest.raises(ProviderError) as info:
         case.send(session, cancel=cancel)
-    assert case.calls == 1 and sleeps == [] and info.value.attempts == 1
+    assert case.calls == 0 and sleeps == [] and info.value.kind == "cancelled"
+
+
+def test_cancel_during_a_backoff_ends_the_wait_and_the_retries(case, session):
+    import threading
+
+    cancel = threading.Event()
+    case.fail(503, "unavailable", headers={"Retry-After": "30"})
+    case.ok()
+    threading.Timer(0.1, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as info:
+        case.send(session, cancel=cancel, deadline=time.monotonic() + 60)
+    assert time.monotonic() - started < 2 and case.calls == 1
+    assert info.value.kind == "cancelled" and info.value.attempts == 2
 
 
 def test_first_try_success_counts_one_attempt(case, session):
