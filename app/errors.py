@@ -40,6 +40,7 @@ MESSAGES = {
     405: "Method not allowed on this resource.",
     413: "The request body is too large.",
     415: "The request body must be JSON (Content-Type: application/json).",
+    500: "Internal server error.",
 }
 
 

@@ -9,7 +9,8 @@ from flask import Response
 
 def dumps(payload: Any) -> bytes:
     """Encode compact JSON (floats keep full precision, shortest round-trip form)."""
-    return orjson.dumps(payload)
+    # Validation errors key list items by index (int): let orjson write them as strings.
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
 
 
 def json_response(payload: Any | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -10,6 +10,9 @@ from marshmallow import Schema, ValidationError, fields
 
 from app.errors import APIError
 
+# Far above any context window (the largest are ~10M tokens), far below JSON's 64-bit limit.
+MAX_TOKENS = 100_000_000
+
 
 def load_json(schema: Schema) -> dict[str, Any]:
     """Return the validated body, or raise 415/400 naming what is wrong."""

@@ -2,7 +2,7 @@
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.pricing.ranking import SORTS
-from app.validation import StrictBoolean, StrictFloat, StrictInteger
+from app.validation import MAX_TOKENS, StrictBoolean, StrictFloat, StrictInteger
 
 
 class PriceRequestSchema(Schema):
@@ -11,11 +11,11 @@ class PriceRequestSchema(Schema):
 
     prompt = fields.String(required=True, validate=validate.Length(min=1))
     system = fields.String(load_default=None)
-    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0))
+    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0, max=MAX_TOKENS))
     providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
     model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
     min_mmlu = StrictFloat(load_default=None, validate=validate.Range(min=0, max=100))
     max_total_cost = StrictFloat(load_default=None, validate=validate.Range(min=0))
     only_configured = StrictBoolean(load_default=False)
-    limit = StrictInteger(load_default=None, validate=validate.Range(min=1))
+    limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000))
     sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS))

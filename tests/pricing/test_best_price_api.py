@@ -183,3 +183,14 @@ def test_heuristic_counts_without_encodings(make_app, tmp_path):
     data = post(client, {"prompt": "Hello, world"}).get_json()["data"]
     assert data and all(i["token_count_exact"] is False for i in data)
     assert {i["tokenizer"] for i in data} == {"heuristic"}
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"prompt": "hi", "expected_output_tokens": 10**30}, "expected_output_tokens"),
+    ({"prompt": "hi", "limit": 10**30}, "limit"),
+    ({"prompt": "hi", "model_names": [""]}, "model_names"),
+])
+def test_out_of_range_values_are_400_not_500(client, body, field):
+    # found by schemathesis: huge integers and per-item list errors once broke the JSON encoder
+    response = post(client, body)
+    assert response.status_code == 400 and field in response.get_json()["error"]["fields"]

@@ -273,3 +273,13 @@ def test_every_call_is_reported_to_the_observer(app, client, mocked):
     assert (ok.outcome, ok.input_tokens, ok.output_tokens, ok.retries, ok.request_id) == ("ok", 12, 5, 0, "req-123")
     assert ok.cost_usd > 0 and ok.provider == "openai"
     assert missing.outcome == "not_configured" and missing.cost_usd == 0.0
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"prompt": "hi", "providers": ["groq"], "max_tokens": 10**30}, "max_tokens"),
+    ({"prompt": "hi", "providers": [""]}, "providers"),
+    ({"prompt": "hi", "providers": ["groq"], "timeout": 1e300}, "timeout"),
+])
+def test_out_of_range_values_are_400_not_500(client, body, field):
+    response = client.post(URL, json=body)
+    assert response.status_code == 400 and field in response.get_json()["error"]["fields"]

@@ -1,0 +1,1 @@
+"""OpenAPI: the published contract and its docs page."""

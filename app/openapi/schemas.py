@@ -1,0 +1,126 @@
+"""Response bodies, as marshmallow schemas: they document the API (they validate nothing at run time)."""
+from marshmallow import Schema, fields
+
+class ErrorBodySchema(Schema):
+    code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "validation errors by request field"})
+
+
+class ErrorEnvelopeSchema(Schema):
+    success = fields.Boolean(required=True, metadata={"enum": [False]})
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
+
+
+class CatalogModelSchema(Schema):
+    id = fields.String(required=True)
+    model_name = fields.String(required=True)
+    provider = fields.String(required=True, metadata={"description": "display name"})
+    price_per_token = fields.Float(required=True, metadata={"description": "input USD per token"})
+    mmlu_score = fields.Float(required=True, allow_none=True)
+    model_size = fields.String(required=True)
+    api_model = fields.String(required=True)
+    input_price_per_mtok = fields.Float(required=True)
+    output_price_per_mtok = fields.Float(required=True)
+    cached_input_price_per_mtok = fields.Float(required=True, allow_none=True)
+    long_context_threshold = fields.Integer(required=True, allow_none=True)
+    long_input_price_per_mtok = fields.Float(required=True, allow_none=True)
+    long_output_price_per_mtok = fields.Float(required=True, allow_none=True)
+    context_window = fields.Integer(required=True)
+    max_output_tokens = fields.Integer(required=True)
+    mmlu_pro_score = fields.Float(required=True, allow_none=True)
+    tokenizer = fields.String(required=True)
+    prices_checked = fields.String(required=True, metadata={"format": "date"})
+    default = fields.Boolean(required=True)
+    configured = fields.Boolean(required=True)
+
+
+class ModelsResponseSchema(Schema):
+    success = fields.Boolean(required=True)
+    count = fields.Integer(required=True)
+    data = fields.List(fields.Nested(CatalogModelSchema), required=True)
+
+
+class ProviderSchema(Schema):
+    name = fields.String(required=True)
+    key = fields.String(required=True)
+    model_count = fields.Integer(required=True)
+    configured = fields.Boolean(required=True)
+
+
+class ProvidersResponseSchema(Schema):
+    success = fields.Boolean(required=True)
+    count = fields.Integer(required=True)
+    data = fields.List(fields.Nested(ProviderSchema), required=True)
+
+
+class PriceItemSchema(Schema):
+    id = fields.String(required=True)
+    model_name = fields.String(required=True)
+    provider = fields.String(required=True)
+    price_per_token = fields.Float(required=True)
+    estimated_tokens = fields.Integer(required=True)
+    total_cost = fields.Float(required=True)
+    input_cost = fields.Float(required=True)
+    output_cost = fields.Float(required=True)
+    expected_output_tokens = fields.Integer(required=True)
+    tokenizer = fields.String(required=True)
+    token_count_exact = fields.Boolean(required=True)
+    long_context = fields.Boolean(required=True)
+    mmlu_score = fields.Float(required=True, allow_none=True)
+    model_size = fields.String(required=True)
+    configured = fields.Boolean(required=True)
+
+
+class ExcludedSchema(Schema):
+    context_window = fields.Integer(required=True)
+
+
+class PriceResponseSchema(Schema):
+    success = fields.Boolean(required=True)
+    prompt = fields.String(required=True)
+    estimated_tokens = fields.Integer(required=True, metadata={"description": "the o200k_base count"})
+    count = fields.Integer(required=True)
+    excluded = fields.Nested(ExcludedSchema, required=True)
+    data = fields.List(fields.Nested(PriceItemSchema), required=True)
+
+
+class ItemErrorSchema(Schema):
+    type = fields.String(required=True, metadata={"enum": [
+        "http_error", "timeout", "connection_error", "bad_response", "not_configured", "vendor_busy",
+        "cancelled", "provider_error"]})
+    message = fields.String(required=True)
+    status = fields.Integer(required=True, allow_none=True)
+    retryable = fields.Boolean(required=True)
+    retry_after = fields.Float(required=True, allow_none=True)
+
+
+class SendItemSchema(Schema):
+    id = fields.String(required=True)
+    model_name = fields.String(required=True)
+    provider = fields.String(required=True)
+    success = fields.Boolean(required=True)
+    response = fields.String(required=True, allow_none=True)
+    finish_reason = fields.String(required=True, allow_none=True)
+    error = fields.Nested(ItemErrorSchema, required=True, allow_none=True)
+    latency_ms = fields.Float(required=True)
+    input_tokens = fields.Integer(required=True, allow_none=True)
+    output_tokens = fields.Integer(required=True, allow_none=True)
+    cached_tokens = fields.Integer(required=True, allow_none=True)
+    reasoning_tokens = fields.Integer(required=True, allow_none=True)
+    actual_cost = fields.Float(required=True)
+    estimated_input_tokens = fields.Integer(required=True)
+    cached = fields.Boolean(required=True, metadata={"description": "served from the answer cache"})
+
+
+class SendResponseSchema(Schema):
+    success = fields.Boolean(required=True)
+    count = fields.Integer(required=True)
+    data = fields.List(fields.Nested(SendItemSchema), required=True)
+    total_cost = fields.Float(required=True)
+    wall_ms = fields.Float(required=True)

@@ -1,0 +1,87 @@
+"""The OpenAPI 3.1 document, generated with apispec from the marshmallow schemas the API uses."""
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from app.openapi import schemas
+from app.pricing.schemas import PriceRequestSchema
+from app.routing.schemas import SendPromptSchema
+
+ERROR = {"$ref": "#/components/responses/Error"}
+JSON = "application/json"
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    # `default` covers whatever else the deployment adds (401 with auth on, 429 with limits on).
+    return {**{str(status): ERROR for status in statuses}, "default": ERROR}
+
+
+CATALOG_GET = {"304": {"description": "Not modified (If-None-Match matched the ETag)"}}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/health": {"get": {"summary": "Liveness", "tags": ["ops"],
+                        "responses": {"200": _json("Health", "The process is alive")}}},
+    "/api/models": {"get": {"summary": "Every catalog model", "tags": ["catalog"],
+                            "responses": {"200": _json("ModelsResponse", "The catalog"), **CATALOG_GET,
+                                          **_errors()}}},
+    "/api/models/provider/{provider}": {"get": {
+        "summary": "One provider's models (key or display name, any case)", "tags": ["catalog"],
+        "parameters": [{"name": "provider", "in": "path", "required": True, "schema": {"type": "string"},
+                        "example": "openai"}],
+        "responses": {"200": _json("ModelsResponse", "The provider's models"), **CATALOG_GET,
+                      **_errors(404)}}},
+    "/api/providers": {"get": {"summary": "Providers with model counts", "tags": ["catalog"],
+                               "responses": {"200": _json("ProvidersResponse", "The providers"), **CATALOG_GET,
+                                             **_errors()}}},
+    "/api/get_best_price_for_prompt": {"post": {
+        "summary": "What a prompt costs on every model, cheapest first", "tags": ["pricing"],
+        "requestBody": {"required": True, "content": {JSON: {
+            "schema": {"$ref": "#/components/schemas/PriceRequest"},
+            "example": {"prompt": "Summarise the plot of Hamlet.", "expected_output_tokens": 300, "limit": 5}}}},
+        "responses": {"200": _json("PriceResponse", "Models ranked by cost"), **_errors(400, 413, 415)}}},
+    "/api/send_prompt": {"post": {
+        "summary": "Send a prompt to several models at once", "tags": ["routing"],
+        "requestBody": {"required": True, "content": {JSON: {
+            "schema": {"$ref": "#/components/schemas/SendPromptRequest"},
+            "example": {"prompt": "Say hello in French.", "providers": ["openai", "anthropic"]}}}},
+        "responses": {
+            "200": {"description": "One item per model (failures are per item). With `stream` (or "
+                                   "`Accept: text/event-stream`): Server-Sent Events `result` (an item), "
+                                   "then `done` ({count, total_cost, wall_ms}); `:` lines are heartbeats.",
+                    "content": {JSON: {"schema": {"$ref": "#/components/schemas/SendResponse"}},
+                                "text/event-stream": {"schema": {"type": "string"}}}},
+            **_errors(400, 413, 415, 503)}}},
+    "/api/openapi.json": {"get": {"summary": "This document", "tags": ["docs"],
+                                  "responses": {"200": {"description": "OpenAPI 3.1",
+                                                        "content": {JSON: {"schema": {"type": "object"}}}}}}},
+    "/api/docs": {"get": {"summary": "Human-readable API docs", "tags": ["docs"],
+                          "responses": {"200": {"description": "HTML page",
+                                                "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+}
+
+COMPONENT_SCHEMAS = {
+    "PriceRequest": PriceRequestSchema, "SendPromptRequest": SendPromptSchema,
+    "ErrorEnvelope": schemas.ErrorEnvelopeSchema, "Health": schemas.HealthSchema,
+    "ModelsResponse": schemas.ModelsResponseSchema, "ProvidersResponse": schemas.ProvidersResponseSchema,
+    "PriceResponse": schemas.PriceResponseSchema, "SendResponse": schemas.SendResponseSchema,
+}
+
+
+def build_spec(version: str, extra_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Return the OpenAPI document as a dict (extra_paths: endpoints other modules add)."""
+    spec = APISpec(title="Price Runner", version=version, openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Compare and call large language models by price."})
+    for name, schema in COMPONENT_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    spec.components.response("Error", _json("ErrorEnvelope", "The JSON error envelope"))
+    for path, operations in {**PATHS, **(extra_paths or {})}.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,77 @@
+"""The published OpenAPI document: complete, valid, and true to what the API answers."""
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+
+@pytest.fixture
+def document(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+def conforms(document, schema_name, body):
+    """Validate a response body against a component schema of the document."""
+    resource = Resource(contents=document, specification=DRAFT202012)
+    registry = Registry().with_resource("urn:openapi", resource)
+    schema = {"$ref": f"urn:openapi#/components/schemas/{schema_name}"}
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(body))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
+
+def test_is_openapi_3_1_with_every_route(app, document):
+    assert document["openapi"] == "3.1.0" and document["info"]["title"] == "Price Runner"
+    documented = {(path.replace("{", "<").replace("}", ">"), method.upper())
+                  for path, ops in document["paths"].items() for method in ops}
+    served = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served <= documented, served - documented
+
+
+def test_request_schemas_are_the_validating_schemas(document):
+    price = document["components"]["schemas"]["PriceRequest"]
+    assert price["required"] == ["prompt"] and price["additionalProperties"] is False
+    assert set(price["properties"]) >= {"prompt", "system", "expected_output_tokens", "sort", "limit"}
+    send = document["components"]["schemas"]["SendPromptRequest"]
+    assert set(send["properties"]) >= {"prompt", "model_names", "providers", "stream", "cache", "timeout"}
+
+
+@pytest.mark.parametrize("method,path,body,status,schema", [
+    ("get", "/health", None, 200, "Health"),
+    ("get", "/api/models", None, 200, "ModelsResponse"),
+    ("get", "/api/models/provider/OpenAI", None, 200, "ModelsResponse"),
+    ("get", "/api/models/provider/acme", None, 404, "ErrorEnvelope"),
+    ("get", "/api/providers", None, 200, "ProvidersResponse"),
+    ("post", "/api/get_best_price_for_prompt", {"prompt": "Hello", "expected_output_tokens": 10}, 200, "PriceResponse"),
+    ("post", "/api/get_best_price_for_prompt", {"prompt": ""}, 400, "ErrorEnvelope"),
+    ("post", "/api/send_prompt", {"prompt": "Hello", "providers": ["openai", "groq"]}, 200, "SendResponse"),
+    ("post", "/api/send_prompt", {"prompt": "Hello"}, 400, "ErrorEnvelope"),
+    ("post", "/api/nowhere", {"prompt": "Hello"}, 404, "ErrorEnvelope"),
+])
+def test_responses_conform_to_the_document(client, document, method, path, body, status, schema):
+    response = getattr(client, method)(path, json=body) if body is not None else getattr(client, method)(path)
+    assert response.status_code == status
+    conforms(document, schema, response.get_json())
+
+
+def test_stream_events_carry_documented_items(client, document):
+    response = client.post("/api/send_prompt", json={"prompt": "Hi", "providers": ["xai"], "stream": True})
+    blocks = [block for block in response.get_data(as_text=True).split("\n\n") if block.startswith("event:")]
+    event, data = blocks[0].split("\n")
+    assert event == "event: result"
+    conforms(document, "SendItem", json.loads(data.removeprefix("data: ")))
+
+
+def test_docs_page(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "openapi.json" in response.get_data(as_text=True)
+
+
+def test_conformance_check_rejects_undocumented_fields(document):
+    with pytest.raises(AssertionError):
+        conforms(document, "Health", {"status": "ok", "extra": 1})
