@@ -67,7 +67,9 @@ def _router(settings: Mapping[str, Any], credentials: Credentials, configured: f
 def _register_blueprints(app: Flask) -> None:
     from app import health
     from app.pricing import views as pricing
+    from app.openapi.views import init_docs
     from app.routing import views as routing
 
     for blueprint in (health.bp, pricing.bp, routing.bp):
         app.register_blueprint(blueprint)
+    init_docs(app)
