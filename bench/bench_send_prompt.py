@@ -2,19 +2,21 @@
 
     python bench/bench_send_prompt.py [--requests 400] [--clients 32]
 
-Both sides use a keep-alive requests.Session from this process. The fake vendor answers at
-once, so the difference is Price Runner's own overhead: HTTP in, validation, counting,
-dispatch to its thread pool, the outbound call, parsing, pricing, HTTP out. Then the fan-out:
-five vendors answering in 200 ms each, wall time against the slowest single one.
+The fake vendor (tests/fakes/server.py, its own process) answers at once, so the difference
+is Price Runner's own overhead: HTTP in, validation, counting, dispatch to its thread pool,
+the outbound call (requests), parsing, pricing, HTTP out. Sequential: one keep-alive
+requests.Session from this process; concurrent: wrk with --clients keep-alive connections.
+Then the fan-out: five vendors answering in 200 ms each, wall time against one of them.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,32 +50,31 @@ def sequential(url: str, body: dict, headers: dict, n: int) -> list[float]:
         return [timed(session, url, body, headers) for _ in range(n)]
 
 
-def concurrent(url: str, body: dict, headers: dict, n: int, clients: int) -> list[float]:
-    results: list[float] = []
-    lock = threading.Lock()
-
-    def client() -> None:
-        with requests.Session() as session:
-            mine = [timed(session, url, body, headers) for _ in range(max(1, n // clients))]
-        with lock:
-            results.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def concurrent(url: str, body: dict, headers: dict, duration: int, clients: int, tmp: str) -> dict[int, float]:
+    """p50/p99 latency (ms) under `clients` keep-alive connections, measured by wrk (C, no GIL)."""
+    script = Path(tmp, "post.lua")
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
+             *(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()), f"wrk.body = [[{json.dumps(body)}]]"]
+    script.write_text("\n".join(lines) + "\n")
+    output = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{duration}s", "--latency", "-s", str(script), url],
+                            capture_output=True, text=True, check=True).stdout
+    unit_ms = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return {int(q): float(value) * unit_ms[unit]
+            for q, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M)}
 
 
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(label: str, direct: list[float], routed: list[float]) -> None:
+def report(label: str, direct: dict[int, float], routed: dict[int, float]) -> None:
     for q in (50, 99):
-        d, r = pct(direct, q), pct(routed, q)
+        d, r = direct[q], routed[q]
         print(f"{label:12} p{q}: direct {d:7.2f} ms   via price-runner {r:7.2f} ms   added {r - d:6.2f} ms")
+
+
+def percentiles(samples: list[float]) -> dict[int, float]:
+    return {q: pct(samples, q) for q in (50, 99)}
 
 
 def main() -> None:
@@ -88,10 +89,10 @@ def main() -> None:
             routed_url = f"{base}/api/send_prompt"
             routed_body = {"prompt": PROMPT, "model_names": ["openai/gpt-6.1-sol"]}
             print(f"{args.requests} calls each; fake vendor (own process) answers at once; gunicorn.conf.py defaults")
-            report("sequential", sequential(direct_url, DIRECT_BODY, direct_headers, args.requests),
-                   sequential(routed_url, routed_body, {}, args.requests))
-            report(f"{args.clients} clients", concurrent(direct_url, DIRECT_BODY, direct_headers, args.requests, args.clients),
-                   concurrent(routed_url, routed_body, {}, args.requests, args.clients))
+            report("sequential", percentiles(sequential(direct_url, DIRECT_BODY, direct_headers, args.requests)),
+                   percentiles(sequential(routed_url, routed_body, {}, args.requests)))
+            report(f"{args.clients} conns", concurrent(direct_url, DIRECT_BODY, direct_headers, 5, args.clients, tmp),
+                   concurrent(routed_url, routed_body, {}, 5, args.clients, tmp))
         with gunicorn(SECRETS_FILE=secrets(tmp, "slow", slow), TIKTOKEN_CACHE_DIR=cache, LOG_LEVEL="WARNING") as (base, _):
             routed_url = f"{base}/api/send_prompt"
             with requests.Session() as session:
