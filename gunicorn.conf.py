@@ -1,5 +1,9 @@
 """Gunicorn settings; every value can be set from the environment (see README)."""
+import atexit
+import glob
 import os
+import shutil
+import tempfile
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '3001')}"
 worker_class = "gthread"
@@ -12,7 +16,42 @@ keepalive = 5
 # Load the app once in the master: a bad catalog or secrets file stops start-up with one
 # clear message and a non-zero exit, instead of workers that crash and restart forever.
 preload_app = True
-accesslog = "-"
+# The app writes one JSON line per request on stdout (app/observability/access.py), so
+# gunicorn's own access log is off; its error log (start-up, workers, signals) stays text
+# on stderr, keeping stdout pure JSON.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# Metrics from every worker: prometheus_client's multiprocess mode. The variable must be set
+# before the app (and so prometheus_client) is imported, which preload_app does right after
+# reading this file. Without one from ops, each start gets its own temporary directory,
+# removed when the master exits (also when loading the app fails, which skips on_exit).
+METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "true").strip().lower() not in {"0", "false", "no", "off"}
+if METRICS_ENABLED and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="price-runner-metrics-")
+    _master = os.getpid()
+    # Workers inherit atexit handlers when forked: only the master removes the directory.
+    atexit.register(lambda: os.getpid() == _master and shutil.rmtree(_own_dir, ignore_errors=True))
+
+
+def on_starting(server):
+    """Start from zero: remove the files a previous run left in the metrics directory.
+
+    The master has loaded the app by now (preload_app); the only value it created is the
+    unlabelled in-flight gauge, still zero, and its file goes too. prometheus_client notices
+    the pid change after fork, so each worker writes its own files, named by its pid.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for stale in glob.glob(os.path.join(directory, "*.db")):
+            os.remove(stale)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges (requests in flight); its counters stay in the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -11,7 +11,9 @@ from app.catalog import CatalogError, InMemoryCatalog, load_models
 from app.catalog.selection import NameIndex
 from app.config import ConfigError, build_config
 from app.errors import register_error_handlers
-from app.logging_setup import configure_logging
+from app.observability import init_observability, observe_call, openapi_paths
+from app.observability.logs import configure_logging
+from app.observability.redaction import held_secrets
 from app.pricing.catalog_payloads import CatalogPayloads
 from app.pricing.ranking import RankingTable
 from app.providers.registry import is_configured, make_adapter
@@ -20,6 +22,7 @@ from app.routing.answer_cache import AnswerCache, answer_cache
 from app.routing.dispatch import Dispatcher
 from app.routing.service import CallLimits, PromptRouter
 from app.secrets import Credentials, SecretsError, load_credentials
+from app.security import build_authenticator, init_security, trust_proxies
 from app.services import Services
 from app.tokens.counter import TokenCounter
 
@@ -30,11 +33,12 @@ STARTUP_ERRORS = (ConfigError, SecretsError, CatalogError)
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, secrets, catalog, encodings, services, blueprints, error handlers."""
     settings = build_config(config)
-    configure_logging(settings["LOG_LEVEL"])
     app = Flask(__name__)
     app.config.update(settings)
 
     credentials = load_credentials(settings["SECRETS_FILE"])
+    authenticator = build_authenticator(settings)
+    configure_logging(settings["LOG_LEVEL"], held_secrets(credentials, VENDORS, authenticator))
     catalog = InMemoryCatalog(load_models(settings["MODELS_CSV"], VENDORS.keys()))
     configured = frozenset(key for key, vendor in VENDORS.items()
                            if is_configured(vendor, credentials.settings(key)))
@@ -49,6 +53,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     origins = settings["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
     register_error_handlers(app)
+    trust_proxies(app, settings["TRUSTED_PROXIES"])
+    init_observability(app, settings)   # outermost WSGI layer, first before_request hook
+    init_security(app, settings, authenticator)   # rate limits, then the 401 check
     _register_blueprints(app)
     return app
 
@@ -61,7 +68,7 @@ def _router(settings: Mapping[str, Any], credentials: Credentials, configured: f
                         max_retries=settings["PROVIDER_MAX_RETRIES"])
     dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
     return PromptRouter(adapters, credentials.settings("azure").get("deployments", {}),
-                        tokens, dispatcher, limits, cache=cache)
+                        tokens, dispatcher, limits, observer=observe_call, cache=cache)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -72,4 +79,4 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health.bp, pricing.bp, routing.bp):
         app.register_blueprint(blueprint)
-    init_docs(app)
+    init_docs(app, {**health.OPENAPI_PATHS, **openapi_paths(app)})

@@ -38,6 +38,14 @@ def _origins(raw: str) -> list[str] | str:
     return "*" if origins in ([], ["*"]) else origins
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _lower(raw: str) -> str:
+    return raw.strip().lower()
+
+
 # name -> (default, parser for the environment's string)
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "LOG_LEVEL": ("INFO", str.upper),
@@ -54,6 +62,23 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "ANSWER_CACHE_TTL": (3600, _int),
     "CACHE_REDIS_URL": (None, str),
     "SEND_PROMPT_MAX_MODELS": (10, _int),
+    # Operations (issue 5): metrics, logs, rate limits, proxies, authentication.
+    "METRICS_ENABLED": (True, _bool),
+    "METRICS_REQUIRE_AUTH": (False, _bool),
+    "LOG_PROMPTS": (False, _bool),
+    "RATELIMIT_ENABLED": (True, _bool),
+    "RATELIMIT_DEFAULT": ("120/minute", str.strip),
+    "RATELIMIT_SEND_PROMPT": ("20/minute", str.strip),
+    "RATELIMIT_STORAGE_URI": ("memory://", str.strip),
+    "TRUSTED_PROXIES": (0, _int),
+    "AUTH_MODE": ("none", _lower),
+    "API_KEYS": ((), _names),
+    "API_KEYS_FILE": (None, str),
+    "JWT_SECRET": (None, str),
+    "JWT_PUBLIC_KEY": (None, str),
+    "JWT_ALGORITHM": (None, str.strip),
+    "JWT_AUDIENCE": (None, str),
+    "JWT_ISSUER": (None, str),
 }
 
 
@@ -78,6 +103,11 @@ def build_config(overrides: Mapping[str, Any] | None = None,
     return config
 
 
+def check_config(config: Mapping[str, Any]) -> None:
+    """Raise ConfigError if the settings cannot serve (run at start-up and by /ready)."""
+    _check(config)
+
+
 def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT",
                 "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY", "SEND_PROMPT_MAX_MODELS",
@@ -87,3 +117,45 @@ def _check(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
+    _check_operations(config)
+
+
+AUTH_MODES = ("none", "api_key", "jwt")
+JWT_ALGORITHMS = ("HS256", "RS256", "ES256")
+STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
+
+
+def _check_operations(config: Mapping[str, Any]) -> None:
+    """Check the operations settings; never echo a secret in the message."""
+    from limits import parse_many   # the limit syntax Flask-Limiter uses
+
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, got {config['TRUSTED_PROXIES']!r}")
+    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT"):
+        if config[name]:
+            try:
+                parse_many(config[name])
+            except ValueError:
+                raise ConfigError(f"{name} must be a rate limit such as '120/minute' "
+                                  f"or '10/second;500/hour', got {config[name]!r}") from None
+    scheme = str(config["RATELIMIT_STORAGE_URI"]).partition("://")[0]
+    if scheme not in STORAGE_SCHEMES:
+        raise ConfigError(f"RATELIMIT_STORAGE_URI must start with one of "
+                          f"{', '.join(s + '://' for s in STORAGE_SCHEMES)}; got scheme {scheme!r}")
+    _check_auth(config)
+
+
+def _check_auth(config: Mapping[str, Any]) -> None:
+    mode = config["AUTH_MODE"]
+    if mode not in AUTH_MODES:
+        raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
+    if config["METRICS_REQUIRE_AUTH"] and mode == "none":
+        raise ConfigError("METRICS_REQUIRE_AUTH needs AUTH_MODE api_key or jwt")
+    if mode == "api_key" and not (config["API_KEYS"] or config["API_KEYS_FILE"]):
+        raise ConfigError("AUTH_MODE=api_key needs API_KEYS or API_KEYS_FILE")
+    if config["JWT_ALGORITHM"] and config["JWT_ALGORITHM"] not in JWT_ALGORITHMS:
+        raise ConfigError(f"JWT_ALGORITHM must be one of {', '.join(JWT_ALGORITHMS)}, "
+                          f"got {config['JWT_ALGORITHM']!r}")
+    if mode == "jwt" and bool(config["JWT_SECRET"]) == bool(config["JWT_PUBLIC_KEY"]):
+        raise ConfigError("AUTH_MODE=jwt needs exactly one of JWT_SECRET (HS256) "
+                          "or JWT_PUBLIC_KEY (RS256, ES256)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from app.errors import APIError
+from app.observability import current_request_id
 from app.responses import json_response
 from app.routing import sse
 from app.routing.dispatch import PoolSaturated
@@ -28,7 +29,8 @@ def send_prompt() -> Response:
     except TargetError as exc:
         raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None
     prompt = Prompt(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
-    options = {"use_cache": body["cache"], "request_id": request.headers.get("X-Request-ID")}
+    # Worker threads cannot see flask.g: the request id travels with the call records.
+    options = {"use_cache": body["cache"], "request_id": current_request_id()}
     try:
         if body["stream"] or request.accept_mimetypes.best == "text/event-stream":
             events = svc.router.stream(models, prompt, body["timeout"], **options)

@@ -1,8 +1,12 @@
 """Start and stop real server processes on free loopback ports, for integration tests."""
 from __future__ import annotations
 
+import json
 import os
+import pwd
+import shutil
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -24,23 +28,33 @@ def free_port() -> int:
 
 def wait_for(url: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
     """Poll url until it answers 200; fail early if the process dies."""
+    def answers() -> bool:
+        try:
+            return requests.get(url, timeout=0.5).status_code == 200
+        except requests.RequestException:
+            return False
+    wait_until(answers, process, url, timeout)
+
+
+def wait_until(ready, process: subprocess.Popen, what: str, timeout: float = 20.0) -> None:
+    """Poll ready() until it is true; fail early if the process dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=0.5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
+        if ready():
+            return
         time.sleep(0.1)
-    raise TimeoutError(f"{url} did not come up within {timeout}s")
+    raise TimeoutError(f"{what} did not come up within {timeout}s")
 
 
 def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
     """The test process's environment minus vendor keys, plus the given settings."""
     env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
-    env.update({"PORT": str(port), "WEB_CONCURRENCY": "2", "SECRETS_FILE": "/nonexistent/secrets.yaml"})
+    env.update({"PORT": str(port), "WEB_CONCURRENCY": "2", "SECRETS_FILE": "/nonexistent/secrets.yaml",
+                # Tests and benchmarks send many requests from one address; the ones about
+                # limits turn them on.
+                "RATELIMIT_ENABLED": "false"})
     env.update(settings)
     return env
 
@@ -48,12 +62,15 @@ def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
 class Server:
     """A running server process; its output goes to a file, so a full pipe never blocks it."""
 
-    def __init__(self, command: list[str], env: dict[str, str], health_url: str):
+    def __init__(self, command: list[str], env: dict[str, str], health_url: str | None = None, ready=None):
         self.output = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
         self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
         try:
-            wait_for(health_url, self.process)
+            if ready is not None:
+                wait_until(ready, self.process, command[0])
+            else:
+                wait_for(health_url, self.process)
         except Exception:
             self.stop()
             raise RuntimeError(f"{command[0]} did not start:\n{self.log()}") from None
@@ -83,3 +100,85 @@ def gunicorn(app: str = "wsgi:app", **settings: str):
     finally:
         server.stop()
         server.output.close()
+
+
+def json_lines(output: str) -> list[dict]:
+    """The JSON objects among a server's output lines (gunicorn's own log is text)."""
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def server_binary(name: str) -> str:
+    """Path of a Debian server binary; skip without it, or fail when REQUIRE_SERVERS=1 (CI)."""
+    import pytest
+
+    found = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"]))
+    if found:
+        return found
+    message = f"{name} is not installed (apt-get install nginx redis-server; .ci/run does)"
+    if os.environ.get("REQUIRE_SERVERS") == "1":
+        pytest.fail(f"REQUIRE_SERVERS=1 but {message}")
+    pytest.skip(message)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_server():
+    """Run a throwaway redis-server (no persistence) on a free loopback port; yield its URI."""
+    binary = server_binary("redis-server")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="redis-") as directory:
+        server = Server([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                         "--appendonly", "no", "--dir", directory], dict(os.environ),
+                        ready=lambda: _redis_answers(port))
+        try:
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            server.stop()
+            server.output.close()
+
+
+def render_nginx(listen: str, upstream: str) -> str:
+    """deploy/nginx.conf with its three variables filled in, as envsubst would."""
+    template = (REPO / "deploy" / "nginx.conf").read_text()
+    return string.Template(template).safe_substitute(
+        NGINX_USER=pwd.getpwuid(os.geteuid()).pw_name, NGINX_LISTEN=listen, PRICE_RUNNER_UPSTREAM=upstream)
+
+
+@contextmanager
+def nginx(upstream: str):
+    """Run nginx from deploy/nginx.conf in a temporary prefix, proxying to upstream (host:port).
+
+    Yields (base_url, prefix): the access and error logs are prefix/logs/*.log.
+    """
+    binary = server_binary("nginx")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="nginx-") as directory:
+        prefix = Path(directory)
+        (prefix / "logs").mkdir()
+        (prefix / "tmp").mkdir()
+        conf = prefix / "nginx.conf"
+        conf.write_text(render_nginx(f"127.0.0.1:{port}", upstream))
+        server = Server([binary, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"], dict(os.environ),
+                        ready=lambda: _accepts(port))
+        try:
+            yield base, prefix
+        finally:
+            server.stop()
+            server.output.close()

@@ -4,7 +4,7 @@ import subprocess
 import pytest
 import requests
 
-from tests.integration.servers import GUNICORN, REPO, free_port, gunicorn, gunicorn_env
+from tests.integration.servers import GUNICORN, REPO, free_port, gunicorn, gunicorn_env, json_lines
 
 pytestmark = pytest.mark.integration
 
@@ -18,8 +18,12 @@ def test_serves_health_and_catalog_with_one_log_line_per_request(encodings_dir):
         assert price.json()["estimated_tokens"] == 3
         server.stop()
         output = server.log()
-    access = [line for line in output.splitlines() if '"GET /api/models' in line or '"POST /api/get_best' in line]
-    assert len(access) == 2, output
+    # The app's JSON request line replaces gunicorn's access log: one line per request, not two.
+    mentions = [line for line in output.splitlines() if "/api/models" in line or "/api/get_best" in line]
+    access = [line for line in json_lines(output) if line.get("event") == "request" and line["path"] != "/health"]
+    assert [(line["method"], line["path"], line["status"]) for line in access] == [
+        ("GET", "/api/models", 200), ("POST", "/api/get_best_price_for_prompt", 200)], output
+    assert len(mentions) == 2, output
 
 
 def _start_and_expect_failure(**settings):

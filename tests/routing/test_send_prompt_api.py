@@ -283,3 +283,25 @@ def test_every_call_is_reported_to_the_observer(app, client, mocked):
 def test_out_of_range_values_are_400_not_500(client, body, field):
     response = client.post(URL, json=body)
     assert response.status_code == 400 and field in response.get_json()["error"]["fields"]
+
+
+def metric(client, name):
+    """The value of one series on /metrics (0 when absent); the registry lives as long as the process."""
+    for line in client.get("/metrics").get_data(as_text=True).splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_calls_show_up_in_metrics_and_the_json_log(client, mocked, capsys):
+    mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(prompt_tokens=12, completion_tokens=5))
+    labels = 'model="openai/gpt-6.1-sol",provider="openai"'
+    calls = f'price_runner_provider_calls_total{{{labels.split(",")[0]},outcome="ok",{labels.split(",")[1]}}}'
+    tokens_in = f'price_runner_provider_tokens_total{{direction="input",{labels}}}'
+    before = metric(client, calls), metric(client, tokens_in)
+    client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol"]}, headers={"X-Request-ID": "req-789"})
+    assert (metric(client, calls), metric(client, tokens_in)) == (before[0] + 1, before[1] + 12)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    call = next(line for line in lines if line.get("event") == "provider_call" and line["request_id"] == "req-789")
+    assert (call["outcome"], call["input_tokens"], call["output_tokens"]) == ("ok", 12, 5)
+    assert "sk-test-openai" not in json.dumps(lines)

@@ -1,0 +1,96 @@
+"""Logs: one JSON object per line on stdout, credentials redacted from every line.
+
+Records carry structured fields in ``extra={"fields": {...}}`` (request and provider-call
+lines); any other record becomes ``{"time", "level", "message", ...}``.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+import orjson
+
+from app.observability.redaction import Redactor
+from app.observability.request_id import current_request_id
+
+# The app's own loggers, and the rate limiter's (storage failures, fallbacks).
+LOGGERS = ("app", "flask-limiter")
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one compact JSON object, then redact it."""
+
+    def __init__(self, redactor: Redactor | None = None):
+        super().__init__()
+        self._redact = redactor or Redactor()
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict = {"time": _iso(record.created), "level": record.levelname}
+        fields = getattr(record, "fields", None)
+        if fields:
+            line.update(fields)
+        else:
+            line["message"] = record.getMessage()
+            request_id = getattr(record, "request_id", None)
+            if request_id:
+                line["request_id"] = request_id
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        line["logger"] = record.name
+        line["pid"] = record.process
+        return self._redact(orjson.dumps(line, default=str).decode())
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp records logged while serving a request with its id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current_request_id()
+        return True
+
+
+class StdoutHandler(logging.StreamHandler):
+    """Write to whatever sys.stdout is at emit time (test capture swaps it)."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:   # StreamHandler assigns it; the property always wins
+        pass
+
+
+_handler: StdoutHandler | None = None
+_lock = threading.Lock()
+
+
+def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    """Send the app's logs to stdout as JSON lines at the given level (idempotent)."""
+    global _handler
+    with _lock:
+        if _handler is None:
+            _handler = StdoutHandler()
+            _handler.addFilter(RequestIdFilter())
+        _handler.setFormatter(JsonFormatter(Redactor(secrets)))
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            # The limiter logs every breach at INFO; the request line already shows each 429.
+            logger.setLevel(level if name == "app" else max(logging.WARNING, _numeric(level)))
+            if _handler not in logger.handlers:
+                logger.addHandler(_handler)
+
+
+def _numeric(level: str) -> int:
+    return logging.getLevelNamesMapping().get(level, logging.INFO)
+
+
+def _iso(created: float) -> str:
+    return datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,44 @@
+"""What every authenticator shares: the caller it found, or why it found none."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: an API key (by fingerprint, never the key) or a JWT subject."""
+
+    kind: str   # "key", "sub" or "token"
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+class AuthFailure(Exception):
+    """No valid credentials; ``error`` is RFC 6750's code, None when none were sent at all."""
+
+    def __init__(self, message: str, error: str | None = "invalid_token"):
+        super().__init__(message)
+        self.message, self.error = message, error
+
+
+class Authenticator(Protocol):
+    def authenticate(self, headers: Mapping[str, str]) -> Principal:
+        """Return the caller or raise AuthFailure."""
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """Return the token of an ``Authorization: Bearer <token>`` header, if any."""
+    scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def fingerprint(secret: str) -> str:
+    """A short, stable, non-reversible name for a credential (for logs and rate-limit keys)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:16]

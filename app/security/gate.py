@@ -1,0 +1,79 @@
+"""The authentication gate: which requests need credentials, and who sent them.
+
+The caller is worked out once per request (cached on flask.g) and used twice: as the
+rate-limit key (so failed attempts are limited per address) and by the check that answers
+401. CORS preflights, /health and /ready never need credentials; /metrics only with
+METRICS_REQUIRE_AUTH.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app, g, request
+
+from app.errors import APIError
+from app.observability import annotate_request
+from app.security.api_keys import ApiKeyAuthenticator, read_api_keys
+from app.security.base import AuthFailure, Authenticator, Principal
+from app.security.jwt_auth import jwt_authenticator
+
+EXTENSION = "price_runner.auth"
+OPEN_ENDPOINTS = frozenset({"health.health", "health.ready"})
+METRICS_ENDPOINT = "observability.metrics"
+REALM = 'Bearer realm="price-runner"'
+
+
+def build_authenticator(settings: Mapping[str, Any]) -> Authenticator | None:
+    """Return the authenticator AUTH_MODE asks for (None for none); ConfigError if misconfigured."""
+    mode = settings["AUTH_MODE"]
+    if mode == "api_key":
+        return ApiKeyAuthenticator(read_api_keys(settings["API_KEYS"], settings["API_KEYS_FILE"]))
+    if mode == "jwt":
+        return jwt_authenticator(settings)
+    return None
+
+
+class AuthGate:
+    """Authenticate requests to protected endpoints; answer 401 without valid credentials."""
+
+    def __init__(self, authenticator: Authenticator, protect_metrics: bool):
+        self._authenticator = authenticator
+        self._protect_metrics = protect_metrics
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[EXTENSION] = self
+        app.before_request(self.check)
+
+    def protects(self, endpoint: str | None, method: str) -> bool:
+        """Tell whether a request to this endpoint needs credentials (404s do: nothing leaks)."""
+        if method == "OPTIONS" or endpoint in OPEN_ENDPOINTS:
+            return False
+        return self._protect_metrics if endpoint == METRICS_ENDPOINT else True
+
+    def outcome(self) -> Principal | AuthFailure | None:
+        """This request's caller, or why there is none; None when the endpoint is open."""
+        if "auth_outcome" not in g:
+            outcome = None
+            if self.protects(request.endpoint, request.method):
+                try:
+                    outcome = self._authenticator.authenticate(request.headers)
+                    annotate_request(principal=str(outcome))
+                except AuthFailure as failure:
+                    outcome = failure
+            g.auth_outcome = outcome
+        return g.auth_outcome
+
+    def check(self) -> None:
+        """before_request: raise 401 (with WWW-Authenticate) when credentials are missing or wrong."""
+        outcome = self.outcome()
+        if isinstance(outcome, AuthFailure):
+            challenge = REALM if outcome.error is None else f'{REALM}, error="{outcome.error}"'
+            raise APIError(401, outcome.message, headers={"WWW-Authenticate": challenge})
+
+
+def current_principal() -> Principal | None:
+    """The authenticated caller of this request, if any."""
+    gate: AuthGate | None = current_app.extensions.get(EXTENSION)
+    outcome = gate.outcome() if gate else None
+    return outcome if isinstance(outcome, Principal) else None

@@ -1,0 +1,56 @@
+"""/metrics under gunicorn with two workers: prometheus_client's multiprocess mode sums them."""
+import glob
+import os
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.integration.servers import gunicorn, json_lines
+
+pytestmark = pytest.mark.integration
+SERIES = 'price_runner_http_requests_total{endpoint="/api/models",method="GET",status="200"}'
+
+
+def counter(text: str, series: str) -> float:
+    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_counts_from_both_workers_are_summed(encodings_dir, tmp_path):
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_999999.db").write_bytes(b"left by a previous run")
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir), WEB_CONCURRENCY="2",
+                  PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)) as (base, server):
+        def hit(_):
+            return requests.get(f"{base}/api/models", headers={"Connection": "close"}, timeout=5).status_code
+
+        sent, pids = 0, set()
+        with ThreadPoolExecutor(8) as pool:
+            while len(pids) < 2 and sent < 400:   # until both workers have served some
+                assert set(pool.map(hit, range(40))) == {200}
+                sent += 40
+                pids = {line["pid"] for line in json_lines(server.log()) if line.get("path") == "/api/models"}
+        text = requests.get(f"{base}/metrics", timeout=5).text
+        files = sorted(path.name for path in metrics_dir.iterdir())
+    assert len(pids) == 2, server.log()[-2000:]
+    assert counter(text, SERIES) == sent
+    assert "counter_999999.db" not in files                     # cleaned at start-up
+    assert {name.rsplit("_", 1)[1] for name in files} == {f"{pid}.db" for pid in pids}   # one set per worker
+    assert 'price_runner_http_request_duration_seconds_count{endpoint="/api/models",method="GET",status="200"}' in text
+
+
+def own_dirs() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), "price-runner-metrics-*")))
+
+
+def test_without_an_ops_directory_gunicorn_makes_one_and_removes_it(encodings_dir):
+    before = own_dirs()
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, _):
+        requests.get(f"{base}/api/models", timeout=5)
+        during = own_dirs()
+        assert counter(requests.get(f"{base}/metrics", timeout=5).text, SERIES) == 1
+    assert len(during - before) == 1 and own_dirs() == before

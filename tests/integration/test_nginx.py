@@ -1,0 +1,123 @@
+"""gunicorn behind a real nginx (deploy/nginx.conf): request ids, client address, 413s, streaming."""
+import http.client
+import json
+import re
+import time
+
+import pytest
+import requests
+
+from tests.fakes.server import FakeVendorServer
+from tests.integration.servers import free_port, gunicorn, json_lines, nginx, server_binary
+
+pytestmark = pytest.mark.integration
+APP_MAX_BODY = 1024 * 1024   # the app's MAX_CONTENT_LENGTH here; nginx allows 20m
+
+
+@pytest.fixture(scope="module")
+def fake():
+    with FakeVendorServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def stack(fake, encodings_dir, tmp_path_factory):
+    server_binary("nginx")   # skip (or fail in CI) before starting anything
+    secrets = tmp_path_factory.mktemp("nginx") / "secrets.yaml"
+    secrets.write_text(f'openai: {{api_key: sk-nginx-test-openai, base_url: "{fake.url}/v1"}}\n'
+                       f'anthropic: {{api_key: sk-ant-nginx-test, base_url: "{fake.url}"}}\n')
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir), SECRETS_FILE=str(secrets), TRUSTED_PROXIES="1",
+                  MAX_CONTENT_LENGTH=str(APP_MAX_BODY), PROVIDER_MAX_RETRIES="0") as (upstream, app_server):
+        with nginx(upstream.removeprefix("http://")) as (base, prefix):
+            yield base, app_server, prefix
+
+
+def request_line(server, request_id: str) -> dict:
+    """The app's JSON log line for one request (it is written once the response is sent)."""
+    for _ in range(50):
+        found = [line for line in json_lines(server.log())
+                 if line.get("event") == "request" and line["request_id"] == request_id]
+        if found:
+            assert len(found) == 1
+            return found[0]
+        time.sleep(0.05)
+    raise AssertionError(f"no request line for {request_id}:\n{server.log()[-3000:]}")
+
+
+def test_health_and_a_post_through_nginx_share_one_request_id(stack):
+    base, server, prefix = stack
+    health = requests.get(f"{base}/health", timeout=5)
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    generated = health.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)     # made by nginx, echoed by the app
+    assert request_line(server, generated)["path"] == "/health"
+
+    price = requests.post(f"{base}/api/get_best_price_for_prompt", json={"prompt": "Hello, world"},
+                          headers={"X-Request-ID": "nginx-post-1"}, timeout=5)
+    assert price.status_code == 200 and price.json()["estimated_tokens"] == 3
+    assert price.headers["X-Request-ID"] == "nginx-post-1"
+    assert request_line(server, "nginx-post-1")["status"] == 200
+    access = [json.loads(line) for line in (prefix / "logs" / "access.log").read_text().splitlines()]
+    assert any(line["request_id"] == "nginx-post-1" and line["status"] == 200 for line in access)
+
+
+def test_the_app_sees_the_client_address_nginx_forwarded_not_a_spoofed_one(stack):
+    base, server, _ = stack
+    host, port = base.removeprefix("http://").split(":")
+    # Connect from 127.0.0.2, so the client differs from nginx's own address (127.0.0.1).
+    connection = http.client.HTTPConnection(host, int(port), timeout=5, source_address=("127.0.0.2", 0))
+    connection.request("GET", "/api/providers", headers={"X-Forwarded-For": "203.0.113.66",
+                                                         "X-Request-ID": "nginx-xff-1"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert response.status == 200
+    assert request_line(server, "nginx-xff-1")["client"] == "127.0.0.2"
+
+
+def test_bodies_too_large_are_json_413s_from_the_app_and_from_nginx(stack):
+    base, _, _ = stack
+    headers = {"Content-Type": "application/json"}
+    by_app = requests.post(f"{base}/api/get_best_price_for_prompt", data=b"x" * (APP_MAX_BODY + 1),
+                           headers=headers, timeout=10)
+    by_nginx = requests.post(f"{base}/api/get_best_price_for_prompt", data=b"x" * (20 * 1024 * 1024 + 1),
+                             headers=headers, timeout=10)
+    for response in (by_app, by_nginx):
+        assert response.status_code == 413 and response.headers["Content-Type"].startswith("application/json")
+        assert response.json() == {"success": False,
+                                   "error": {"code": 413, "message": "The request body is too large."}}
+    assert "X-Request-ID" in by_nginx.headers
+
+
+def test_metrics_are_not_exposed_through_nginx(stack):
+    base, _, _ = stack
+    response = requests.get(f"{base}/metrics", timeout=5)
+    assert response.status_code == 404 and response.json()["error"]["code"] == 404
+
+
+def test_send_prompt_streams_through_nginx_without_buffering(stack, fake):
+    # Two guards keep it unbuffered: the location's proxy_buffering off, and the app's
+    # X-Accel-Buffering: no; tests/test_deploy_nginx.py checks the first on its own.
+    base, _, _ = stack
+    fake.reset()
+    catalog = {m["id"]: m["api_model"] for m in requests.get(f"{base}/api/models", timeout=5).json()["data"]}
+    fake.behave(catalog["openai/gpt-6.1-sol"], delay=0.1)
+    fake.behave(catalog["anthropic/claude-haiku-4-5"], delay=1.5)
+    started, arrivals = time.monotonic(), []
+    with requests.post(f"{base}/api/send_prompt", stream=True, timeout=10,
+                       json={"prompt": "hi", "stream": True,
+                             "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]}) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith(b"data: "):
+                arrivals.append((time.monotonic() - started, line))
+    assert b"openai/gpt-6.1-sol" in arrivals[0][1] and arrivals[0][0] < 1.0, arrivals
+    assert arrivals[-1][0] >= 1.5
+
+
+def test_an_unreachable_upstream_is_a_json_502():
+    with nginx(f"127.0.0.1:{free_port()}") as (base, _):
+        response = requests.get(f"{base}/api/models", headers={"X-Request-ID": "nginx-502"}, timeout=5)
+    assert response.status_code == 502 and response.headers["X-Request-ID"] == "nginx-502"
+    assert response.json() == {"success": False, "error": {
+        "code": 502, "message": "The service is unavailable; retry shortly."}}

@@ -1,0 +1,149 @@
+"""One JSON object per line: per request, per provider call, and app logs; no prompts, no keys."""
+import logging
+import sys
+
+import pytest
+
+from app.observability.logs import JsonFormatter, StdoutHandler, configure_logging
+from app.observability.prompts import MAX_CHARS, prompt_fields
+from app.observability.redaction import Redactor
+from app.providers.redact import _PATTERNS, MASK, redact
+
+PROMPT = "Summarise our secret merger plan with Initech"
+
+
+def test_each_request_writes_one_json_line_with_the_fields(client, logged):
+    client.get("/api/models?key=sk-in-the-query-string-123", headers={"X-Request-ID": "log-1"},
+               environ_base={"REMOTE_ADDR": "192.0.2.10"}).get_data()
+    (line,) = logged()
+    assert line["event"] == "request" and line["level"] == "INFO" and line["time"].endswith("Z")
+    assert {k: line[k] for k in ("request_id", "method", "path", "status", "client")} == {
+        "request_id": "log-1", "method": "GET", "path": "/api/models", "status": 200, "client": "192.0.2.10"}
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert isinstance(line["pid"], int)
+
+
+def test_errors_are_logged_once_with_their_status(client, logged):
+    client.get("/api/nothing").get_data()
+    client.post("/api/get_best_price_for_prompt", data="not json", content_type="text/plain").get_data()
+    assert [(line["path"], line["status"]) for line in logged("request")] == [
+        ("/api/nothing", 404), ("/api/get_best_price_for_prompt", 415)]
+
+
+def test_an_unexpected_error_logs_its_traceback_in_one_json_line_with_the_request_id(make_app, logged):
+    def boom():
+        raise RuntimeError("kaboom")
+    app = make_app(TESTING=False)   # let the error handler answer, as in production
+    app.view_functions["pricing.list_providers"] = boom
+    response = app.test_client().get("/api/providers", headers={"X-Request-ID": "err-9"})
+    assert response.status_code == 500 and b"kaboom" not in response.data
+    error, request = logged()
+    assert error["level"] == "ERROR" and error["request_id"] == "err-9" and "RuntimeError: kaboom" in error["exception"]
+    assert request["status"] == 500 and request["request_id"] == "err-9"
+
+
+def test_the_authenticated_caller_is_named_by_fingerprint(make_app, logged):
+    key = "pr-log-key-cccccccccccccccc"
+    make_app(AUTH_MODE="api_key", API_KEYS=(key,)).test_client().get(
+        "/api/models", headers={"X-API-Key": key}).get_data()
+    (line,) = logged("request")
+    assert line["principal"].startswith("key:") and key not in str(line)
+
+
+def test_prompts_are_not_logged_by_default(client, logged):
+    client.post("/api/get_best_price_for_prompt", json={"prompt": PROMPT, "system": "Be a lawyer"}).get_data()
+    output = str(logged())
+    assert "Initech" not in output and "lawyer" not in output
+
+
+def test_prompts_are_logged_with_log_prompts(make_app, logged):
+    client = make_app(LOG_PROMPTS=True).test_client()
+    client.post("/api/get_best_price_for_prompt", json={"prompt": PROMPT, "system": "Be a lawyer"}).get_data()
+    (line,) = logged("request")
+    assert line["prompt"] == PROMPT and line["system"] == "Be a lawyer"
+
+
+def test_prompt_fields_pick_prompts_and_answers_and_clip_long_text():
+    body = {"prompt": "p" * (MAX_CHARS + 10), "system": None}
+    answer = {"data": [{"id": "openai/gpt-x", "response": "Bonjour"}, {"id": "xai/grok", "response": None}]}
+    fields = prompt_fields(body, answer)
+    assert fields["responses"] == {"openai/gpt-x": "Bonjour"} and "system" not in fields
+    assert fields["prompt"].startswith("p" * MAX_CHARS) and fields["prompt"].endswith("[10 more chars]")
+    assert prompt_fields(None, b"not json") == {}
+
+
+def format_line(redactor, message, *args, exc_info=None):
+    record = logging.LogRecord("app.test", logging.ERROR, __file__, 1, message, args, exc_info)
+    return JsonFormatter(redactor).format(record)
+
+
+def test_known_secrets_and_key_shaped_strings_are_redacted():
+    held = "vendor-held-secret-value"
+    quoted = 'secret"with\\quotes-12345'
+    line = format_line(Redactor([held, quoted]), "vendor said %s / %s / %s / %s / Bearer abcdefghijklmnop",
+                       held, quoted, "sk-proj-abcdefghijklmnopqrstuvwx", "AIzaSyA1234567890abcdefghijklmnop")
+    for secret in (held, "abcdefghijklmnop", "sk-proj-", "AIzaSy", "with\\\\quotes"):
+        assert secret not in line
+    assert line.count(MASK) == 5
+
+
+@pytest.mark.parametrize("text", ["sk-abcdefgh12345678", "AIza" + "B" * 30, "AKIA" + "C" * 16, "ASIA" + "D" * 16,
+                                  "bearer abcdefghijk", "BEARER abcdefghijk", "/x?key=abc", "/x?Api-Key=abc",
+                                  "&access_token=abc", "?TOKEN=abc"])
+def test_every_key_pattern_still_redacts_behind_the_quick_check(text):
+    assert Redactor()(f"before {text} after") == redact(f"before {text} after") != f"before {text} after"
+
+
+def test_the_quick_check_knows_every_pattern_of_the_redact_module():
+    # A new pattern in app/providers/redact.py needs its trigger in PATTERN_TRIGGERS and a case above.
+    assert [p.pattern for p, _ in _PATTERNS] == [
+        r"\bsk-[A-Za-z0-9_\-]{8,}", r"\bAIza[0-9A-Za-z_\-]{20,}", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+        r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}", r"(?i)([?&](?:key|api[_-]?key|access_token|token)=)[^&\s\"'#]+"]
+
+
+def test_a_line_without_secrets_is_left_as_it_is():
+    line = '{"path":"/api/models","client":"127.0.0.1"}'
+    assert Redactor(["held-secret-1"])(line) is line
+
+
+def test_secrets_in_a_traceback_are_redacted_too():
+    try:
+        raise ValueError("upstream echoed key sk-live-0123456789abcdef")
+    except ValueError:
+        line = format_line(Redactor(), "call failed", exc_info=sys.exc_info())
+    assert "0123456789abcdef" not in line and MASK in line
+
+
+def test_the_factory_redacts_the_keys_it_holds(make_app, monkeypatch, logged):
+    vendor_key = "plainvendorkey-without-a-known-shape"
+    client_key = "pr-client-key-dddddddddddddddd"
+    monkeypatch.setenv("MISTRAL_API_KEY", vendor_key)
+    make_app(AUTH_MODE="api_key", API_KEYS=(client_key,))
+    logging.getLogger("app.providers.mistral").warning("vendor answered: bad key %s (client %s)",
+                                                       vendor_key, client_key)
+    (line,) = logged()
+    assert vendor_key not in str(line) and client_key not in str(line) and str(line).count(MASK) == 2
+
+
+def test_the_handler_follows_sys_stdout(monkeypatch, capsys):
+    handler = StdoutHandler()
+    assert handler.stream is sys.stdout
+    handler.stream = None   # what StreamHandler.setStream would do: ignored
+    assert handler.stream is sys.stdout
+
+
+def test_configure_logging_is_idempotent():
+    configure_logging("INFO")
+    configure_logging("DEBUG", ["some-secret-value"])
+    app_logger = logging.getLogger("app")
+    assert sum(isinstance(h, StdoutHandler) for h in app_logger.handlers) == 1
+    assert app_logger.level == logging.DEBUG
+    assert logging.getLogger("flask-limiter").level == logging.WARNING
+    configure_logging("INFO")
+
+
+@pytest.mark.parametrize("level", ["WARNING", "ERROR"])
+def test_log_level_above_info_silences_request_lines(make_app, logged, level):
+    make_app(LOG_LEVEL=level).test_client().get("/api/models").get_data()
+    assert logged("request") == []
+    configure_logging("INFO")

@@ -1,0 +1,141 @@
+"""AUTH_MODE=jwt: HS256 with JWT_SECRET, RS256/ES256 with JWT_PUBLIC_KEY; exp, aud, iss, alg checked."""
+import time
+
+import pytest
+
+from app.config import ConfigError
+from app.security.base import AuthFailure
+from app.security.jwt_auth import jwt_authenticator
+from tests.security.conftest import HS_SECRET, bearer, pem, token
+
+JWT_DEFAULTS = {"JWT_SECRET": None, "JWT_PUBLIC_KEY": None, "JWT_ALGORITHM": None,
+                "JWT_AUDIENCE": None, "JWT_ISSUER": None}
+
+
+def verifier(**settings):
+    return jwt_authenticator({**JWT_DEFAULTS, **settings})
+
+
+def reject(auth, headers) -> AuthFailure:
+    with pytest.raises(AuthFailure) as caught:
+        auth.authenticate(headers)
+    return caught.value
+
+
+@pytest.fixture
+def hs_client(make_app):
+    return make_app(AUTH_MODE="jwt", JWT_SECRET=HS_SECRET, JWT_AUDIENCE="price-runner",
+                    JWT_ISSUER="https://issuer.example").test_client()
+
+
+def good(**claims):
+    return token(HS_SECRET, **{"aud": "price-runner", "iss": "https://issuer.example", **claims})
+
+
+def test_valid_hs256_token_is_served_and_names_its_subject(hs_client):
+    assert hs_client.get("/api/models", headers=bearer(good())).status_code == 200
+    auth = verifier(JWT_SECRET=HS_SECRET)
+    assert str(auth.authenticate(bearer(token(HS_SECRET, sub="alice")))) == "sub:alice"
+
+
+def test_token_without_subject_is_named_by_fingerprint():
+    value = token(HS_SECRET, sub=None)
+    principal = verifier(JWT_SECRET=HS_SECRET).authenticate(bearer(value))
+    assert principal.kind == "token" and value not in str(principal)
+
+
+# Tokens are made when the test runs (lambdas), so a slow suite cannot expire them first.
+@pytest.mark.parametrize("headers,message,error", [
+    (lambda: {}, "Authentication required: send Authorization: Bearer <JWT>.", None),
+    (lambda: {"X-API-Key": "not-a-jwt-at-all-at-all"}, "Authentication required: send Authorization: Bearer <JWT>.",
+     None),
+    (lambda: bearer("not.a.jwt"), "Token is malformed.", "invalid_token"),
+    (lambda: bearer(good(exp=int(time.time()) - 5)), "Token expired.", "invalid_token"),
+    (lambda: bearer(good(exp=None)), "Token lacks the required 'exp' claim.", "invalid_token"),
+    (lambda: bearer(good(aud="someone-else")), "Token audience is not accepted.", "invalid_token"),
+    (lambda: bearer(good(aud=None)), "Token lacks the required 'aud' claim.", "invalid_token"),
+    (lambda: bearer(good(iss="https://evil.example")), "Token issuer is not accepted.", "invalid_token"),
+    (lambda: bearer(token("another-secret-of-at-least-32-bytes!!", aud="price-runner", iss="https://issuer.example")),
+     "Token signature is invalid.", "invalid_token"),
+    (lambda: bearer(good(nbf=int(time.time()) + 300)), "Token is not valid yet.", "invalid_token"),
+], ids=["missing", "other-header", "malformed", "expired", "no-exp", "wrong-aud", "no-aud", "wrong-iss",
+        "bad-signature", "not-yet-valid"])
+def test_each_failure_is_a_401_saying_why(hs_client, headers, message, error):
+    response = hs_client.get("/api/models", headers=headers())
+    assert response.status_code == 401
+    assert response.get_json() == {"success": False, "error": {"code": 401, "message": message}}
+    challenge = 'Bearer realm="price-runner"' + (f', error="{error}"' if error else "")
+    assert response.headers["WWW-Authenticate"] == challenge
+
+
+def test_audience_and_issuer_are_not_checked_when_unset():
+    auth = verifier(JWT_SECRET=HS_SECRET)
+    assert auth.authenticate(bearer(token(HS_SECRET, aud="anyone", iss="anywhere"))).id == "user-1"
+
+
+def test_rs256_token_is_verified_with_the_public_key(rsa_key):
+    auth = verifier(JWT_PUBLIC_KEY=pem(rsa_key.public_key()))
+    assert auth.authenticate(bearer(token(rsa_key, "RS256"))).id == "user-1"
+
+
+def test_es256_token_is_verified_with_the_public_key(ec_key):
+    auth = verifier(JWT_PUBLIC_KEY=pem(ec_key.public_key()), JWT_ALGORITHM="ES256")
+    assert auth.authenticate(bearer(token(ec_key, "ES256"))).id == "user-1"
+
+
+def test_wrong_algorithm_is_refused(rsa_key, ec_key):
+    public = pem(rsa_key.public_key())
+    auth = verifier(JWT_PUBLIC_KEY=public)
+    # The classic confusion: an HS256 token "signed" with the public key as the HMAC secret.
+    forged = token("x" * 40, "HS256")
+    assert reject(auth, bearer(forged)).message == "Token algorithm is not accepted."
+    assert reject(auth, bearer(token(ec_key, "ES256"))).message == "Token algorithm is not accepted."
+    unsigned = token(None, "none")
+    assert reject(auth, bearer(unsigned)).message == "Token algorithm is not accepted."
+    assert reject(verifier(JWT_SECRET=HS_SECRET), bearer(token(rsa_key, "RS256"))).message == \
+        "Token algorithm is not accepted."
+
+
+def test_public_key_from_a_file_or_with_escaped_newlines(rsa_key, tmp_path):
+    public = pem(rsa_key.public_key())
+    path = tmp_path / "jwt.pub"
+    path.write_text(public)
+    for value in (str(path), public.replace("\n", "\\n")):
+        assert verifier(JWT_PUBLIC_KEY=value).authenticate(bearer(token(rsa_key, "RS256"))).id == "user-1"
+
+
+def test_factory_honours_jwt_settings_from_the_environment(make_app, monkeypatch, rsa_key):
+    monkeypatch.setenv("AUTH_MODE", "jwt")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", pem(rsa_key.public_key()).replace("\n", "\\n"))
+    monkeypatch.setenv("JWT_AUDIENCE", "price-runner")
+    monkeypatch.setenv("JWT_ISSUER", "https://issuer.example")
+    client = make_app().test_client()
+    ok = token(rsa_key, "RS256", aud="price-runner", iss="https://issuer.example")
+    assert client.get("/api/providers", headers=bearer(ok)).status_code == 200
+    assert client.get("/api/providers", headers=bearer(token(rsa_key, "RS256", aud="price-runner"))).status_code == 401
+    assert client.get("/health").status_code == 200 and client.get("/ready").status_code == 200
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"AUTH_MODE": "jwt"}, "exactly one of JWT_SECRET"),
+    ({"AUTH_MODE": "jwt", "JWT_SECRET": HS_SECRET, "JWT_PUBLIC_KEY": "x"}, "exactly one of JWT_SECRET"),
+    ({"AUTH_MODE": "jwt", "JWT_SECRET": "too-short"}, "at least 32 bytes"),
+    ({"AUTH_MODE": "jwt", "JWT_SECRET": HS_SECRET, "JWT_ALGORITHM": "RS256"}, "needs JWT_PUBLIC_KEY"),
+    ({"AUTH_MODE": "jwt", "JWT_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"},
+     "not a PEM public key"),
+    ({"AUTH_MODE": "jwt", "JWT_PUBLIC_KEY": "/nonexistent/jwt.pub"}, "neither a PEM key nor a readable file"),
+    ({"AUTH_MODE": "jwt", "JWT_SECRET": HS_SECRET, "JWT_ALGORITHM": "HS512"}, "JWT_ALGORITHM must be one of"),
+])
+def test_misconfiguration_stops_the_factory_without_echoing_secrets(make_app, settings, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        make_app(**settings)
+    assert HS_SECRET not in str(caught.value) and "too-short" not in str(caught.value)
+
+
+def test_algorithm_must_match_the_public_key(make_app, rsa_key, ec_key):
+    with pytest.raises(ConfigError, match="does not match"):
+        make_app(AUTH_MODE="jwt", JWT_PUBLIC_KEY=pem(rsa_key.public_key()), JWT_ALGORITHM="ES256")
+    other_curve = __import__("cryptography.hazmat.primitives.asymmetric.ec", fromlist=["ec"])
+    p384 = other_curve.generate_private_key(other_curve.SECP384R1())
+    with pytest.raises(ConfigError, match="P-256"):
+        make_app(AUTH_MODE="jwt", JWT_PUBLIC_KEY=pem(p384.public_key()))

@@ -1,0 +1,49 @@
+"""deploy/nginx.conf fits the app's settings; `nginx -t` accepts it when nginx is installed."""
+import re
+import subprocess
+
+from app.config import SETTINGS
+from tests.integration.servers import REPO, render_nginx, server_binary
+
+TEMPLATE = (REPO / "deploy" / "nginx.conf").read_text()
+CONFIG = "\n".join(line.split("#")[0] for line in TEMPLATE.splitlines())   # without comments
+
+
+def block(name: str) -> str:
+    start = CONFIG.index(name)
+    return CONFIG[start:CONFIG.index("}", start)]
+
+
+def seconds(directive: str) -> int:
+    return int(re.search(rf"{directive} (\d+)s;", CONFIG).group(1))
+
+
+def test_only_the_three_documented_variables_are_templated():
+    assert set(re.findall(r"\$\{(\w+)\}", CONFIG)) == {"NGINX_USER", "NGINX_LISTEN", "PRICE_RUNNER_UPSTREAM"}
+
+
+def test_body_limit_matches_max_content_length():
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", CONFIG).group(1))
+    assert megabytes * 1024 * 1024 == SETTINGS["MAX_CONTENT_LENGTH"][0]
+
+
+def test_proxy_timeouts_exceed_the_provider_deadline():
+    deadline = SETTINGS["PROVIDER_TIMEOUT"][0]
+    assert seconds("proxy_read_timeout") > deadline + 15 and seconds("proxy_send_timeout") > deadline
+
+
+def test_send_prompt_is_not_buffered_and_forwarding_headers_are_set():
+    assert "proxy_buffering off;" in block("location = /api/send_prompt")
+    for header in ("X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme",
+                   "X-Request-ID $request_id_out"):
+        assert f"proxy_set_header {header};" in CONFIG
+
+
+def test_rendered_config_passes_nginx_t(tmp_path):
+    binary = server_binary("nginx")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "tmp").mkdir()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(render_nginx("127.0.0.1:18080", "127.0.0.1:3001"))
+    result = subprocess.run([binary, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
