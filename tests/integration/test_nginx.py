@@ -7,17 +7,10 @@ import time
 import pytest
 import requests
 
-from tests.fakes.server import FakeVendorServer
 from tests.integration.servers import free_port, gunicorn, json_lines, nginx, server_binary
 
 pytestmark = pytest.mark.integration
 APP_MAX_BODY = 1024 * 1024   # the app's MAX_CONTENT_LENGTH here; nginx allows 20m
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeVendorServer() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,10 @@
 """send_prompt through real gunicorn, against a local server speaking the vendors' formats."""
 import time
+from contextlib import contextmanager
 
 import pytest
 import requests
 
-from tests.fakes.server import FakeVendorServer
 from tests.integration.servers import gunicorn
 
 pytestmark = pytest.mark.integration
@@ -25,18 +25,18 @@ groq: {{api_key: gsk-live-test, base_url: "{url}/v1"}}
 """
 
 
-@pytest.fixture(scope="module")
-def fake():
-    with FakeVendorServer() as server:
-        yield server
+@contextmanager
+def live_service(fake, tmp_path_factory, encodings_dir, **settings):
+    """gunicorn with every dialect's credentials pointing at the fake."""
+    secrets = tmp_path_factory.mktemp("live") / "secrets.yaml"
+    secrets.write_text(secrets_for(fake.url))
+    with gunicorn(SECRETS_FILE=str(secrets), TIKTOKEN_CACHE_DIR=str(encodings_dir), **settings) as (base, _):
+        yield base
 
 
 @pytest.fixture(scope="module")
 def service(fake, tmp_path_factory, encodings_dir):
-    secrets = tmp_path_factory.mktemp("live") / "secrets.yaml"
-    secrets.write_text(secrets_for(fake.url))
-    with gunicorn(SECRETS_FILE=str(secrets), TIKTOKEN_CACHE_DIR=str(encodings_dir),
-                  PROVIDER_TIMEOUT="2", PROVIDER_MAX_RETRIES="0") as (base, _):
+    with live_service(fake, tmp_path_factory, encodings_dir, PROVIDER_TIMEOUT="2", PROVIDER_MAX_RETRIES="0") as base:
         yield base
 
 
@@ -124,10 +124,7 @@ def test_stream_delivers_the_fastest_answer_first_through_gunicorn(fake, service
 
 @pytest.fixture(scope="module")
 def retrying_service(fake, tmp_path_factory, encodings_dir):
-    secrets = tmp_path_factory.mktemp("retrying") / "secrets.yaml"
-    secrets.write_text(secrets_for(fake.url))
-    with gunicorn(SECRETS_FILE=str(secrets), TIKTOKEN_CACHE_DIR=str(encodings_dir),
-                  PROVIDER_TIMEOUT="10", PROVIDER_MAX_RETRIES="2") as (base, _):
+    with live_service(fake, tmp_path_factory, encodings_dir, PROVIDER_TIMEOUT="10", PROVIDER_MAX_RETRIES="2") as base:
         yield base
 
 

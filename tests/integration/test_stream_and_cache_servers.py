@@ -4,16 +4,9 @@ import time
 import pytest
 import requests
 
-from tests.fakes.server import FakeVendorServer
 from tests.integration.servers import gunicorn, nginx, redis_server
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeVendorServer() as server:
-        yield server
 
 
 @pytest.fixture
