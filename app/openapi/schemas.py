@@ -17,13 +17,19 @@ class HealthSchema(Schema):
     status = fields.String(required=True, metadata={"enum": ["ok"]})
 
 
-class CatalogModelSchema(Schema):
+class ModelFactsSchema(Schema):
+    """Fields a catalog model and a price item share (the seed's fields among them)."""
+
     id = fields.String(required=True)
     model_name = fields.String(required=True)
     provider = fields.String(required=True, metadata={"description": "display name"})
     price_per_token = fields.Float(required=True, metadata={"description": "input USD per token"})
     mmlu_score = fields.Float(required=True, allow_none=True)
     model_size = fields.String(required=True)
+    configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
+
+
+class CatalogModelSchema(ModelFactsSchema):
     api_model = fields.String(required=True)
     input_price_per_mtok = fields.Float(required=True)
     output_price_per_mtok = fields.Float(required=True)
@@ -37,7 +43,6 @@ class CatalogModelSchema(Schema):
     tokenizer = fields.String(required=True)
     prices_checked = fields.String(required=True, metadata={"format": "date"})
     default = fields.Boolean(required=True)
-    configured = fields.Boolean(required=True)
 
 
 class ModelsResponseSchema(Schema):
@@ -59,11 +64,7 @@ class ProvidersResponseSchema(Schema):
     data = fields.List(fields.Nested(ProviderSchema), required=True)
 
 
-class PriceItemSchema(Schema):
-    id = fields.String(required=True)
-    model_name = fields.String(required=True)
-    provider = fields.String(required=True)
-    price_per_token = fields.Float(required=True)
+class PriceItemSchema(ModelFactsSchema):
     estimated_tokens = fields.Integer(required=True)
     total_cost = fields.Float(required=True)
     input_cost = fields.Float(required=True)
@@ -72,9 +73,6 @@ class PriceItemSchema(Schema):
     tokenizer = fields.String(required=True)
     token_count_exact = fields.Boolean(required=True)
     long_context = fields.Boolean(required=True)
-    mmlu_score = fields.Float(required=True, allow_none=True)
-    model_size = fields.String(required=True)
-    configured = fields.Boolean(required=True)
 
 
 class ExcludedSchema(Schema):
