@@ -64,11 +64,6 @@ PRICED_AT: dict[str, datetime] = {
     "deepseek/deepseek-flash": PEAK,
 }
 
-# Exceptions genai-prices cannot check: the figures the reasons above state, so the CSV cannot drift
-# from its documentation. (input, output, cached, long threshold, long input, long output)
-EXCEPTION_PRICES: dict[str, tuple] = {
-}
-
 # Catalog model_name -> mmlu.csv `model` row: only where the catalog model is that very model.
 MMLU_ROWS: dict[str, str] = {
     "claude-haiku-4-5": "claude-haiku-4-5-20251001",          # api_model claude-haiku-4-5-20251001 (no scores yet)
@@ -179,20 +174,10 @@ def test_prices_match_genai_prices(models):
 
 def test_exceptions_name_catalog_models(models):
     ids = {m.id for m in models}
-    stale = sorted((set(EXCEPTIONS) | set(PRICED_AT) | set(EXCEPTION_PRICES) | set(GENAI_REF)) - ids)
+    stale = sorted((set(EXCEPTIONS) | set(PRICED_AT) | set(GENAI_REF)) - ids)
     assert not stale, f"exception entries for models not in the catalog: {stale}"
     assert set(PRICED_AT) <= set(EXCEPTIONS)
-    assert set(EXCEPTION_PRICES) <= set(EXCEPTIONS)
     assert all(reason.strip() for reason in EXCEPTIONS.values())
-
-
-def test_exception_prices_match_their_documentation(models):
-    by_id = {m.id: m for m in models}
-    for model_id, (inp, out, cached, threshold, long_in, long_out) in EXCEPTION_PRICES.items():
-        model = by_id[model_id]
-        assert _actual(model) == {
-            "input": _dec(inp), "output": _dec(out), "cached": _dec(cached), "threshold": threshold,
-            "long_input": _dec(long_in), "long_output": _dec(long_out)}, model_id
 
 
 def test_ollama_models_are_free_and_cite_the_library(models):

@@ -182,3 +182,14 @@ def nginx(upstream: str):
         finally:
             server.stop()
             server.output.close()
+
+
+def stream_arrivals(url: str, body: dict) -> list[tuple[float, bytes]]:
+    """POST a streaming send_prompt; return (seconds since the request, data line) per event."""
+    started, arrivals = time.monotonic(), []
+    with requests.post(url, json=body, stream=True, timeout=10) as response:
+        assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith(b"data: "):
+                arrivals.append((time.monotonic() - started, line[6:]))
+    return arrivals

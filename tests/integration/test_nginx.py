@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.integration.servers import free_port, gunicorn, json_lines, nginx, server_binary
+from tests.integration.servers import free_port, gunicorn, json_lines, nginx, server_binary, stream_arrivals
 
 pytestmark = pytest.mark.integration
 APP_MAX_BODY = 1024 * 1024   # the app's MAX_CONTENT_LENGTH here; nginx allows 20m
@@ -96,14 +96,8 @@ def test_send_prompt_streams_through_nginx_without_buffering(stack, fake):
     catalog = {m["id"]: m["api_model"] for m in requests.get(f"{base}/api/models", timeout=5).json()["data"]}
     fake.behave(catalog["openai/gpt-6.1-sol"], delay=0.1)
     fake.behave(catalog["anthropic/claude-haiku-4-5"], delay=1.5)
-    started, arrivals = time.monotonic(), []
-    with requests.post(f"{base}/api/send_prompt", stream=True, timeout=10,
-                       json={"prompt": "hi", "stream": True,
-                             "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]}) as response:
-        assert response.headers["Content-Type"].startswith("text/event-stream")
-        for line in response.iter_lines():
-            if line.startswith(b"data: "):
-                arrivals.append((time.monotonic() - started, line))
+    arrivals = stream_arrivals(f"{base}/api/send_prompt", {
+        "prompt": "hi", "stream": True, "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]})
     assert b"openai/gpt-6.1-sol" in arrivals[0][1] and arrivals[0][0] < 1.0, arrivals
     assert arrivals[-1][0] >= 1.5
 

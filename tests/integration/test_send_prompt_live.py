@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 
-from tests.integration.servers import gunicorn
+from tests.integration.servers import gunicorn, stream_arrivals
 
 pytestmark = pytest.mark.integration
 
@@ -106,15 +106,8 @@ def test_stream_delivers_the_fastest_answer_first_through_gunicorn(fake, service
     models = api_models(service)
     fake.behave(models["openai/gpt-6.1-sol"], delay=0.2)
     fake.behave(models["anthropic/claude-haiku-4-5"], delay=1.5)
-    started = time.monotonic()
-    arrivals = []
-    with requests.post(f"{service}/api/send_prompt", stream=True, timeout=10,
-                       json={"prompt": "hi", "stream": True,
-                             "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]}) as response:
-        assert response.headers["Content-Type"].startswith("text/event-stream")
-        for line in response.iter_lines():
-            if line.startswith(b"data: "):
-                arrivals.append((time.monotonic() - started, line[6:]))
+    arrivals = stream_arrivals(f"{service}/api/send_prompt", {
+        "prompt": "hi", "stream": True, "model_names": ["anthropic/claude-haiku-4-5", "openai/gpt-6.1-sol"]})
     first_at, first = arrivals[0]
     assert b'"id":"openai/gpt-6.1-sol"' in first
     assert first_at < 1.0, arrivals        # when the fast vendor answered, not the slow one
