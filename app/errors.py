@@ -59,7 +59,7 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500, "Internal server error.")
 
 
-def register_error_handlers(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Route every HTTP error and unexpected exception to the JSON envelope."""
     app.register_error_handler(APIError, _api_error)
     app.register_error_handler(HTTPException, _http_error)

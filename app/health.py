@@ -1,12 +1,11 @@
 """Liveness and readiness for ops: /health is fast with no I/O; /ready checks what serving needs."""
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response, current_app
 
 from app.config import ConfigError, check_config
 from app.errors import error_response
 from app.responses import json_response
-from app.services import Services, services
 
 bp = Blueprint("health", __name__)
 _OK = b'{"status":"ok"}'
@@ -24,6 +23,12 @@ OPENAPI_PATHS = {"/ready": {"get": {
         "503": {"$ref": "#/components/responses/Error"}}}}}
 
 
+def init_app(app: Flask) -> None:
+    """Register /health and /ready, and /ready's entry in the OpenAPI document."""
+    app.register_blueprint(bp)
+    app.extensions.setdefault("openapi.paths", {}).update(OPENAPI_PATHS)
+
+
 @bp.get("/health")
 def health() -> Response:
     """Say the process is alive."""
@@ -33,23 +38,23 @@ def health() -> Response:
 @bp.get("/ready")
 def ready() -> Response:
     """Say whether this worker can serve: 200, or 503 naming each check that failed."""
-    problems = readiness_problems(services())
+    problems = readiness_problems(current_app)
     if problems:
         return error_response(503, f"Not ready: {', '.join(problems)}.",
                               fields={name: [reason] for name, reason in problems.items()})
     return json_response({"status": "ready", "checks": dict.fromkeys(CHECKS, "ok")})
 
 
-def readiness_problems(svc: Services) -> dict[str, str]:
+def readiness_problems(app: Flask) -> dict[str, str]:
     """Map each failed check (catalog, encodings, config) to its reason; empty when ready."""
     problems = {}
-    if not svc.catalog.all():
+    if not app.extensions["catalog"].all():
         problems["catalog"] = "the catalog holds no models"
-    if not svc.tokens.exact_available:
+    if not app.extensions["tokens"].exact_available:
         problems["encodings"] = ("token encodings are not loaded (TIKTOKEN_CACHE_DIR); "
                                  "counts would be estimates")
     try:
-        check_config(svc.config)
+        check_config(app.config)
     except ConfigError as exc:
         problems["config"] = str(exc)
     return problems

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import Flask
 
-from app.providers.vendors import VENDORS, Vendor
+from app.redaction import hold, secrets_of
+from app.vendors import VENDORS, Vendor
 
 _KEY_AND_URL = frozenset({"api_key", "base_url"})
 SECTION_KEYS: dict[str, frozenset[str]] = {
@@ -38,12 +41,25 @@ class Credentials:
     def __init__(self, sections: Mapping[str, Mapping[str, Any]]):
         self._sections = {key: dict(value) for key, value in sections.items()}
 
+    @cached_property
+    def configured(self) -> frozenset[str]:
+        """The keys of the vendors whose credentials are complete."""
+        from app.providers.registry import configured_vendors   # adapters load only when asked
+        return configured_vendors(self)
+
     def settings(self, vendor_key: str) -> dict[str, Any]:
         """Return the merged settings of one vendor (a copy)."""
         return dict(self._sections.get(vendor_key, {}))
 
     def __repr__(self) -> str:
         return f"Credentials(vendors={sorted(self._sections)})"
+
+
+def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
+    """Load vendor credentials (SecretsError on a bad file) into app.extensions["credentials"]."""
+    credentials = load_credentials(settings["SECRETS_FILE"])
+    app.extensions["credentials"] = credentials
+    hold(app, (value for key in VENDORS for value in secrets_of(credentials.settings(key))))
 
 
 def load_credentials(path: str | Path, environ: Mapping[str, str] | None = None) -> Credentials:

@@ -16,7 +16,7 @@ from genai_prices import Usage, calc_price  # noqa: E402
 
 from app.catalog.csv_loader import load_models  # noqa: E402
 from app.pricing.ranking import RankingTable, rank  # noqa: E402
-from app.providers.vendors import VENDORS  # noqa: E402
+from app.vendors import VENDORS  # noqa: E402
 from app.tokens.counter import TokenCount  # noqa: E402
 
 GENAI_PROVIDER_IDS = {"bedrock": "aws", "xai": "x-ai"}   # catalog key -> genai-prices provider id

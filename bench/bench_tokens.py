@@ -17,7 +17,7 @@ import tiktoken
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.catalog.csv_loader import load_models  # noqa: E402
-from app.providers.vendors import VENDORS  # noqa: E402
+from app.vendors import VENDORS  # noqa: E402
 from app.tokens import TokenCounter  # noqa: E402
 
 SIZES = (1_000, 10_000, 100_000)

@@ -42,7 +42,7 @@ def block_network(monkeypatch):
 @pytest.fixture
 def no_vendor_env(monkeypatch):
     """Remove every vendor credential variable so the machine's own keys never leak in."""
-    from app.providers.vendors import VENDORS
+    from app.vendors import VENDORS
     for vendor in VENDORS.values():
         for names in vendor.env.values():
             for name in names:

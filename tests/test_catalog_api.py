@@ -168,7 +168,7 @@ def test_environment_is_read_at_app_creation(monkeypatch, tmp_path, no_vendor_en
 
 def test_catalog_bytes_are_serialized_once(small_app):
     client = small_app.test_client()
-    payloads = small_app.extensions["price_runner"].payloads
+    payloads = small_app.extensions["pricing"].payloads
     assert client.get("/api/models").data == payloads.models.body
     assert client.get("/api/providers").data == payloads.providers.body
 

@@ -3,7 +3,7 @@ from cachelib import RedisCache, SimpleCache
 
 
 def router_of(app):
-    return app.extensions["price_runner"].router
+    return app.extensions["routing"]
 
 
 def test_provider_settings_reach_the_router(make_app):
@@ -27,7 +27,7 @@ def test_an_unreachable_redis_is_a_cache_miss_not_an_error(make_app):
     from app.providers.base import PromptRequest
 
     cache = router_of(make_app(CACHE_REDIS_URL="redis://127.0.0.1:1/0"))._cache
-    request = PromptRequest("m", "p", None, 10, None)
+    request = PromptRequest("p", None, 10, None, model="m")
     assert cache.get("openai", request) is None
     cache.set("openai", request, {"response": "x"})   # logged, not raised
 
@@ -37,10 +37,13 @@ def test_max_content_length_and_models_csv(make_app, tmp_path):
 
     app = make_app(MAX_CONTENT_LENGTH=1234, MODELS_CSV=str(write_catalog(tmp_path / "m.csv")))
     assert app.config["MAX_CONTENT_LENGTH"] == 1234
-    assert len(app.extensions["price_runner"].catalog.all()) == 4
+    assert len(app.extensions["catalog"].all()) == 4
 
 
 def test_azure_deployments_come_from_the_secrets_file(make_app, tmp_path):
     secrets = tmp_path / "s.yaml"
     secrets.write_text("azure: {api_key: k, endpoint: 'https://r.example', deployments: {gpt-6.1-sol: mine}}\n")
-    assert router_of(make_app(SECRETS_FILE=str(secrets)))._deployments == {"gpt-6.1-sol": "mine"}
+    app = make_app(SECRETS_FILE=str(secrets))
+    adapter = router_of(app)._adapters["azure"]
+    assert adapter.api_model(app.extensions["catalog"].get("azure/gpt-6.1-sol")) == "mine"
+    assert adapter.api_model(app.extensions["catalog"].get("azure/gpt-6-luna")) == "gpt-6-luna"

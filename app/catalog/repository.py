@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from app.catalog.model import Model
+from app.catalog.selection import NameIndex
 
 
 class CatalogRepository(Protocol):
@@ -12,6 +13,7 @@ class CatalogRepository(Protocol):
     def by_provider(self, provider_key: str) -> list[Model]: ...
     def get(self, model_id: str) -> Model | None: ...
     def providers(self) -> list[str]: ...
+    def named(self, names: Iterable[str]) -> list[Model]: ...
 
 
 class InMemoryCatalog:
@@ -23,6 +25,7 @@ class InMemoryCatalog:
         self._by_provider: dict[str, list[Model]] = {}
         for model in self._models:
             self._by_provider.setdefault(model.provider, []).append(model)
+        self._names = NameIndex(self._models)
 
     def all(self) -> list[Model]:
         return list(self._models)
@@ -35,3 +38,7 @@ class InMemoryCatalog:
 
     def providers(self) -> list[str]:
         return list(self._by_provider)
+
+    def named(self, names: Iterable[str]) -> list[Model]:
+        """Return every model whose id or model_name is one of names, in catalog order (UnknownNames)."""
+        return self._names.models(names)

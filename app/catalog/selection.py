@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.catalog.model import Model
-from app.catalog.repository import CatalogRepository
-from app.providers.vendors import find_vendor
+from app.vendors import find_vendor
 
 
 class UnknownNames(ValueError):
@@ -28,8 +27,8 @@ def provider_keys(names: Iterable[str]) -> list[str]:
 class NameIndex:
     """Catalog models by id and by model_name, built once per worker."""
 
-    def __init__(self, catalog: CatalogRepository):
-        self._models = catalog.all()
+    def __init__(self, models: Iterable[Model]):
+        self._models = list(models)
         self._positions = {model.id: position for position, model in enumerate(self._models)}
         self._index: dict[str, list[Model]] = {}
         for model in self._models:

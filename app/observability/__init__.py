@@ -14,32 +14,33 @@ from flask import Flask, Response, g, request
 from app.observability import views
 from app.observability.access import FIELDS_KEY, ROUTE_KEY, UNMATCHED, ObservedApp
 from app.observability.calls import observe_call
+from app.observability.logs import configure_logging
 from app.observability.metrics import metrics, multiprocess_mode
 from app.observability.prompts import prompt_fields
 from app.observability.request_id import ENVIRON_KEY, accept_or_generate, current_request_id
+from app.redaction import held
 
-__all__ = ["annotate_request", "current_request_id", "init_observability", "observe_call", "openapi_paths"]
+__all__ = ["annotate_request", "current_request_id", "init_app", "observe_call"]
 
 
-def init_observability(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Wrap the WSGI app with the request observer; serve /metrics when enabled.
+def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
+    """JSON logs that redact every held secret; the request observer; /metrics when enabled.
 
-    Call it after any other WSGI middleware (ProxyFix), so it sees the client address they set.
+    Call it after the packages that hold secrets and after any other WSGI middleware (ProxyFix),
+    so it redacts their secrets and sees the client address they set.
     """
+    configure_logging(settings["LOG_LEVEL"], held(app))
     enabled = settings["METRICS_ENABLED"]
     app.wsgi_app = ObservedApp(app.wsgi_app, metrics() if enabled else None)
-    app.before_request(_remember_request)
+    # First of all before_request hooks: rate limits and the 401 check log under this request id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _remember_request)
     if settings["LOG_PROMPTS"]:
         app.after_request(_log_prompts)
     if enabled:
         app.extensions[views.MULTIPROCESS_DIR] = (os.environ.get("PROMETHEUS_MULTIPROC_DIR")
                                                   if multiprocess_mode() else None)
         app.register_blueprint(views.bp)
-
-
-def openapi_paths(app: Flask) -> dict[str, Any]:
-    """The OpenAPI entries of the endpoints this package registered on app."""
-    return views.OPENAPI_PATHS if views.bp.name in app.blueprints else {}
+        app.extensions.setdefault("openapi.paths", {}).update(views.OPENAPI_PATHS)
 
 
 def annotate_request(**fields: Any) -> None:

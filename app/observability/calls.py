@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from app.observability.metrics import metrics
-from app.routing.records import CallRecord
+
+if TYPE_CHECKING:
+    from app.routing.records import CallRecord
 
 log = logging.getLogger("app.calls")
 

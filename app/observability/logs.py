@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import orjson
 
-from app.observability.redaction import Redactor
+from app.redaction import Redactor
 from app.observability.request_id import current_request_id
 
 # The app's own loggers, and the rate limiter's (storage failures, fallbacks).

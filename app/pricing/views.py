@@ -1,16 +1,16 @@
 """Catalog and cost-ranking endpoints."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
+from app.catalog import CatalogRepository
 from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
 from app.pricing.catalog_payloads import Payload
 from app.pricing.ranking import rank
 from app.pricing.schemas import PriceRequestSchema
-from app.providers.vendors import find_vendor
+from app.vendors import find_vendor
 from app.responses import json_response
-from app.services import services
 from app.tokens.counter import BASE_ENCODING
 from app.validation import load_json
 
@@ -34,14 +34,14 @@ def _catalog(payload: Payload) -> Response:
 @bp.get("/models")
 def list_models() -> Response:
     """List every catalog model."""
-    return _catalog(services().payloads.models)
+    return _catalog(current_app.extensions["pricing"].payloads.models)
 
 
 @bp.get("/models/provider/<provider>")
 def list_provider_models(provider: str) -> Response:
     """List one provider's models; the provider is its key or display name, any case."""
     vendor = find_vendor(provider)
-    payload = services().payloads.by_provider(vendor.key) if vendor else None
+    payload = current_app.extensions["pricing"].payloads.by_provider(vendor.key) if vendor else None
     if payload is None:
         raise APIError(404, f"Unknown provider {provider!r}.")
     return _catalog(payload)
@@ -50,22 +50,22 @@ def list_provider_models(provider: str) -> Response:
 @bp.get("/providers")
 def list_providers() -> Response:
     """List the providers in the catalog with model counts and whether keys are configured."""
-    return _catalog(services().payloads.providers)
+    return _catalog(current_app.extensions["pricing"].payloads.providers)
 
 
 @bp.post("/get_best_price_for_prompt")
 def best_price_for_prompt() -> Response:
     """Rank every model by what the prompt would cost on it, cheapest first."""
     body = load_json(PRICE_REQUEST)
-    svc = services()
+    extensions = current_app.extensions
+    pricing = extensions["pricing"]
     providers = _provider_filter(body["providers"])
-    model_ids = _model_filter(svc, body["model_names"])
-    counts = svc.tokens.count(body["prompt"], svc.ranking.tokenizers,
-                                        system=body["system"] or "")
-    ranking = rank(svc.ranking, counts, expected_output_tokens=body["expected_output_tokens"],
+    model_ids = _model_filter(extensions["catalog"], body["model_names"])
+    counts = extensions["tokens"].count(body["prompt"], pricing.ranking.tokenizers, system=body["system"] or "")
+    ranking = rank(pricing.ranking, counts, expected_output_tokens=body["expected_output_tokens"],
                    sort=body["sort"], providers=providers, model_ids=model_ids,
                    min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
-                   configured=svc.configured, only_configured=body["only_configured"], limit=body["limit"])
+                   configured=pricing.configured, only_configured=body["only_configured"], limit=body["limit"])
     return json_response({
         "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window},
@@ -81,10 +81,10 @@ def _provider_filter(names: list[str] | None) -> set[str] | None:
         raise APIError(400, f"Unknown provider(s): {exc}.", fields={"providers": [str(exc)]}) from None
 
 
-def _model_filter(svc, names: list[str] | None) -> set[str] | None:
+def _model_filter(catalog: CatalogRepository, names: list[str] | None) -> set[str] | None:
     if names is None:
         return None
     try:
-        return {model.id for model in svc.names.models(names)}
+        return {model.id for model in catalog.named(names)}
     except UnknownNames as exc:
         raise APIError(400, f"Unknown model(s): {exc}.", fields={"model_names": [str(exc)]}) from None

@@ -5,20 +5,26 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .redact import secrets_of
+from app.redaction import secrets_of
+from app.vendors import Vendor
+
 from .shapes import as_json, first_text, plain_text
-from .vendors import Vendor
+
+if TYPE_CHECKING:
+    from app.catalog.model import Model as CatalogModel
 
 
 @dataclass(frozen=True)
 class PromptRequest:
-    model: str                 # the API model id / deployment to send
+    """A prompt and its generation parameters; ``model`` is what the vendor API is sent."""
+
     prompt: str
-    system: str | None
-    max_tokens: int
-    temperature: float | None
+    system: str | None = None
+    max_tokens: int = 1024
+    temperature: float | None = None
+    model: str = ""            # the API model id / deployment; set per target by the router
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,10 @@ class Adapter(ABC):
         self.vendor = vendor
         self.settings = dict(settings)
         self.secrets = secrets_of(self.settings)
+
+    def api_model(self, model: CatalogModel) -> str:
+        """Return what this vendor's API is sent as the model for a catalog row."""
+        return model.api_model
 
     def setting(self, name: str, default: Any = None) -> Any:
         """Return a setting, treating empty values as absent."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .redact import redact
+from app.redaction import redact
 
 
 class ProviderError(Exception):

@@ -62,6 +62,10 @@ class AzureOpenAIAdapter(OpenAIChatAdapter):
     default_api_version = "2024-10-21"
     credentials = (("api_key", "endpoint"),)
 
+    def api_model(self, model) -> str:
+        """Return the deployment secrets.yaml names for this model (azure.deployments), else api_model."""
+        return (self.setting("deployments") or {}).get(model.model_name, model.api_model)
+
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the deployment-scoped chat-completions call (request.model is the deployment)."""
         endpoint = str(self.setting("endpoint", self.vendor.base_url)).rstrip("/")

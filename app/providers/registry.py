@@ -5,12 +5,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .anthropic import AnthropicAdapter
-from .base import Adapter
+from .base import Adapter, Completion, HttpCall, PromptRequest
 from .bedrock import BedrockConverseAdapter
 from .errors import ProviderNotConfigured
 from .gemini import GeminiAdapter
 from .openai_chat import AzureOpenAIAdapter, OpenAIChatAdapter
-from .vendors import Vendor
+from app.vendors import VENDORS, Vendor
 
 ADAPTERS: dict[str, type[Adapter]] = {
     "openai_chat": OpenAIChatAdapter,
@@ -44,11 +44,36 @@ def how_to_configure(vendor: Vendor) -> str:
     return f"set {', or '.join(options)} or the '{vendor.section}' section of secrets.yaml"
 
 
+class NotConfiguredAdapter(Adapter):
+    """A vendor without credentials: every call fails at once, saying how to configure it."""
+
+    def build(self, request: PromptRequest) -> HttpCall:
+        """Refuse: there is nothing to call."""
+        raise ProviderNotConfigured(f"{self.vendor.name} is not configured: {how_to_configure(self.vendor)}.",
+                                    vendor=self.vendor.key)
+
+    def parse(self, payload: Any) -> Completion:
+        """Never reached: build always refuses."""
+        raise AssertionError("a not-configured vendor has no answers to parse")
+
+
 def make_adapter(vendor: Vendor, settings: Mapping[str, Any]) -> Adapter:
     """Return the adapter for the vendor's dialect; raise ProviderNotConfigured without credentials."""
+    adapter = adapter_for(vendor, settings)
+    if isinstance(adapter, NotConfiguredAdapter):
+        adapter.build(PromptRequest(""))   # raises, naming the variables to set
+    return adapter
+
+
+def adapter_for(vendor: Vendor, settings: Mapping[str, Any]) -> Adapter:
+    """Return the vendor's adapter: its dialect's when configured, else a NotConfiguredAdapter."""
     if vendor.api not in ADAPTERS:
         raise ValueError(f"no adapter for API dialect {vendor.api!r}")
     if not is_configured(vendor, settings):
-        raise ProviderNotConfigured(f"{vendor.name} is not configured: {how_to_configure(vendor)}",
-                                    vendor=vendor.key)
+        return NotConfiguredAdapter(vendor, {})
     return ADAPTERS[vendor.api](vendor, settings)
+
+
+def configured_vendors(credentials: Any) -> frozenset[str]:
+    """Return the keys of the vendors whose credentials are complete."""
+    return frozenset(key for key, vendor in VENDORS.items() if is_configured(vendor, credentials.settings(key)))

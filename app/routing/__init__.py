@@ -1,0 +1,29 @@
+"""Routing: send_prompt's blueprint over a plain fan-out service (PromptRouter)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app.observability.calls import observe_call
+from app.providers.registry import adapter_for
+from app.routing.answer_cache import answer_cache
+from app.routing.dispatch import Dispatcher
+from app.routing.service import CallLimits, PromptRouter
+from app.vendors import VENDORS
+
+
+def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
+    """Build the router (an adapter per vendor, the pool, the answer cache); register the blueprint."""
+    from app.routing.views import bp
+
+    credentials = app.extensions["credentials"]
+    adapters = {key: adapter_for(vendor, credentials.settings(key)) for key, vendor in VENDORS.items()}
+    limits = CallLimits(deadline_s=settings["PROVIDER_TIMEOUT"],
+                        connect_timeout_s=settings["PROVIDER_CONNECT_TIMEOUT"],
+                        max_retries=settings["PROVIDER_MAX_RETRIES"])
+    dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
+    app.extensions["routing"] = PromptRouter(adapters, app.extensions["tokens"], dispatcher, limits,
+                                             observer=observe_call, cache=answer_cache(app, settings))
+    app.register_blueprint(bp)

@@ -4,30 +4,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
-from app.providers.errors import ProviderNotConfigured
-from app.providers.registry import how_to_configure
 from app.providers.sessions import session_for
 from app.providers.transport import send
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
 from app.routing.dispatch import Batch, Dispatcher, Outcome
 from app.routing.items import cached_item, item
 from app.routing.records import CallObserver, CallRecord, ignore
 from app.tokens.counter import TokenCounter
-
-
-@dataclass(frozen=True)
-class Prompt:
-    text: str
-    system: str | None
-    max_tokens: int
-    temperature: float | None
 
 
 @dataclass(frozen=True)
@@ -53,18 +43,16 @@ class _Plan:
 class PromptRouter:
     """Send one prompt to many models at once and price what each vendor reports."""
 
-    def __init__(self, adapters: Mapping[str, Adapter], deployments: Mapping[str, str],
-                 tokens: TokenCounter, dispatcher: Dispatcher, limits: CallLimits,
-                 observer: CallObserver = ignore, cache: AnswerCache | None = None):
-        self._adapters = adapters          # vendor key -> adapter, configured vendors only
-        self._deployments = deployments    # Azure: model_name -> deployment
+    def __init__(self, adapters: Mapping[str, Adapter], tokens: TokenCounter, dispatcher: Dispatcher,
+                 limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None):
+        self._adapters = adapters          # vendor key -> adapter (NotConfiguredAdapter without credentials)
         self._tokens = tokens
         self._dispatcher = dispatcher
         self._limits = limits
         self._observer = observer
         self._cache = cache
 
-    def run(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None = None, *,
+    def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
             use_cache: bool = False, request_id: str | None = None) -> dict[str, Any]:
         """Call every model concurrently; return the JSON response envelope."""
         plan = self._plan(models, prompt, timeout_s, use_cache)
@@ -74,7 +62,7 @@ class PromptRouter:
                 for i in range(len(models))]
         return {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
 
-    def stream(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None = None, *,
+    def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, request_id: str | None = None,
                heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """Start every call now (PoolSaturated is raised here, before any event), and return the
@@ -102,10 +90,10 @@ class PromptRouter:
             if batch:
                 batch.cancel()   # the client went away (or all is done): stop what is left
 
-    def _plan(self, models: Sequence[Model], prompt: Prompt, timeout_s: float | None, use_cache: bool) -> _Plan:
+    def _plan(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None, use_cache: bool) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
-        counts = self._tokens.count(prompt.text, {m.tokenizer for m in models}, system=prompt.system or "")
+        counts = self._tokens.count(prompt.prompt, {m.tokenizer for m in models}, system=prompt.system or "")
         requests = [self._request(model, prompt) for model in models]
         estimates = [counts[model.tokenizer].count for model in models]
         cached = {}
@@ -133,10 +121,7 @@ class PromptRouter:
         return result
 
     def _call(self, model: Model, request: PromptRequest):
-        adapter = self._adapters.get(model.provider)
-        if adapter is None:
-            return partial(_not_configured, model.provider)
-        return partial(self._send, adapter, request, model.provider)
+        return partial(self._send, self._adapters[model.provider], request, model.provider)
 
     def _send(self, adapter: Adapter, request: PromptRequest, vendor_key: str, deadline: float,
               cancel: threading.Event):
@@ -144,19 +129,9 @@ class PromptRouter:
                     connect_timeout=self._limits.connect_timeout_s, max_retries=self._limits.max_retries,
                     cancel=cancel)
 
-    def _request(self, model: Model, prompt: Prompt) -> PromptRequest:
-        api_model = model.api_model
-        if VENDORS[model.provider].api == "azure":
-            api_model = self._deployments.get(model.model_name, api_model)
-        return PromptRequest(model=api_model, prompt=prompt.text, system=prompt.system,
-                             max_tokens=min(prompt.max_tokens, model.max_output_tokens),
-                             temperature=prompt.temperature)
-
-
-def _not_configured(vendor_key: str, deadline: float, cancel: threading.Event):
-    vendor = VENDORS[vendor_key]
-    raise ProviderNotConfigured(f"{vendor.name} is not configured: {how_to_configure(vendor)}.",
-                                vendor=vendor_key)
+    def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
+        return replace(prompt, model=self._adapters[model.provider].api_model(model),
+                       max_tokens=min(prompt.max_tokens, model.max_output_tokens))
 
 
 def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.catalog import CatalogRepository, Model
-from app.catalog.selection import NameIndex, UnknownNames, provider_keys
+from app.catalog.selection import UnknownNames, provider_keys
 
 
 class TargetError(ValueError):
@@ -15,7 +15,7 @@ class TargetError(ValueError):
         self.field, self.message = field, message
 
 
-def choose_targets(catalog: CatalogRepository, names: NameIndex, model_names: Sequence[str] | None,
+def choose_targets(catalog: CatalogRepository, model_names: Sequence[str] | None,
                    providers: Sequence[str] | None, max_models: int) -> list[Model]:
     """Return the models to call: named models (narrowed by providers) or providers' defaults."""
     if not model_names and not providers:
@@ -26,7 +26,7 @@ def choose_targets(catalog: CatalogRepository, names: NameIndex, model_names: Se
         raise TargetError("providers", f"Unknown provider(s): {exc}.") from None
     if model_names:
         try:
-            chosen = names.models(model_names)
+            chosen = catalog.named(model_names)
         except UnknownNames as exc:
             raise TargetError("model_names", f"Unknown model(s): {exc}.") from None
         if keys is not None:

@@ -1,7 +1,7 @@
 """send_prompt: one prompt to many vendors at once, as one JSON body or as Server-Sent Events."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from app.errors import APIError
 from app.observability import current_request_id
@@ -9,9 +9,8 @@ from app.responses import json_response
 from app.routing import sse
 from app.routing.dispatch import PoolSaturated
 from app.routing.schemas import SendPromptSchema
-from app.routing.service import Prompt
+from app.providers.base import PromptRequest
 from app.routing.targets import TargetError, choose_targets
-from app.services import services
 from app.validation import load_json
 
 bp = Blueprint("routing", __name__, url_prefix="/api")
@@ -22,20 +21,20 @@ SEND_PROMPT_REQUEST = SendPromptSchema()
 def send_prompt() -> Response:
     """Send the prompt to every chosen model concurrently; answer with each result and its cost."""
     body = load_json(SEND_PROMPT_REQUEST)
-    svc = services()
+    router = current_app.extensions["routing"]
     try:
-        models = choose_targets(svc.catalog, svc.names, body["model_names"], body["providers"],
-                                svc.config["SEND_PROMPT_MAX_MODELS"])
+        models = choose_targets(current_app.extensions["catalog"], body["model_names"], body["providers"],
+                                current_app.config["SEND_PROMPT_MAX_MODELS"])
     except TargetError as exc:
         raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None
-    prompt = Prompt(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
+    prompt = PromptRequest(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
     # Worker threads cannot see flask.g: the request id travels with the call records.
     options = {"use_cache": body["cache"], "request_id": current_request_id()}
     try:
         if body["stream"] or request.accept_mimetypes.best == "text/event-stream":
-            events = svc.router.stream(models, prompt, body["timeout"], **options)
+            events = router.stream(models, prompt, body["timeout"], **options)
             return Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
-        return json_response(svc.router.run(models, prompt, body["timeout"], **options))
+        return json_response(router.run(models, prompt, body["timeout"], **options))
     except PoolSaturated as exc:
         raise APIError(503, "All provider threads are busy; retry shortly.",
                        headers={"Retry-After": str(exc.retry_after)}) from None

@@ -17,7 +17,7 @@ from genai_prices.data_snapshot import get_snapshot
 from genai_prices.types import ModelInfo, TieredPrices, TimeOfDateConstraint
 
 from app.catalog import load_models
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "models.csv"

@@ -2,7 +2,7 @@
 import pytest
 
 from app.catalog import CatalogError, InMemoryCatalog, load_models
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 from tests.catalog_rows import HEADER, ROWS, write_catalog
 
 GOOD = list(ROWS.values())

@@ -25,12 +25,13 @@ def test_not_ready_without_encodings(make_app, tmp_path):
 
 
 def test_not_ready_when_the_config_went_bad(app):
-    app.extensions["price_runner"].config["PROVIDER_TIMEOUT"] = 0
+    app.config["PROVIDER_TIMEOUT"] = 0
     error = app.test_client().get("/ready").get_json()["error"]
     assert error["fields"] == {"config": ["PROVIDER_TIMEOUT must be positive, got 0"]}
 
 
 def test_every_problem_is_named():
-    svc = SimpleNamespace(catalog=SimpleNamespace(all=lambda: []), tokens=SimpleNamespace(exact_available=False),
+    app = SimpleNamespace(extensions={"catalog": SimpleNamespace(all=lambda: []),
+                                      "tokens": SimpleNamespace(exact_available=False)},
                           config={**build_config(environ={}), "TRUSTED_PROXIES": -1})
-    assert set(readiness_problems(svc)) == {"catalog", "encodings", "config"}
+    assert set(readiness_problems(app)) == {"catalog", "encodings", "config"}

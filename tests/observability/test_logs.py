@@ -6,8 +6,8 @@ import pytest
 
 from app.observability.logs import JsonFormatter, StdoutHandler, configure_logging
 from app.observability.prompts import MAX_CHARS, prompt_fields
-from app.observability.redaction import Redactor
-from app.providers.redact import _PATTERNS, MASK, redact
+from app.redaction import Redactor
+from app.redaction import _PATTERNS, MASK, redact
 
 PROMPT = "Summarise our secret merger plan with Initech"
 
@@ -94,11 +94,16 @@ def test_every_key_pattern_still_redacts_behind_the_quick_check(text):
     assert Redactor()(f"before {text} after") == redact(f"before {text} after") != f"before {text} after"
 
 
-def test_the_quick_check_knows_every_pattern_of_the_redact_module():
-    # A new pattern in app/providers/redact.py needs its trigger in PATTERN_TRIGGERS and a case above.
-    assert [p.pattern for p, _ in _PATTERNS] == [
-        r"\bsk-[A-Za-z0-9_\-]{8,}", r"\bAIza[0-9A-Za-z_\-]{20,}", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
-        r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]{8,}", r"(?i)([?&](?:key|api[_-]?key|access_token|token)=)[^&\s\"'#]+"]
+def test_every_pattern_carries_the_trigger_its_matches_contain():
+    # The quick check skips the regexes on lines without a trigger: a pattern must never match
+    # text that lacks all of its own triggers.
+    examples = ["sk-abcdefgh12345678", "AIza" + "B" * 30, "AKIA" + "C" * 16, "ASIA" + "D" * 16,
+                "bearer abcdefghijk", "/x?key=abc", "/x?Api-Key=abc", "&access_token=abc", "?TOKEN=abc"]
+    for pattern, _, triggers in _PATTERNS:
+        triggers = (triggers,) if isinstance(triggers, str) else triggers
+        matched = [text for text in examples if pattern.search(text)]
+        assert matched, pattern.pattern
+        assert all(any(t in text.lower() for t in triggers) for text in matched), pattern.pattern
 
 
 def test_a_line_without_secrets_is_left_as_it_is():

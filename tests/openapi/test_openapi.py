@@ -75,3 +75,16 @@ def test_docs_page(client):
 def test_conformance_check_rejects_undocumented_fields(document):
     with pytest.raises(AssertionError):
         conforms(document, "Health", {"status": "ok", "extra": 1})
+
+
+RESPONSE_SCHEMAS = ("ErrorEnvelope", "Health", "CatalogModel", "ModelsResponse", "Provider", "ProvidersResponse",
+                    "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse")
+
+
+@pytest.mark.parametrize("name", RESPONSE_SCHEMAS)
+def test_response_schemas_pin_every_field_both_ways(document, name):
+    # One source per shape: with every property required and nothing else allowed, the conformance
+    # tests above fail when a payload builder adds, drops or renames a field the schema does not.
+    schema = document["components"]["schemas"][name]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == set(schema["properties"])

@@ -43,7 +43,7 @@ def test_cheapest_first_and_costs_match_the_catalog(app, client):
     data = post(client, {"prompt": "Summarise the plot of Hamlet.", "expected_output_tokens": 500}).get_json()["data"]
     totals = [item["total_cost"] for item in data]
     assert totals == sorted(totals)
-    catalog = app.extensions["price_runner"].catalog
+    catalog = app.extensions["catalog"]
     for item in data:
         model = catalog.get(item["id"])
         cost = price_request(model, item["estimated_tokens"], 500)
@@ -76,7 +76,7 @@ def test_context_window_exclusion_is_counted(client):
 
 
 def test_long_context_tier_is_applied(app, client):
-    catalog = app.extensions["price_runner"].catalog
+    catalog = app.extensions["catalog"]
     tiered = next(m for m in catalog.all() if m.long_context_threshold and m.tokenizer == "o200k_base")
     prompt = "hello " * (tiered.long_context_threshold + 10)   # one o200k token per "hello "
     item = next(i for i in post(client, {"prompt": prompt, "model_names": [tiered.id]}).get_json()["data"])

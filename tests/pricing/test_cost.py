@@ -11,7 +11,7 @@ from genai_prices import Usage, calc_price
 from app.catalog.csv_loader import load_models
 from app.catalog.model import Model
 from app.pricing.cost import Cost, price_request, price_table
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 
 CATALOG = Path(__file__).resolve().parents[2] / "models.csv"
 GENAI_PROVIDER_IDS = {"bedrock": "aws", "xai": "x-ai"}   # catalog key -> genai-prices provider id

@@ -9,7 +9,7 @@ from app.catalog.csv_loader import load_models
 from app.catalog.model import Model
 from app.pricing.cost import price_request
 from app.pricing.ranking import ITEM_KEYS, RankingTable, rank
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 from app.tokens.counter import TokenCount
 
 CATALOG = Path(__file__).resolve().parents[2] / "models.csv"

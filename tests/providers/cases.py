@@ -1,8 +1,9 @@
 """Shared test data for the provider tests: fake credentials, model ids, adapters, requests."""
 from __future__ import annotations
 
-from app.providers import PromptRequest, make_adapter
-from app.providers.vendors import VENDORS
+from app.providers.base import PromptRequest
+from app.providers.registry import make_adapter
+from app.vendors import VENDORS
 
 # Fake credentials shaped like real ones, so redaction is tested on realistic values.
 OPENAI_KEY = "sk-proj-FAKEfakeFAKEfake0123456789abcdef"

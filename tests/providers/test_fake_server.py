@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from app.providers import ProviderHTTPError, ProviderResponseError, ProviderTimeout, send, session_for
+from app.providers.errors import ProviderHTTPError, ProviderResponseError, ProviderTimeout
+from app.providers.sessions import session_for
+from app.providers.transport import send
 from tests.fakes.server import FakeVendorServer
 from tests.providers.cases import adapter_for, prompt_for
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from app.providers import ProviderResponseError
+from app.providers.errors import ProviderResponseError
 from tests.providers.cases import SETTINGS, adapter_for, prompt_for
 
 MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.providers import ProviderResponseError
+from app.providers.errors import ProviderResponseError
 from tests.providers.cases import SETTINGS, adapter_for, prompt_for
 
 # Shaped like GenerateContentResponse in the Gemini API reference, from a thinking model.

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.providers import ProviderResponseError
+from app.providers.errors import ProviderResponseError
 from tests.providers.cases import OPENAI_KEY, SETTINGS, adapter_for, prompt_for
 
 # Shaped like the Chat Completions object in OpenAI's API reference (an o-series reply with cache hits).

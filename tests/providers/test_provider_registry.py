@@ -7,12 +7,13 @@ import time
 
 import pytest
 
-from app.providers import (ADAPTERS, ProviderNotConfigured, how_to_configure, is_configured, make_adapter,
-                           session_for)
+from app.providers.errors import ProviderNotConfigured
+from app.providers.registry import ADAPTERS, how_to_configure, is_configured, make_adapter
+from app.providers.sessions import session_for
 from app.providers.failures import is_retryable, retry_after
-from app.providers.redact import redact, secrets_of
+from app.redaction import redact, secrets_of
 from app.providers.sessions import close_sessions
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 from tests.providers.cases import SETTINGS
 
 

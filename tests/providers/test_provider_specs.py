@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.providers.vendors import VENDORS
+from app.vendors import VENDORS
 from tests.providers.cases import adapter_for, prompt_for
 from tests.spec_validation import (OPENAPI_REQUESTS, validate_azure, validate_bedrock, validate_gemini,
                                    validate_openapi)

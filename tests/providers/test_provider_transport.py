@@ -8,8 +8,9 @@ import pytest
 import requests
 import responses
 
-from app.providers import (ProviderConnectionError, ProviderError, ProviderHTTPError, ProviderResponseError,
-                           ProviderTimeout, send)
+from app.providers.errors import (ProviderConnectionError, ProviderError, ProviderHTTPError,
+                                  ProviderResponseError, ProviderTimeout)
+from app.providers.transport import send
 from tests.fakes.dialects import Exchange, error, reply
 from tests.providers.cases import ERROR_DIALECT, adapter_for, prompt_for
 

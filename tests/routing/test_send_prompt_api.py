@@ -71,7 +71,7 @@ def test_answers_usage_and_actual_cost(app, client, mocked):
     assert set(gpt) == ITEM_FIELDS
     assert (gpt["success"], gpt["response"], gpt["error"]) == (True, "Hello!", None)
     assert (gpt["input_tokens"], gpt["output_tokens"], gpt["cached_tokens"], gpt["reasoning_tokens"]) == (12, 5, 4, 2)
-    catalog = app.extensions["price_runner"].catalog
+    catalog = app.extensions["catalog"]
     sol = catalog.get("openai/gpt-6.1-sol")
     expected = (8 * sol.input_price_per_mtok + 4 * sol.cached_input_price_per_mtok + 5 * sol.output_price_per_mtok) / 1e6
     assert gpt["actual_cost"] == pytest.approx(expected, rel=1e-12)
@@ -84,7 +84,7 @@ def test_answers_usage_and_actual_cost(app, client, mocked):
 
 def test_request_body_carries_prompt_system_and_capped_max_tokens(app, client, mocked):
     call = mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
-    model = app.extensions["price_runner"].catalog.get("groq/llama-3.1-8b")
+    model = app.extensions["catalog"].get("groq/llama-3.1-8b")
     send(client, model_names=["groq/llama-3.1-8b"], system="Be brief.", max_tokens=10_000_000, temperature=0.2)
     sent = json.loads(call.calls[0].request.body)
     assert sent["model"] == model.api_model
@@ -253,7 +253,7 @@ def test_saturated_pool_is_503_with_retry_after(make_app, tmp_path, mocked):
     first = threading.Thread(target=lambda: client.post(URL, json={"prompt": "hi", "providers": ["groq"]}))
     first.start()
     deadline = time.monotonic() + 2
-    while app.extensions["price_runner"].router._dispatcher.busy() == 0 and time.monotonic() < deadline:
+    while app.extensions["routing"]._dispatcher.busy() == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     response = app.test_client().post(URL, json={"prompt": "hi", "providers": ["groq"]})
     release.set()
@@ -264,7 +264,7 @@ def test_saturated_pool_is_503_with_retry_after(make_app, tmp_path, mocked):
 
 def test_every_call_is_reported_to_the_observer(app, client, mocked):
     records = []
-    app.extensions["price_runner"].router._observer = records.append
+    app.extensions["routing"]._observer = records.append
     mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(prompt_tokens=12, completion_tokens=5))
     client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol", "xai/grok-4.7"]},
                 headers={"X-Request-ID": "req-123"})

@@ -2,8 +2,7 @@
 import pytest
 
 from app.catalog import InMemoryCatalog, load_models
-from app.providers.vendors import VENDORS
-from app.catalog.selection import NameIndex
+from app.vendors import VENDORS
 from app.routing.targets import TargetError, choose_targets
 from tests.catalog_rows import write_catalog
 
@@ -18,16 +17,16 @@ def ids(models):
 
 
 def test_model_names_match_id_or_model_name(catalog):
-    assert ids(choose_targets(catalog, NameIndex(catalog), ["gpt-4o", "groq/llama-3.3-70b"], None, 10)) == [
+    assert ids(choose_targets(catalog, ["gpt-4o", "groq/llama-3.3-70b"], None, 10)) == [
         "openai/gpt-4o", "groq/llama-3.3-70b"]
 
 
 def test_providers_narrow_model_names(catalog):
-    assert ids(choose_targets(catalog, NameIndex(catalog), ["gpt-4o", "llama-3.3-70b"], ["Groq"], 10)) == ["groq/llama-3.3-70b"]
+    assert ids(choose_targets(catalog, ["gpt-4o", "llama-3.3-70b"], ["Groq"], 10)) == ["groq/llama-3.3-70b"]
 
 
 def test_providers_alone_mean_their_defaults(catalog):
-    assert ids(choose_targets(catalog, NameIndex(catalog), None, ["openai", "google"], 10)) == [
+    assert ids(choose_targets(catalog, None, ["openai", "google"], 10)) == [
         "openai/gpt-4o-mini", "google/gemini-2.5-pro"]
 
 
@@ -41,10 +40,10 @@ def test_providers_alone_mean_their_defaults(catalog):
 ])
 def test_errors_name_the_field(catalog, names, providers, field, text):
     with pytest.raises(TargetError) as info:
-        choose_targets(catalog, NameIndex(catalog), names, providers, 10)
+        choose_targets(catalog, names, providers, 10)
     assert info.value.field == field and text in info.value.message
 
 
 def test_too_many_models(catalog):
     with pytest.raises(TargetError, match="at most 2"):
-        choose_targets(catalog, NameIndex(catalog), ["gpt-4o", "gpt-4o-mini", "llama-3.3-70b"], None, 2)
+        choose_targets(catalog, ["gpt-4o", "gpt-4o-mini", "llama-3.3-70b"], None, 2)
