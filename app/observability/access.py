@@ -26,6 +26,9 @@ class ObservedApp:
     def __init__(self, app: Callable, metrics: Metrics | None):
         self._app = app
         self._metrics = metrics
+        # (route, method, status) -> its two series: labels() validates and locks on every call.
+        # Bounded: routes are the app's rules, methods a fixed set, statuses three digits.
+        self._series: dict[tuple[str, str, str], tuple] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -54,9 +57,13 @@ class ObservedApp:
         method = environ.get("REQUEST_METHOD", "")
         if self._metrics:
             labels = (environ.get(ROUTE_KEY, UNMATCHED), method if method in METHODS else "other", str(status))
+            series = self._series.get(labels)
+            if series is None:
+                series = self._series[labels] = (self._metrics.http_requests.labels(*labels),
+                                                 self._metrics.http_duration.labels(*labels))
             self._metrics.http_in_flight.dec()
-            self._metrics.http_requests.labels(*labels).inc()
-            self._metrics.http_duration.labels(*labels).observe(elapsed)
+            series[0].inc()
+            series[1].observe(elapsed)
         fields = {"event": "request", "request_id": environ[ENVIRON_KEY], "method": method,
                   "path": _path(environ), "status": status, "duration_ms": round(elapsed * 1000, 2),
                   "client": environ.get("REMOTE_ADDR"), **environ.get(FIELDS_KEY, {})}
