@@ -6,11 +6,12 @@ from flask import Blueprint, Response
 from app.config import ConfigError, check_config
 from app.errors import error_response
 from app.responses import json_response
+from app.security import auth_problem
 from app.services import Services, services
 
 bp = Blueprint("health", __name__)
 _OK = b'{"status":"ok"}'
-CHECKS = ("catalog", "encodings", "config")
+CHECKS = ("catalog", "encodings", "config", "auth")
 
 # /ready in the OpenAPI document (/health is in app/openapi/spec.py).
 OPENAPI_PATHS = {"/ready": {"get": {
@@ -41,7 +42,7 @@ def ready() -> Response:
 
 
 def readiness_problems(svc: Services) -> dict[str, str]:
-    """Map each failed check (catalog, encodings, config) to its reason; empty when ready."""
+    """Map each failed check (catalog, encodings, config, auth) to its reason; empty when ready."""
     problems = {}
     if not svc.catalog.all():
         problems["catalog"] = "the catalog holds no models"
@@ -52,4 +53,6 @@ def readiness_problems(svc: Services) -> dict[str, str]:
         check_config(svc.config)
     except ConfigError as exc:
         problems["config"] = str(exc)
+    if reason := auth_problem():
+        problems["auth"] = reason
     return problems
