@@ -5,11 +5,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_cors import CORS
 
 from app.catalog import CatalogError, InMemoryCatalog, load_models
 from app.catalog.selection import NameIndex
 from app.config import ConfigError, build_config
+from app.cors import init_cors
 from app.errors import register_error_handlers
 from app.observability import init_observability, observe_call, openapi_paths
 from app.observability.logs import configure_logging
@@ -50,8 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ranking=RankingTable(catalog.all(), names),
         router=_router(settings, credentials, configured, tokens, answer_cache(app, settings)))
 
-    origins = settings["CORS_ORIGINS"]
-    CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
+    init_cors(app, settings)
     register_error_handlers(app)
     trust_proxies(app, settings["TRUSTED_PROXIES"])
     init_observability(app, settings)   # outermost WSGI layer, first before_request hook

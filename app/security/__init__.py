@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask
 
 from app.security.base import Authenticator
-from app.security.gate import AuthGate, auth_problem, build_authenticator
+from app.security.gate import CREDENTIAL_HEADERS, AuthGate, auth_problem, build_authenticator
 from app.security.proxies import trust_proxies
 from app.security.rate_limits import init_rate_limits
 
-__all__ = ["auth_problem", "build_authenticator", "init_security", "trust_proxies"]
+__all__ = ["CREDENTIAL_HEADERS", "auth_problem", "build_authenticator", "init_security", "trust_proxies"]
 
 
 def init_security(app: Flask, settings: Mapping[str, Any], authenticator: Authenticator | None) -> None:

@@ -22,6 +22,8 @@ EXTENSION = "price_runner.auth"
 OPEN_ENDPOINTS = frozenset({"health.health", "health.ready"})
 METRICS_ENDPOINT = "observability.metrics"
 REALM = 'Bearer realm="price-runner"'
+# Request headers that carry credentials, by AUTH_MODE: responses that depend on them Vary on them.
+CREDENTIAL_HEADERS = {"api_key": ("Authorization", "X-API-Key"), "jwt": ("Authorization",)}
 
 
 def build_authenticator(settings: Mapping[str, Any]) -> Authenticator | None:
