@@ -5,7 +5,12 @@ import os
 import shutil
 import tempfile
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '3001')}"
+# Behind a trusted proxy (TRUSTED_PROXIES other than 0) gunicorn listens on loopback only: a
+# client reaching it directly could write its own X-Forwarded-For. HOST overrides (0.0.0.0 when
+# nginx runs in another container). A bad TRUSTED_PROXIES is the app's ConfigError, not ours.
+_behind_proxy = (os.environ.get("TRUSTED_PROXIES") or "0").strip() != "0"
+_host = os.environ.get("HOST") or ("127.0.0.1" if _behind_proxy else "0.0.0.0")
+bind = f"{_host}:{os.environ.get('PORT', '3001')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
