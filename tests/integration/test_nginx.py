@@ -163,6 +163,17 @@ def test_a_request_nginx_cannot_parse_is_a_json_400(stack, request_bytes):
     assert json.loads(body) == {"success": False, "error": {"code": 400, "message": "The request is malformed."}}
 
 
+def test_what_nginx_lets_through_never_meets_gunicorns_html_errors(stack):
+    # gunicorn's own limits (4 KB request line, 100 headers) sit above nginx's behind a proxy.
+    base, _, _ = stack
+    for size in (5_000, 8_100, 8_180, 8_200):
+        for response in (requests.get(f"{base}/api/models?pad={'a' * size}", timeout=5),
+                         requests.get(f"{base}/api/models", headers={"X-Pad": "a" * size}, timeout=5)):
+            assert response.headers["Content-Type"] == "application/json", (size, response.status_code)
+    many = requests.get(f"{base}/api/models", headers={f"X-Pad-{n}": "a" for n in range(150)}, timeout=5)
+    assert many.status_code == 200
+
+
 def test_the_error_pages_are_not_reachable_from_outside(stack):
     base, _, _ = stack
     assert_nginx_error(requests.get(f"{base}/_errors/502", timeout=5), 404, "No such resource.")
