@@ -88,7 +88,8 @@ class JwksKeys:
         self._fetched_at = self._failed_at = self._kid_refetch_at = None
         self._problem: str | None = "not fetched yet"
         self._lock = threading.Lock()
-        self.refetch_interval, self.retry_interval, self.max_age = REFETCH_INTERVAL_S, RETRY_INTERVAL_S, MAX_AGE_S
+        self.refetch_interval, self.retry_interval = REFETCH_INTERVAL_S, RETRY_INTERVAL_S
+        self.max_age = MAX_AGE_S
 
     def find(self, header: Mapping[str, Any]) -> tuple[Any, str]:
         kid = _kid(header)

@@ -122,13 +122,17 @@ def assert_nginx_error(response, status: int, message: str) -> None:
     assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
 
 
+def impatient(conf: str) -> str:
+    """The shipped config, waiting 1 s instead of 60 for gunicorn's answer."""
+    return conf.replace("proxy_read_timeout 60s;", "proxy_read_timeout 1s;")
+
+
 def test_a_slow_upstream_is_a_json_504():
     with socket.socket() as silent:   # accepts connections (backlog), never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         upstream = f"127.0.0.1:{silent.getsockname()[1]}"
-        with nginx(upstream, edit=lambda conf: conf.replace("proxy_read_timeout 60s;", "proxy_read_timeout 1s;")) \
-                as (base, _):
+        with nginx(upstream, edit=impatient) as (base, _):
             response = requests.get(f"{base}/api/models", headers={"Origin": "https://app.example"}, timeout=10)
     assert_nginx_error(response, 504, "The service took too long to answer.")
 

@@ -29,7 +29,7 @@ def ec_key():
 
 
 def token(key, algorithm: str = "HS256", kid: str | None = None, **claims) -> str:
-    """A signed JWT (naming its key when kid is given); exp one minute ahead unless given (None leaves it out)."""
+    """A signed JWT, naming its key when kid is given; exp one minute ahead unless given (None: left out)."""
     claims.setdefault("sub", "user-1")
     claims.setdefault("exp", int(time.time()) + 60)
     claims = {name: value for name, value in claims.items() if value is not None}
