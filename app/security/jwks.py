@@ -133,7 +133,7 @@ class JwksKeys:
         except (PyJWTError, OSError, ValueError) as exc:
             keys, reason = {}, _describe(exc)
         else:
-            reason = f"it holds no signing key with a kid for {', '.join(self._algorithms)}"
+            reason = f"the JWKS holds no signing key with a kid for {', '.join(self._algorithms)}"
         if not keys:
             self._failed_at, self._problem = self._clock(), reason
             log.warning("JWKS fetch failed (%s); %d keys kept", reason, len(self._keys))
