@@ -5,7 +5,17 @@ import os
 import shutil
 import tempfile
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '3001')}"
+# Behind a trusted proxy (TRUSTED_PROXIES other than 0) gunicorn listens on loopback only: a
+# client reaching it directly could write its own X-Forwarded-For. HOST overrides (0.0.0.0 when
+# nginx runs in another container). A bad TRUSTED_PROXIES is the app's ConfigError, not ours.
+_behind_proxy = (os.environ.get("TRUSTED_PROXIES") or "0").strip() != "0"
+_host = os.environ.get("HOST") or ("127.0.0.1" if _behind_proxy else "0.0.0.0")
+bind = f"{_host}:{os.environ.get('PORT', '3001')}"
+if _behind_proxy:
+    # nginx bounds requests (8 KB lines, 32 KB of headers) and answers beyond that in JSON;
+    # gunicorn's lower defaults would answer first, with its HTML error pages.
+    limit_request_line = 8190     # gunicorn's maximum: what nginx's 8k line buffer holds
+    limit_request_fields = 32768  # gunicorn's maximum; nginx's 32 KB of headers bound the count
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import catalog, errors, health, observability, openapi, pricing, routing, secrets, security, tokens
+from app import catalog, cors, errors, health, observability, openapi, pricing, routing, secrets, security, tokens
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -22,9 +22,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
 
     errors.init_app(app)                      # one JSON envelope for every failure
+    observability.init_logging(app, settings) # JSON lines; every secret held below is redacted
     secrets.init_app(app, settings)           # vendor credentials
-    security.init_app(app, settings)          # CORS, proxies, rate limits, then the 401 check
-    observability.init_app(app, settings)     # after the secrets (redacted in logs) and ProxyFix
+    cors.init_app(app, settings)              # /api/* for browser apps
+    security.init_app(app, settings)          # proxies, rate limits, then the 401 check
+    observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
     catalog.init_app(app, settings)           # the models
     tokens.init_app(app, settings)            # the encodings, loaded once
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price

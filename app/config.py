@@ -4,6 +4,7 @@ Nothing here runs at import time; ``build_config`` is called by ``create_app``.
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -79,6 +80,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "JWT_ALGORITHM": (None, str.strip),
     "JWT_AUDIENCE": (None, str),
     "JWT_ISSUER": (None, str),
+    # Identity providers and browsers (issue 9).
+    "JWT_JWKS_URL": (None, str.strip),
+    "JWT_JWKS_FILE": (None, str),
+    "JWT_LEEWAY": (30.0, _float),
+    "JWT_AUTHORIZED_PARTY": (None, str),
+    "CORS_MAX_AGE": (600, _int),
 }
 
 
@@ -122,6 +129,7 @@ def _check(config: Mapping[str, Any]) -> None:
 
 AUTH_MODES = ("none", "api_key", "jwt")
 JWT_ALGORITHMS = ("HS256", "RS256", "ES256")
+JWT_KEY_SOURCES = ("JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS_URL", "JWT_JWKS_FILE")
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster")
 
 
@@ -129,8 +137,9 @@ def _check_operations(config: Mapping[str, Any]) -> None:
     """Check the operations settings; never echo a secret in the message."""
     from limits import parse_many   # the limit syntax Flask-Limiter uses
 
-    if config["TRUSTED_PROXIES"] < 0:
-        raise ConfigError(f"TRUSTED_PROXIES must be 0 or more, got {config['TRUSTED_PROXIES']!r}")
+    for name in ("TRUSTED_PROXIES", "CORS_MAX_AGE"):
+        if config[name] < 0:
+            raise ConfigError(f"{name} must be 0 or more, got {config[name]!r}")
     for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT"):
         if config[name]:
             try:
@@ -156,6 +165,13 @@ def _check_auth(config: Mapping[str, Any]) -> None:
     if config["JWT_ALGORITHM"] and config["JWT_ALGORITHM"] not in JWT_ALGORITHMS:
         raise ConfigError(f"JWT_ALGORITHM must be one of {', '.join(JWT_ALGORITHMS)}, "
                           f"got {config['JWT_ALGORITHM']!r}")
-    if mode == "jwt" and bool(config["JWT_SECRET"]) == bool(config["JWT_PUBLIC_KEY"]):
-        raise ConfigError("AUTH_MODE=jwt needs exactly one of JWT_SECRET (HS256) "
-                          "or JWT_PUBLIC_KEY (RS256, ES256)")
+    sources = [name for name in JWT_KEY_SOURCES if config[name]]
+    if mode == "jwt" and len(sources) != 1:
+        raise ConfigError("AUTH_MODE=jwt needs exactly one of JWT_SECRET (HS256), JWT_PUBLIC_KEY, "
+                          "JWT_JWKS_URL or JWT_JWKS_FILE (RS256, ES256)"
+                          + (f"; got {', '.join(sources)}" if sources else ""))
+    url = config["JWT_JWKS_URL"]
+    if url and not str(url).lower().startswith(("http://", "https://")):
+        raise ConfigError("JWT_JWKS_URL must be an http:// or https:// URL")
+    if not 0 <= config["JWT_LEEWAY"] < math.inf:
+        raise ConfigError(f"JWT_LEEWAY must be 0 or more seconds, got {config['JWT_LEEWAY']!r}")

@@ -6,10 +6,11 @@ from flask import Blueprint, Flask, Response, current_app
 from app.config import ConfigError, check_config
 from app.errors import error_response
 from app.responses import json_response
+from app.security import auth_problem
 
 bp = Blueprint("health", __name__)
 _OK = b'{"status":"ok"}'
-CHECKS = ("catalog", "encodings", "config")
+CHECKS = ("catalog", "encodings", "config", "auth")
 
 # /ready in the OpenAPI document (/health is in app/openapi/spec.py).
 OPENAPI_PATHS = {"/ready": {"get": {
@@ -46,7 +47,7 @@ def ready() -> Response:
 
 
 def readiness_problems(app: Flask) -> dict[str, str]:
-    """Map each failed check (catalog, encodings, config) to its reason; empty when ready."""
+    """Map each failed check (catalog, encodings, config, auth) to its reason; empty when ready."""
     problems = {}
     if not app.extensions["catalog"].all():
         problems["catalog"] = "the catalog holds no models"
@@ -57,4 +58,6 @@ def readiness_problems(app: Flask) -> dict[str, str]:
         check_config(app.config)
     except ConfigError as exc:
         problems["config"] = str(exc)
+    if reason := auth_problem():
+        problems["auth"] = reason
     return problems

@@ -47,9 +47,14 @@ class Redactor:
     """Replace known secrets (raw or JSON-escaped) and key-shaped strings with a mask (log lines)."""
 
     def __init__(self, secrets: Iterable[str] = ()):
+        self._secrets: tuple[str, ...] = ()
+        self.add(secrets)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Scrub these values too (packages register what they load, after logging is set up)."""
         values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
         values |= {json.dumps(s)[1:-1] for s in values}   # as they appear inside a JSON string
-        self._secrets = tuple(sorted(values, key=len, reverse=True))
+        self._secrets = tuple(sorted(set(self._secrets) | values, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
         # The key patterns cost ~35 us per line; a line with none of their literal parts skips them.
@@ -59,14 +64,14 @@ class Redactor:
         return text
 
 
-HELD = "redaction.held"   # app.extensions key: every secret value this process holds
+REDACTOR = "redaction"   # app.extensions key: the app's Redactor, which its log lines pass through
+
+
+def redactor_of(app: Any) -> Redactor:
+    """Return the app's Redactor (created on first use)."""
+    return app.extensions.setdefault(REDACTOR, Redactor())
 
 
 def hold(app: Any, values: Iterable[str]) -> None:
-    """Register secret values an init_app loaded, so that the log redactor scrubs them."""
-    app.extensions.setdefault(HELD, []).extend(values)
-
-
-def held(app: Any) -> list[str]:
-    """Return the secret values registered with hold()."""
-    return list(app.extensions.get(HELD, ()))
+    """Register secret values an init_app loaded, so that log lines never show them."""
+    redactor_of(app).add(values)

@@ -47,3 +47,17 @@ def test_rendered_config_passes_nginx_t(tmp_path):
     conf.write_text(render_nginx("127.0.0.1:18080", "127.0.0.1:3001"))
     result = subprocess.run([binary, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_error_nginx_makes_has_an_internal_json_page_a_browser_can_read():
+    pages = re.findall(r"error_page ([\d ]+) (?:=\d+ )?(/_errors/\d+);", CONFIG)
+    assert {code for codes, _ in pages for code in codes.split()} >= {"413", "494", "502", "504"}
+    for _, uri in pages:
+        page = block(f"location = {uri} ")
+        assert "internal;" in page and "default_type application/json;" in page
+        assert "add_header Access-Control-Allow-Origin * always;" in page
+
+
+def test_json_is_gzipped_but_event_streams_are_not():
+    assert "gzip on;" in CONFIG and "gzip_vary on;" in CONFIG
+    assert re.search(r"gzip_types application/json;", CONFIG) and "event-stream" not in CONFIG

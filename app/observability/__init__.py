@@ -18,18 +18,21 @@ from app.observability.logs import configure_logging
 from app.observability.metrics import metrics, multiprocess_mode
 from app.observability.prompts import prompt_fields
 from app.observability.request_id import ENVIRON_KEY, accept_or_generate, current_request_id
-from app.redaction import held
+from app.redaction import redactor_of
 
-__all__ = ["annotate_request", "current_request_id", "init_app", "observe_call"]
+__all__ = ["annotate_request", "current_request_id", "init_app", "init_logging", "observe_call"]
+
+
+def init_logging(app: Flask, settings: Mapping[str, Any]) -> None:
+    """JSON log lines on stdout; secrets that packages hold() later are redacted from them too."""
+    configure_logging(settings["LOG_LEVEL"], redactor_of(app))
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """JSON logs that redact every held secret; the request observer; /metrics when enabled.
+    """The request observer (request ids, access lines, HTTP metrics); /metrics when enabled.
 
-    Call it after the packages that hold secrets and after any other WSGI middleware (ProxyFix),
-    so it redacts their secrets and sees the client address they set.
+    Call it after any other WSGI middleware (ProxyFix), so it sees the client address they set.
     """
-    configure_logging(settings["LOG_LEVEL"], held(app))
     enabled = settings["METRICS_ENABLED"]
     app.wsgi_app = ObservedApp(app.wsgi_app, metrics() if enabled else None)
     # First of all before_request hooks: rate limits and the 401 check log under this request id.

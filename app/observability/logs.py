@@ -74,8 +74,11 @@ _handler: StdoutHandler | None = None
 _lock = threading.Lock()
 
 
-def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Send the app's logs to stdout as JSON lines at the given level (idempotent)."""
+def configure_logging(level: str, secrets: Redactor | Iterable[str] = ()) -> None:
+    """Send the app's logs to stdout as JSON lines at the given level (idempotent).
+
+    ``secrets`` is a Redactor (which may learn more secrets later) or the values to scrub.
+    """
     global _handler
     # The logging HOWTO's "Optimization" settings for what our lines never show (caller's file
     # and line, thread and process names): each request's line skips a stack walk and lookups.
@@ -86,7 +89,7 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
         if _handler is None:
             _handler = StdoutHandler()
             _handler.addFilter(RequestIdFilter())
-        _handler.setFormatter(JsonFormatter(Redactor(secrets)))
+        _handler.setFormatter(JsonFormatter(secrets if isinstance(secrets, Redactor) else Redactor(secrets)))
         for name in LOGGERS:
             logger = logging.getLogger(name)
             # The limiter logs every breach at INFO; the request line already shows each 429.

@@ -11,6 +11,7 @@ from app.pricing.ranking import rank
 from app.pricing.schemas import PriceRequestSchema
 from app.vendors import find_vendor
 from app.responses import json_response
+from app.security import CREDENTIAL_HEADERS
 from app.tokens.counter import BASE_ENCODING
 from app.validation import load_json
 
@@ -19,16 +20,25 @@ PRICE_REQUEST = PriceRequestSchema()   # schemas are stateless once built; build
 
 
 CATALOG_CACHE_CONTROL = "public, max-age=60"   # changes only when the service restarts
+# With authentication on, a shared cache must not answer one caller with another's response.
+PRIVATE_CACHE_CONTROL = "private, max-age=60"
 
 
 def _catalog(payload: Payload) -> Response:
     """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
-    headers = {"ETag": f'"{payload.etag}"', "Cache-Control": CATALOG_CACHE_CONTROL}
-    # A direct check rather than Response.make_conditional: this is the hottest read path,
-    # and a strong ETag compare is all a GET of these bytes needs.
-    if payload.etag in request.if_none_match:
+    headers = {"ETag": f'"{payload.etag}"', **_cache_headers()}
+    # A direct check rather than Response.make_conditional: this is the hottest read path.
+    # If-None-Match compares weakly (RFC 9110 13.1.2): nginx's gzip turns our ETag into W/"...".
+    if request.if_none_match.contains_weak(payload.etag):
         return Response(status=304, headers=headers)
     return json_response(payload.body, headers=headers)
+
+
+def _cache_headers() -> dict[str, str]:
+    credentials = CREDENTIAL_HEADERS.get(current_app.config["AUTH_MODE"])
+    if not credentials:
+        return {"Cache-Control": CATALOG_CACHE_CONTROL}
+    return {"Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": ", ".join(credentials)}
 
 
 @bp.get("/models")

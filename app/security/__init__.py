@@ -1,28 +1,25 @@
-"""Security: CORS, trusted proxies, authentication (API keys, JWT) and rate limits."""
+"""Security: trusted proxies, authentication (API keys, JWT) and rate limits."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_cors import CORS
 
 from app.redaction import hold
-from app.security.gate import AuthGate, build_authenticator
+from app.security.gate import CREDENTIAL_HEADERS, AuthGate, auth_problem, build_authenticator
 from app.security.proxies import trust_proxies
 from app.security.rate_limits import init_rate_limits
 
-__all__ = ["init_app"]
+__all__ = ["CREDENTIAL_HEADERS", "auth_problem", "init_app"]
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """CORS and proxies, then rate limits, then the authentication check (failed attempts are limited too).
+    """Proxies, then rate limits, then the authentication check (failed attempts are limited too).
 
     Raises ConfigError when the authentication settings or the rate-limit storage are unusable.
     """
     authenticator = build_authenticator(settings)
-    origins = settings["CORS_ORIGINS"]
-    CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
     trust_proxies(app, settings["TRUSTED_PROXIES"])
     init_rate_limits(app, settings)
     if authenticator is not None:

@@ -40,6 +40,9 @@ class ApiKeyAuthenticator:
         """The accepted keys, for the log redactor."""
         return tuple(key.decode("utf-8") for key in self._keys)
 
+    def problem(self) -> None:
+        return None
+
     def authenticate(self, headers: Mapping[str, str]) -> Principal:
         presented = headers.get("X-API-Key") or bearer_token(headers)
         if not presented:

@@ -30,6 +30,9 @@ class Authenticator(Protocol):
     def authenticate(self, headers: Mapping[str, str]) -> Principal:
         """Return the caller or raise AuthFailure."""
 
+    def problem(self) -> str | None:
+        """Why no credentials can be verified now (for /ready), else None."""
+
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
     """Return the token of an ``Authorization: Bearer <token>`` header, if any."""

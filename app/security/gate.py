@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_app_context, request
 
 from app.errors import APIError
 from app.observability import annotate_request
@@ -22,6 +22,8 @@ EXTENSION = "price_runner.auth"
 OPEN_ENDPOINTS = frozenset({"health.health", "health.ready"})
 METRICS_ENDPOINT = "observability.metrics"
 REALM = 'Bearer realm="price-runner"'
+# Request headers that carry credentials, by AUTH_MODE: responses that depend on them Vary on them.
+CREDENTIAL_HEADERS = {"api_key": ("Authorization", "X-API-Key"), "jwt": ("Authorization",)}
 
 
 def build_authenticator(settings: Mapping[str, Any]) -> Authenticator | None:
@@ -44,6 +46,13 @@ class AuthGate:
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
         app.before_request(self.check)
+        # Fetch remote keys (JWKS) now that logging is set up; a failure does not stop the
+        # start: requests get 401 and /ready says why until the keys arrive.
+        self.problem()
+
+    def problem(self) -> str | None:
+        """Why credentials cannot be verified now, else None."""
+        return self._authenticator.problem()
 
     def protects(self, endpoint: str | None, method: str) -> bool:
         """Tell whether a request to this endpoint needs credentials (404s do: nothing leaks)."""
@@ -77,3 +86,9 @@ def current_principal() -> Principal | None:
     gate: AuthGate | None = current_app.extensions.get(EXTENSION)
     outcome = gate.outcome() if gate else None
     return outcome if isinstance(outcome, Principal) else None
+
+
+def auth_problem() -> str | None:
+    """Why this app cannot verify credentials now (JWKS not fetched yet), else None."""
+    gate: AuthGate | None = current_app.extensions.get(EXTENSION) if has_app_context() else None
+    return gate.problem() if gate else None

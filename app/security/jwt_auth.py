@@ -1,43 +1,61 @@
-"""AUTH_MODE=jwt: HS256 with JWT_SECRET, or RS256/ES256 with JWT_PUBLIC_KEY; exp required."""
+"""AUTH_MODE=jwt: verify ``Authorization: Bearer <JWT>`` with one key source and the JWT_* rules."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from app.config import ConfigError
 from app.security.base import AuthFailure, Principal, bearer_token, fingerprint
+from app.security.jwks import ASYMMETRIC, JwksKeys, jwks_file
+from app.security.jwt_keys import SigningKeys, static_key
 
-MIN_SECRET_BYTES = 32   # RFC 7518 3.2: an HS256 key at least as long as the hash
+TIME_CLAIMS = ("exp", "nbf", "iat")   # RFC 7519 NumericDate: a JSON number, never a string
 
 
 class JwtAuthenticator:
-    """Verify ``Authorization: Bearer <JWT>``: signature, one algorithm, exp, and aud/iss when set."""
+    """Check the signature (one algorithm per key), exp, and aud, iss and azp when configured."""
 
-    def __init__(self, key: Any, algorithm: str, audience: str | None = None, issuer: str | None = None):
-        self._key, self._algorithm = key, algorithm
-        self._audience, self._issuer = audience, issuer
+    def __init__(self, keys: SigningKeys, *, audience: str | None = None, issuer: str | None = None,
+                 authorized_party: str | None = None, leeway: float = 0, secret: str | None = None):
+        self._keys, self._leeway, self._secret = keys, leeway, secret
+        self._audience, self._issuer, self._authorized_party = audience, issuer, authorized_party
 
     def secrets(self) -> tuple[str, ...]:
-        """The HS256 secret, for the log redactor (a public key is no secret)."""
-        return (self._key,) if isinstance(self._key, str) else ()
+        """The HS256 secret, for the log redactor (public keys are no secret)."""
+        return (self._secret,) if self._secret else ()
+
+    def problem(self) -> str | None:
+        """Why no token can be verified now (JWKS not fetched yet), else None."""
+        return self._keys.problem()
 
     def authenticate(self, headers: Mapping[str, str]) -> Principal:
         token = bearer_token(headers)
         if not token:
             raise AuthFailure("Authentication required: send Authorization: Bearer <JWT>.", error=None)
         try:
-            claims = jwt.decode(token, self._key, algorithms=[self._algorithm], audience=self._audience,
-                                issuer=self._issuer,
+            key, algorithm = self._keys.find(jwt.get_unverified_header(token))
+            claims = jwt.decode(token, key, algorithms=[algorithm], audience=self._audience,
+                                issuer=self._issuer, leeway=self._leeway,
                                 options={"require": ["exp"], "verify_aud": self._audience is not None})
         except jwt.InvalidTokenError as exc:
             raise AuthFailure(_reason(exc)) from None
+        self._check(claims)
         subject = claims.get("sub")
         return Principal("sub", str(subject)) if subject else Principal("token", fingerprint(token))
+
+    def _check(self, claims: Mapping[str, Any]) -> None:
+        """What PyJWT leaves to us: numeric time claims (it accepts "123" strings) and azp."""
+        for name in TIME_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise AuthFailure(f"Token {name!r} claim is not a number.")
+        if self._authorized_party is not None:
+            if "azp" not in claims:
+                raise AuthFailure("Token lacks the required 'azp' claim.")
+            if claims["azp"] != self._authorized_party:
+                raise AuthFailure("Token authorized party (azp) is not accepted.")
 
 
 def _reason(exc: jwt.InvalidTokenError) -> str:
@@ -57,44 +75,20 @@ def _reason(exc: jwt.InvalidTokenError) -> str:
 
 def jwt_authenticator(settings: Mapping[str, Any]) -> JwtAuthenticator:
     """Build the verifier from JWT_* settings; raise ConfigError when they do not fit together."""
-    algorithm = settings["JWT_ALGORITHM"]
-    if settings["JWT_SECRET"]:
-        secret = settings["JWT_SECRET"]
-        if algorithm not in (None, "", "HS256"):
-            raise ConfigError(f"JWT_SECRET is an HS256 key; JWT_ALGORITHM={algorithm} needs JWT_PUBLIC_KEY")
-        if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
-            raise ConfigError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
-        key, algorithm = secret, "HS256"
-    else:
-        key = _public_key(settings["JWT_PUBLIC_KEY"])
-        algorithm = _algorithm_for(key, algorithm)
-    return JwtAuthenticator(key, algorithm, settings["JWT_AUDIENCE"] or None, settings["JWT_ISSUER"] or None)
+    return JwtAuthenticator(_signing_keys(settings), audience=settings["JWT_AUDIENCE"] or None,
+                            issuer=settings["JWT_ISSUER"] or None,
+                            authorized_party=settings["JWT_AUTHORIZED_PARTY"] or None,
+                            leeway=settings["JWT_LEEWAY"], secret=settings["JWT_SECRET"] or None)
 
 
-def _public_key(value: str):
-    """Load a PEM public key given as text (real or \\n-escaped newlines) or as a file path."""
-    text = value.strip()
-    if not text.startswith("-----BEGIN"):
-        try:
-            text = Path(text).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"JWT_PUBLIC_KEY: neither a PEM key nor a readable file "
-                              f"({exc.__class__.__name__})") from None
-    elif "\n" not in text:
-        text = text.replace("\\n", "\n")
-    try:
-        return load_pem_public_key(text.encode("ascii"))
-    except (ValueError, TypeError, UnicodeEncodeError):
-        raise ConfigError("JWT_PUBLIC_KEY is not a PEM public key (-----BEGIN PUBLIC KEY-----)") from None
-
-
-def _algorithm_for(key, requested: str | None) -> str:
-    if isinstance(key, rsa.RSAPublicKey):
-        natural = "RS256"
-    elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
-        natural = "ES256"
-    else:
-        raise ConfigError("JWT_PUBLIC_KEY must be an RSA key (RS256) or a P-256 EC key (ES256)")
-    if requested and requested != natural:
-        raise ConfigError(f"JWT_ALGORITHM={requested} does not match JWT_PUBLIC_KEY (an {natural} key)")
-    return natural
+def _signing_keys(settings: Mapping[str, Any]) -> SigningKeys:
+    if settings["JWT_SECRET"] or settings["JWT_PUBLIC_KEY"]:
+        return static_key(settings)
+    requested = settings["JWT_ALGORITHM"]
+    if requested and requested not in ASYMMETRIC:
+        raise ConfigError(f"JWT_ALGORITHM={requested} needs JWT_SECRET; a JWKS holds public keys "
+                          f"({', '.join(ASYMMETRIC)})")
+    algorithms = (requested,) if requested else ASYMMETRIC
+    if settings["JWT_JWKS_FILE"]:
+        return jwks_file(settings["JWT_JWKS_FILE"], algorithms)
+    return JwksKeys(settings["JWT_JWKS_URL"], algorithms)   # fetched when the gate is installed

@@ -161,10 +161,11 @@ def render_nginx(listen: str, upstream: str) -> str:
 
 
 @contextmanager
-def nginx(upstream: str):
+def nginx(upstream: str, edit=None):
     """Run nginx from deploy/nginx.conf in a temporary prefix, proxying to upstream (host:port).
 
-    Yields (base_url, prefix): the access and error logs are prefix/logs/*.log.
+    edit, when given, changes the rendered text first. Yields (base_url, prefix): the access
+    and error logs are prefix/logs/*.log.
     """
     binary = server_binary("nginx")
     port = free_port()
@@ -174,7 +175,8 @@ def nginx(upstream: str):
         (prefix / "logs").mkdir()
         (prefix / "tmp").mkdir()
         conf = prefix / "nginx.conf"
-        conf.write_text(render_nginx(f"127.0.0.1:{port}", upstream))
+        rendered = render_nginx(f"127.0.0.1:{port}", upstream)
+        conf.write_text(edit(rendered) if edit else rendered)
         server = Server([binary, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"], dict(os.environ),
                         ready=lambda: _accepts(port))
         try:

@@ -1,7 +1,9 @@
-"""gunicorn behind a real nginx (deploy/nginx.conf): request ids, client address, 413s, streaming."""
+"""gunicorn behind a real nginx (deploy/nginx.conf): request ids, client address, errors, streaming, gzip."""
+import gzip
 import http.client
 import json
 import re
+import socket
 import time
 
 import pytest
@@ -80,6 +82,7 @@ def test_bodies_too_large_are_json_413s_from_the_app_and_from_nginx(stack):
         assert response.json() == {"success": False,
                                    "error": {"code": 413, "message": "The request body is too large."}}
     assert "X-Request-ID" in by_nginx.headers
+    assert by_nginx.headers["Access-Control-Allow-Origin"] == "*"   # a browser app can read it
 
 
 def test_metrics_are_not_exposed_through_nginx(stack):
@@ -108,3 +111,89 @@ def test_an_unreachable_upstream_is_a_json_502():
     assert response.status_code == 502 and response.headers["X-Request-ID"] == "nginx-502"
     assert response.json() == {"success": False, "error": {
         "code": 502, "message": "The service is unavailable; retry shortly."}}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def assert_nginx_error(response, status: int, message: str) -> None:
+    """An error nginx made itself: the JSON envelope, a request id, readable from a browser."""
+    assert response.status_code == status and response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"success": False, "error": {"code": status, "message": message}}
+    assert response.headers["Access-Control-Allow-Origin"] == "*" and response.headers["X-Request-ID"]
+    assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
+
+
+def impatient(conf: str) -> str:
+    """The shipped config, waiting 1 s instead of 60 for gunicorn's answer."""
+    return conf.replace("proxy_read_timeout 60s;", "proxy_read_timeout 1s;")
+
+
+def test_a_slow_upstream_is_a_json_504():
+    with socket.socket() as silent:   # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        upstream = f"127.0.0.1:{silent.getsockname()[1]}"
+        with nginx(upstream, edit=impatient) as (base, _):
+            response = requests.get(f"{base}/api/models", headers={"Origin": "https://app.example"}, timeout=10)
+    assert_nginx_error(response, 504, "The service took too long to answer.")
+
+
+def test_oversized_headers_are_a_json_431(stack):
+    base, _, _ = stack
+    response = requests.get(f"{base}/api/models", headers={"Cookie": "session=" + "a" * 16_000}, timeout=5)
+    assert_nginx_error(response, 431, "The request headers are too large.")
+
+
+def test_an_overlong_url_is_a_json_414(stack):
+    base, _, _ = stack
+    response = requests.get(f"{base}/api/models?pad={'a' * 16_000}", timeout=5)
+    assert_nginx_error(response, 414, "The request URL is too long.")
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /api/models HTTP/1.1\r\nConnection: close\r\n\r\n",   # HTTP/1.1 without Host
+    b"GARBAGE\r\n\r\n",                                        # no request line at all: no URI either
+], ids=["no-host", "garbage"])
+def test_a_request_nginx_cannot_parse_is_a_json_400(stack, request_bytes):
+    base, _, _ = stack
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(request_bytes)
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
+    assert b"Access-Control-Allow-Origin: *" in head
+    assert json.loads(body) == {"success": False, "error": {"code": 400, "message": "The request is malformed."}}
+
+
+def test_what_nginx_lets_through_never_meets_gunicorns_html_errors(stack):
+    # gunicorn's own limits (4 KB request line, 100 headers) sit above nginx's behind a proxy.
+    base, _, _ = stack
+    for size in (5_000, 8_100, 8_180, 8_200):
+        for response in (requests.get(f"{base}/api/models?pad={'a' * size}", timeout=5),
+                         requests.get(f"{base}/api/models", headers={"X-Pad": "a" * size}, timeout=5)):
+            assert response.headers["Content-Type"] == "application/json", (size, response.status_code)
+    many = requests.get(f"{base}/api/models", headers={f"X-Pad-{n}": "a" for n in range(150)}, timeout=5)
+    assert many.status_code == 200
+
+
+def test_the_error_pages_are_not_reachable_from_outside(stack):
+    base, _, _ = stack
+    assert_nginx_error(requests.get(f"{base}/_errors/502", timeout=5), 404, "No such resource.")
+
+
+def test_json_is_gzipped_and_still_revalidates(stack):
+    base, _, _ = stack
+    with requests.get(f"{base}/api/models", headers={"Accept-Encoding": "gzip"}, stream=True, timeout=5) as response:
+        compressed = response.raw.read(decode_content=False)
+    assert response.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in response.headers["Vary"]
+    body = gzip.decompress(compressed)
+    assert json.loads(body)["success"] is True and len(compressed) * 5 < len(body)
+    # nginx passes the ETag on as a weak one; sent back, it still gets a 304.
+    etag = response.headers["ETag"]
+    assert etag.startswith('W/"')
+    again = requests.get(f"{base}/api/models", headers={"Accept-Encoding": "gzip", "If-None-Match": etag}, timeout=5)
+    assert again.status_code == 304
+    # Streams are not compressed (each event must leave at once); small answers are not worth it.
+    assert "Content-Encoding" not in requests.get(f"{base}/health", timeout=5).headers

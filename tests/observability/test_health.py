@@ -13,7 +13,8 @@ def test_health_is_unchanged(client):
 def test_ready_when_catalog_encodings_and_config_are_fine(client):
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "checks": {"catalog": "ok", "encodings": "ok", "config": "ok"}}
+    assert response.get_json() == {"status": "ready", "checks": {
+        "catalog": "ok", "encodings": "ok", "config": "ok", "auth": "ok"}}
 
 
 def test_not_ready_without_encodings(make_app, tmp_path):

@@ -28,12 +28,12 @@ def ec_key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def token(key, algorithm: str = "HS256", **claims) -> str:
-    """A signed JWT; exp one minute ahead unless given (None leaves it out)."""
+def token(key, algorithm: str = "HS256", kid: str | None = None, **claims) -> str:
+    """A signed JWT, naming its key when kid is given; exp one minute ahead unless given (None: left out)."""
     claims.setdefault("sub", "user-1")
     claims.setdefault("exp", int(time.time()) + 60)
     claims = {name: value for name, value in claims.items() if value is not None}
-    return jwt.encode(claims, key, algorithm=algorithm)
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid} if kid else None)
 
 
 def bearer(value: str) -> dict[str, str]:

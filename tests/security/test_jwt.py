@@ -3,13 +3,12 @@ import time
 
 import pytest
 
-from app.config import ConfigError
+from app.config import SETTINGS, ConfigError
 from app.security.base import AuthFailure
 from app.security.jwt_auth import jwt_authenticator
 from tests.security.conftest import HS_SECRET, bearer, pem, token
 
-JWT_DEFAULTS = {"JWT_SECRET": None, "JWT_PUBLIC_KEY": None, "JWT_ALGORITHM": None,
-                "JWT_AUDIENCE": None, "JWT_ISSUER": None}
+JWT_DEFAULTS = {name: default for name, (default, _) in SETTINGS.items() if name.startswith("JWT_")}
 
 
 def verifier(**settings):
@@ -50,7 +49,7 @@ def test_token_without_subject_is_named_by_fingerprint():
     (lambda: {"X-API-Key": "not-a-jwt-at-all-at-all"}, "Authentication required: send Authorization: Bearer <JWT>.",
      None),
     (lambda: bearer("not.a.jwt"), "Token is malformed.", "invalid_token"),
-    (lambda: bearer(good(exp=int(time.time()) - 5)), "Token expired.", "invalid_token"),
+    (lambda: bearer(good(exp=int(time.time()) - 45)), "Token expired.", "invalid_token"),
     (lambda: bearer(good(exp=None)), "Token lacks the required 'exp' claim.", "invalid_token"),
     (lambda: bearer(good(aud="someone-else")), "Token audience is not accepted.", "invalid_token"),
     (lambda: bearer(good(aud=None)), "Token lacks the required 'aud' claim.", "invalid_token"),
@@ -139,3 +138,50 @@ def test_algorithm_must_match_the_public_key(make_app, rsa_key, ec_key):
     p384 = other_curve.generate_private_key(other_curve.SECP384R1())
     with pytest.raises(ConfigError, match="P-256"):
         make_app(AUTH_MODE="jwt", JWT_PUBLIC_KEY=pem(p384.public_key()))
+
+
+def test_leeway_allows_thirty_seconds_of_clock_skew_by_default(make_app, monkeypatch):
+    now = int(time.time())
+    skewed = bearer(token(HS_SECRET, exp=now - 10, nbf=now + 10))
+    default = make_app(AUTH_MODE="jwt", JWT_SECRET=HS_SECRET).test_client()
+    assert default.get("/api/models", headers=skewed).status_code == 200
+    assert default.get("/api/models", headers=bearer(token(HS_SECRET, exp=now - 45))).status_code == 401
+    monkeypatch.setenv("JWT_LEEWAY", "0")
+    strict = make_app(AUTH_MODE="jwt", JWT_SECRET=HS_SECRET).test_client()
+    response = strict.get("/api/models", headers=skewed)
+    assert response.status_code == 401 and response.get_json()["error"]["message"] == "Token is not valid yet."
+
+
+@pytest.mark.parametrize("azp,message", [
+    ("price-runner-web", None), ("another-client", "Token authorized party (azp) is not accepted."),
+    (None, "Token lacks the required 'azp' claim."),
+])
+def test_authorized_party_is_checked_against_azp(make_app, azp, message):
+    # Keycloak puts the client id in azp; aud is often just "account".
+    client = make_app(AUTH_MODE="jwt", JWT_SECRET=HS_SECRET, JWT_AUDIENCE="account",
+                      JWT_AUTHORIZED_PARTY="price-runner-web").test_client()
+    response = client.get("/api/models", headers=bearer(token(HS_SECRET, aud="account", azp=azp)))
+    if message is None:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 401 and response.get_json()["error"]["message"] == message
+
+
+def test_azp_is_not_checked_when_unset():
+    assert verifier(JWT_SECRET=HS_SECRET).authenticate(bearer(token(HS_SECRET, azp="anyone"))).id == "user-1"
+
+
+@pytest.mark.parametrize("exp", [lambda: str(int(time.time()) + 60), lambda: "tomorrow", lambda: True,
+                                 lambda: [int(time.time()) + 60], lambda: {"at": int(time.time()) + 60}],
+                         ids=["numeric-string", "word", "boolean", "list", "object"])
+def test_an_exp_that_is_not_a_number_is_refused(hs_client, exp):
+    response = hs_client.get("/api/models", headers=bearer(good(exp=exp())))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] in {"Token 'exp' claim is not a number.", "Token is malformed.",
+                                                       "Token expired."}
+
+
+def test_a_numeric_string_nbf_is_refused_too():
+    auth = verifier(JWT_SECRET=HS_SECRET)
+    assert reject(auth, bearer(token(HS_SECRET, nbf=str(int(time.time()))))).message == \
+        "Token 'nbf' claim is not a number."

@@ -44,3 +44,12 @@ def test_trusted_proxies_from_the_environment_and_validated(make_app, monkeypatc
     from app.config import ConfigError
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         make_app(TRUSTED_PROXIES=-1)
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-ip", "203.0.113.9:4711", "<script>", "unknown", "::ffff:zz", ""])
+def test_a_forwarded_address_that_is_not_an_ip_leaves_the_peer(make_app, capsys, forwarded):
+    assert client_seen(make_app, capsys, forwarded, TRUSTED_PROXIES=1) == "10.1.1.1"
+
+
+def test_forwarded_ipv6_addresses_are_kept(make_app, capsys):
+    assert client_seen(make_app, capsys, "2001:db8::7", TRUSTED_PROXIES=1) == "2001:db8::7"
