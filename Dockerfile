@@ -14,7 +14,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY app/ app/
 COPY scripts/ scripts/
-COPY models.csv wsgi.py gunicorn.conf.py secrets.yaml.example ./
+COPY models.csv quality.csv wsgi.py gunicorn.conf.py secrets.yaml.example ./
 # Fetch the tiktoken encodings now, so the running service never downloads anything.
 RUN python scripts/tiktoken_cache.py --download --to "$TIKTOKEN_CACHE_DIR" \
     && useradd --system --uid 10001 --no-create-home pricerunner

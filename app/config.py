@@ -52,6 +52,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "LOG_LEVEL": ("INFO", str.upper),
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
+    "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
     "SECRETS_FILE": ("secrets.yaml", str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
     "TIKTOKEN_CACHE_DIR": (None, str),

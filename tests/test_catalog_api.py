@@ -11,7 +11,7 @@ MODEL_FIELDS = {
     "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
     "long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok",
     "context_window", "max_output_tokens", "mmlu_pro_score", "tokenizer", "prices_checked",
-    "default", "configured"}
+    "default", "configured", "quality"}
 
 
 @pytest.fixture
@@ -52,6 +52,29 @@ def test_models_envelope_and_fields(small):
     gemini = body["data"][2]
     assert (gemini["long_context_threshold"], gemini["long_output_price_per_mtok"]) == (200000, 15.0)
     assert gemini["configured"] is False and gemini["provider"] == "Google"
+
+
+def test_models_carry_published_quality_scores(make_app, tmp_path):
+    quality = tmp_path / "quality.csv"
+    quality.write_text("model,benchmark,score,scale,source,date,note\n"
+                       "gpt-4o-mini,mmlu_pro,63.1,percent,https://example.com/card,2024-07-18,private note\n"
+                       "gpt-4o-mini,lmarena_text,1272,elo,https://lmarena.ai/leaderboard/text,2025-01-10,\n"
+                       "llama-3.3-70b,mmlu_pro,68.9,percent,https://example.com/llama,2024-12-06,\n")
+    client = make_app(MODELS_CSV=str(write_catalog(tmp_path / "m.csv")), QUALITY_CSV=str(quality)).test_client()
+    mini, gpt4o, _, llama = client.get("/api/models").get_json()["data"]
+    assert mini["quality"] == {
+        "lmarena_text": {"score": 1272.0, "scale": "elo", "source": "https://lmarena.ai/leaderboard/text",
+                         "date": "2025-01-10"},
+        "mmlu_pro": {"score": 63.1, "scale": "percent", "source": "https://example.com/card", "date": "2024-07-18"}}
+    assert mini["mmlu_pro_score"] == 63.1 and llama["mmlu_pro_score"] == 68.9   # the view of quality.mmlu_pro
+    assert gpt4o["quality"] == {} and gpt4o["mmlu_pro_score"] is None
+
+
+def test_factory_honours_quality_csv(make_app, tmp_path):
+    bad = tmp_path / "quality.csv"
+    bad.write_text("model,benchmark,score,scale,source,date,note\nm,mmlu,101,percent,https://x.example,2025-01-01,\n")
+    with pytest.raises(CatalogError, match="line 2, column 'score'"):
+        make_app(QUALITY_CSV=str(bad))
 
 
 @pytest.mark.parametrize("name", ["openai", "OpenAI", "OPENAI", " openai "])

@@ -1,7 +1,12 @@
 """One catalog row: a model a vendor sells, with its list prices and facts."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.catalog.quality import Score
 
 COLUMNS = (
     "id", "provider", "model_name", "api_model", "default",
@@ -29,11 +34,13 @@ class Model:
     context_window: int
     max_output_tokens: int
     mmlu_score: float | None
-    mmlu_pro_score: float | None
+    mmlu_pro_score: float | None   # once loaded, quality["mmlu_pro"]'s score (quality.csv)
     model_size: str
     tokenizer: str
     prices_checked: str           # ISO date the prices were last checked
     source: str                   # price page URL
+    # Published scores by benchmark key, from quality.csv (shared by every provider of the model).
+    quality: Mapping[str, Score] = field(default_factory=dict, compare=False)
 
     @property
     def price_per_token(self) -> float:

@@ -29,6 +29,13 @@ class ModelFactsSchema(Schema):
     configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
 
 
+class QualityScoreSchema(Schema):
+    score = fields.Float(required=True)
+    scale = fields.String(required=True, metadata={"enum": ["percent", "elo"]})
+    source = fields.String(required=True, metadata={"format": "uri", "description": "where it was published"})
+    date = fields.String(required=True, metadata={"format": "date", "description": "publication or snapshot"})
+
+
 class CatalogModelSchema(ModelFactsSchema):
     api_model = fields.String(required=True)
     input_price_per_mtok = fields.Float(required=True)
@@ -43,6 +50,8 @@ class CatalogModelSchema(ModelFactsSchema):
     tokenizer = fields.String(required=True)
     prices_checked = fields.String(required=True, metadata={"format": "date"})
     default = fields.Boolean(required=True)
+    quality = fields.Dict(keys=fields.String(), values=fields.Nested(QualityScoreSchema), required=True,
+                          metadata={"description": "published scores by benchmark key (quality.csv)"})
 
 
 class ModelsResponseSchema(Schema):

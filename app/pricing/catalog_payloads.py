@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog import CatalogRepository, Model
+from app.catalog.quality import quality_to_dict
 from app.responses import dumps
 
 
@@ -33,6 +34,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "prices_checked": model.prices_checked,
         "default": model.default,
         "configured": configured,
+        "quality": quality_to_dict(model.quality),
     }
 
 

@@ -77,8 +77,8 @@ def test_conformance_check_rejects_undocumented_fields(document):
         conforms(document, "Health", {"status": "ok", "extra": 1})
 
 
-RESPONSE_SCHEMAS = ("ErrorEnvelope", "Health", "CatalogModel", "ModelsResponse", "Provider", "ProvidersResponse",
-                    "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse")
+RESPONSE_SCHEMAS = ("ErrorEnvelope", "Health", "CatalogModel", "QualityScore", "ModelsResponse", "Provider",
+                    "ProvidersResponse", "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse")
 
 
 @pytest.mark.parametrize("name", RESPONSE_SCHEMAS)
