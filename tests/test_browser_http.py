@@ -67,3 +67,22 @@ def test_if_none_match_compares_weakly(client):
     # nginx's gzip weakens the ETag it passes on; the browser sends that one back.
     assert client.get("/api/models", headers={"If-None-Match": f"W/{etag}"}).status_code == 304
     assert client.get("/api/models", headers={"If-None-Match": '"other", ' + etag}).status_code == 304
+
+
+def test_a_preflight_names_the_route_methods_and_echoes_the_requested_headers(client):
+    response = client.options("/api/send_prompt", headers={
+        **ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "X-API-Key, Content-Type, Idempotency-Key"})
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")} >= {"POST", "OPTIONS"}
+    assert response.headers["Access-Control-Allow-Headers"] == "X-API-Key, Content-Type, Idempotency-Key"
+    assert "Access-Control-Expose-Headers" not in response.headers   # only on actual answers
+
+
+def test_an_origin_outside_the_allow_list_gets_no_cors_headers_even_on_a_preflight(make_app):
+    client = make_app(CORS_ORIGINS=["https://app.example"]).test_client()
+    response = client.options("/api/send_prompt", headers={"Origin": "https://evil.example",
+                                                           "Access-Control-Request-Method": "POST"})
+    assert not [name for name in response.headers.keys() if name.startswith("Access-Control-")]
+    allowed = client.options("/api/send_prompt", headers={**ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example"

@@ -19,14 +19,16 @@ class Pricing:
     payloads: CatalogPayloads     # catalog responses, serialized once
     ranking: RankingTable         # per-model price constants
     configured: frozenset[str]    # vendor keys with credentials
+    cache_headers: dict[str, str]  # Cache-Control (and Vary) of catalog answers
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     """Build payloads and the ranking table from the catalog; register the blueprint."""
-    from app.pricing.views import bp
+    from app.pricing.views import bp, catalog_cache_headers
 
     catalog, configured = app.extensions["catalog"], app.extensions["credentials"].configured
     names = {key: vendor.name for key, vendor in VENDORS.items()}
     app.extensions["pricing"] = Pricing(CatalogPayloads(catalog, names, configured),
-                                        RankingTable(catalog.all(), names), configured)
+                                        RankingTable(catalog.all(), names), configured,
+                                        catalog_cache_headers(settings["AUTH_MODE"]))
     app.register_blueprint(bp)

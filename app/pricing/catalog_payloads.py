@@ -45,6 +45,11 @@ class Payload:
     body: bytes
     etag: str
 
+    @property
+    def quoted_etag(self) -> str:
+        """The ETag header value."""
+        return f'"{self.etag}"'
+
 
 def envelope(data: list[dict[str, Any]]) -> Payload:
     """Serialize the seed's success envelope once, with an ETag of its bytes."""

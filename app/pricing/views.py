@@ -24,21 +24,22 @@ CATALOG_CACHE_CONTROL = "public, max-age=60"   # changes only when the service r
 PRIVATE_CACHE_CONTROL = "private, max-age=60"
 
 
-def _catalog(payload: Payload) -> Response:
-    """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
-    headers = {"ETag": f'"{payload.etag}"', **_cache_headers()}
-    # A direct check rather than Response.make_conditional: this is the hottest read path.
-    # If-None-Match compares weakly (RFC 9110 13.1.2): nginx's gzip turns our ETag into W/"...".
-    if request.if_none_match.contains_weak(payload.etag):
-        return Response(status=304, headers=headers)
-    return json_response(payload.body, headers=headers)
-
-
-def _cache_headers() -> dict[str, str]:
-    credentials = CREDENTIAL_HEADERS.get(current_app.config["AUTH_MODE"])
+def catalog_cache_headers(auth_mode: str) -> dict[str, str]:
+    """Cache-Control (and Vary) for catalog answers under this AUTH_MODE (computed at start-up)."""
+    credentials = CREDENTIAL_HEADERS.get(auth_mode)
     if not credentials:
         return {"Cache-Control": CATALOG_CACHE_CONTROL}
     return {"Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": ", ".join(credentials)}
+
+
+def _catalog(payload: Payload) -> Response:
+    """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
+    headers = {"ETag": payload.quoted_etag, **current_app.extensions["pricing"].cache_headers}
+    # A direct check rather than Response.make_conditional: this is the hottest read path.
+    # If-None-Match compares weakly (RFC 9110 13.1.2): nginx's gzip turns our ETag into W/"...".
+    if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(payload.etag):
+        return Response(status=304, headers=headers)
+    return json_response(payload.body, headers=headers)
 
 
 @bp.get("/models")
