@@ -18,6 +18,7 @@ from app.pricing.catalog_payloads import CatalogPayloads
 from app.pricing.ranking import RankingTable
 from app.providers.registry import is_configured, make_adapter
 from app.providers.vendors import VENDORS
+from app.request_body import init_app as init_request_bodies
 from app.routing.answer_cache import AnswerCache, answer_cache
 from app.routing.dispatch import Dispatcher
 from app.routing.service import CallLimits, PromptRouter
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     origins = settings["CORS_ORIGINS"]
     CORS(app, resources={r"/api/*": {"origins": origins}}, send_wildcard=origins == "*")
     register_error_handlers(app)
+    init_request_bodies(app)   # strict JSON; the 413 holds for chunked bodies too
     trust_proxies(app, settings["TRUSTED_PROXIES"])
     init_observability(app, settings)   # outermost WSGI layer, first before_request hook
     init_security(app, settings, authenticator)   # rate limits, then the 401 check
