@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import shutil
-import socket
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 URL_TEMPLATE = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
-# tiktoken's download sets no timeout; a network that drops packets must not stall `make run`.
-DOWNLOAD_TIMEOUT_S = 20.0
+CONNECT_TIMEOUT_S, DOWNLOAD_TIMEOUT_S = 5.0, 20.0   # seconds to connect, and between two reads
 
 
 @dataclass(frozen=True)
@@ -90,11 +87,15 @@ def copy_into_cache(source_dir: Path, cache_dir: Path, names=tuple(ENCODINGS)) -
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
-    # Copy then rename, so a concurrent reader never sees a half-written cache file.
+    _atomic_write(source.read_bytes(), target)
+
+
+def _atomic_write(contents: bytes, target: Path) -> None:
+    # Write then rename, so a concurrent reader never sees a half-written cache file.
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    os.close(handle)
     try:
-        shutil.copyfile(source, tmp)
+        with os.fdopen(handle, "wb") as out:
+            out.write(contents)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -102,26 +103,24 @@ def _atomic_copy(source: Path, target: Path) -> None:
 
 
 def download_into_cache(cache_dir: Path, names=tuple(ENCODINGS)) -> list[Path]:
-    """Let tiktoken fetch each encoding into cache_dir (build time only; needs internet)."""
-    import tiktoken  # imported here: copy mode must work without touching tiktoken's loader
+    """Fetch each encoding from its public URL into cache_dir, sha256-checked (build time only)."""
+    import requests  # imported here: copy mode needs no HTTP client
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("TIKTOKEN_CACHE_DIR"), socket.getdefaulttimeout()
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)   # requests uses it when given no timeout
-    try:
-        for name in names:
-            tiktoken.get_encoding(name)  # tiktoken itself checks the sha256 of what it fetched
-    finally:
-        socket.setdefaulttimeout(previous[1])
-        if previous[0] is None:
-            del os.environ["TIKTOKEN_CACHE_DIR"]
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = previous[0]
+    written = []
     for name in names:
-        if not is_cached(cache_dir, ENCODINGS[name]):
-            raise CacheBuildError(f"{cache_dir / ENCODINGS[name].cache_key}: not written or hash mismatch")
-    return [cache_dir / ENCODINGS[name].cache_key for name in names]
+        encoding = ENCODINGS[name]
+        target = cache_dir / encoding.cache_key
+        if not is_cached(cache_dir, encoding):
+            # tiktoken's own fetch sets no timeout: a network that drops packets would stall `make`.
+            response = requests.get(encoding.url, timeout=(CONNECT_TIMEOUT_S, DOWNLOAD_TIMEOUT_S))
+            response.raise_for_status()
+            actual = hashlib.sha256(response.content).hexdigest()
+            if actual != encoding.sha256:
+                raise CacheBuildError(f"{encoding.url}: sha256 {actual} does not match expected {encoding.sha256}")
+            _atomic_write(response.content, target)
+        written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, help="directory holding <name>.tiktoken files")
     parser.add_argument("--download", action="store_true",
-                        help="let tiktoken fetch the files (needs internet); with --from, only when that directory is missing")
+                        help="fetch the files from their public URLs (needs internet); with --from, only when that directory is missing")
     parser.add_argument("--to", dest="target", type=Path, required=True, help="cache directory to fill")
     parser.add_argument("--optional", action="store_true",
                         help="exit 0 with a note when no encodings can be had (the service then estimates)")
