@@ -165,6 +165,7 @@ def test_a_download_that_gets_no_answer_gives_up(tmp_path, monkeypatch, capsys):
         monkeypatch.setenv(name, proxy)
     monkeypatch.setenv("NO_PROXY", "")
     monkeypatch.setenv("no_proxy", "")
+    monkeypatch.setattr(script, "CONNECT_TIMEOUT_S", 0.5)   # a proxy tunnel is set up within it
     monkeypatch.setattr(script, "DOWNLOAD_TIMEOUT_S", 0.5)
     result = []
     worker = threading.Thread(target=lambda: result.append(main(["--download", "--to", str(tmp_path / "c")])),
