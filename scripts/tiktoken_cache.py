@@ -2,7 +2,7 @@
 
 Copy mode:      python scripts/tiktoken_cache.py --from ../shared/data/tiktoken --to .tiktoken_cache
 Download mode:  python scripts/tiktoken_cache.py --download --to .tiktoken_cache   (needs internet)
-Both:           --from DIR --download copies when DIR exists, else downloads.
+Both:           --from DIR --download copies when DIR holds every file, else downloads.
 
 Each file lands under tiktoken's cache key (sha1 of its public URL) after its sha256 is checked,
 which is exactly where ``tiktoken`` and ``app.tokens`` look when TIKTOKEN_CACHE_DIR names the dir.
@@ -151,11 +151,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fill(args: argparse.Namespace) -> list[Path]:
-    if args.source is not None and args.source.is_dir():
-        return copy_into_cache(args.source, args.target)
+    source = args.source
+    # With --download, a source that lacks a file (an empty build context) means "fetch them".
+    if source is not None and source.is_dir() and (not args.download or _holds_every_file(source)):
+        return copy_into_cache(source, args.target)
     if args.download:
         return download_into_cache(args.target)
-    raise CacheBuildError(f"source directory {args.source} not found")
+    raise CacheBuildError(f"source directory {source} not found")
+
+
+def _holds_every_file(source: Path) -> bool:
+    return all((source / encoding.file_name).is_file() for encoding in ENCODINGS.values())
 
 
 def _failed(reason: str, optional: bool) -> int:

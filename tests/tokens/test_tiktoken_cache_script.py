@@ -174,3 +174,13 @@ def test_a_download_that_gets_no_answer_gives_up(tmp_path, monkeypatch, capsys):
     worker.join(timeout=10)
     silent.close()
     assert result == [1] and "download failed" in capsys.readouterr().err
+
+
+def test_from_an_empty_directory_and_download_downloads(tmp_path, monkeypatch):
+    import scripts.tiktoken_cache as script
+
+    (tmp_path / "empty").mkdir()   # the Dockerfile's default build context for the encodings
+    fetched = []
+    monkeypatch.setattr(script, "download_into_cache", lambda target: fetched.append(target) or [])
+    assert main(["--from", str(tmp_path / "empty"), "--download", "--to", str(tmp_path / "cache")]) == 0
+    assert fetched == [tmp_path / "cache"]
