@@ -73,7 +73,7 @@ def _message(record: logging.LogRecord) -> str:
 def _encode(line: dict) -> str:
     """One JSON object; values orjson cannot take (lone surrogates, huge ints...) are made plain."""
     try:
-        return orjson.dumps(line, default=_text, option=orjson.OPT_NON_STR_KEYS).decode()
+        return orjson.dumps(line, default=_text).decode()
     except Exception:
         return orjson.dumps(_plain(line, 0)).decode()
 
