@@ -1,4 +1,15 @@
-# Price Runner: gunicorn serving the Flask app on $PORT (default 3001).
+# syntax=docker/dockerfile:1
+# Price Runner: gunicorn serving the Flask app on $PORT (default 3001). Needs BuildKit.
+#
+#   docker build -t price-runner .                                       # fetches the encodings
+#   docker build --build-context tiktoken=../shared/data/tiktoken -t price-runner .   # offline
+#
+# The image always holds the exact token encodings: a build that can neither copy nor fetch
+# them fails, rather than ship an image that estimates every count.
+
+# The encodings' source: empty unless `--build-context tiktoken=DIR` replaces it.
+FROM scratch AS tiktoken
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,14 +21,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir -r requirements.txt \
+    && useradd --system --uid 10001 --no-create-home pricerunner
+
+# Encodings before the app code, so a code change does not fetch them again.
+COPY scripts/tiktoken_cache.py scripts/
+RUN --mount=type=bind,from=tiktoken,target=/tiktoken \
+    python scripts/tiktoken_cache.py --from /tiktoken --download --to "$TIKTOKEN_CACHE_DIR"
 
 COPY app/ app/
 COPY scripts/ scripts/
 COPY models.csv quality.csv wsgi.py gunicorn.conf.py secrets.yaml.example ./
-# Fetch the tiktoken encodings now, so the running service never downloads anything.
-RUN python scripts/tiktoken_cache.py --download --to "$TIKTOKEN_CACHE_DIR" \
-    && useradd --system --uid 10001 --no-create-home pricerunner
 
 USER pricerunner
 EXPOSE 3001

@@ -3,13 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Encodings: tiktoken's own cache, filled from the offline copies beside the repo or, failing
-# that, downloaded once here (never while serving). The service reads TIKTOKEN_CACHE_DIR.
+# that, downloaded once here (never while serving); left alone once it holds them. Without
+# either, the service still starts and labels its counts as estimates. It reads TIKTOKEN_CACHE_DIR.
 SHARED_TIKTOKEN ?= ../shared/data/tiktoken
 export TIKTOKEN_CACHE_DIR ?= $(CURDIR)/.tiktoken_cache
 
 .PHONY: run test bench encodings clean
 
+# Checked before the venv is built: an older Python fails later, in a way that names nothing.
+NEEDS_PYTHON := import sys; sys.exit(sys.version_info < (3, 11))
+
 $(BIN)/.runtime: requirements.txt
+	@$(PYTHON) -c '$(NEEDS_PYTHON)' 2>/dev/null || { echo "price-runner needs Python 3.11 or newer;" \
+	    "'$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing). Try: make PYTHON=python3.11 ..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
@@ -19,8 +25,7 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 	touch $@
 
 encodings: $(BIN)/.runtime
-	$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --to $(TIKTOKEN_CACHE_DIR) --optional
-	@$(BIN)/python scripts/tiktoken_cache.py --download --to $(TIKTOKEN_CACHE_DIR) --optional
+	@$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --download --to $(TIKTOKEN_CACHE_DIR) --optional
 
 run: encodings
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

@@ -1,26 +1,47 @@
-"""Gunicorn settings; every value can be set from the environment (see README)."""
+"""Gunicorn settings, parsed by the app's own settings table (app/config.py; see README)."""
 import atexit
 import glob
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 
+if sys.version_info < (3, 11):
+    sys.exit("price-runner: cannot start: Python 3.11 or newer is needed, this is "
+             + ".".join(map(str, sys.version_info[:3])))
+
+
+def _settings() -> dict:
+    """Every setting, parsed and checked as the app will; a bad one stops here in one line."""
+    # app/config.py is loaded on its own: importing the app package would import
+    # prometheus_client before PROMETHEUS_MULTIPROC_DIR is set below.
+    spec = importlib.util.spec_from_file_location(
+        "price_runner_config", os.path.join(os.path.dirname(os.path.abspath(__file__)), "app", "config.py"))
+    config = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(config)
+    try:
+        return config.build_config()
+    except config.ConfigError as exc:
+        sys.exit(f"price-runner: cannot start: {exc}")
+
+
+_SETTINGS = _settings()
 # Behind a trusted proxy (TRUSTED_PROXIES other than 0) gunicorn listens on loopback only: a
 # client reaching it directly could write its own X-Forwarded-For. HOST overrides (0.0.0.0 when
-# nginx runs in another container). A bad TRUSTED_PROXIES is the app's ConfigError, not ours.
-_behind_proxy = (os.environ.get("TRUSTED_PROXIES") or "0").strip() != "0"
-_host = os.environ.get("HOST") or ("127.0.0.1" if _behind_proxy else "0.0.0.0")
-bind = f"{_host}:{os.environ.get('PORT', '3001')}"
+# nginx runs in another container).
+_behind_proxy = _SETTINGS["TRUSTED_PROXIES"] != 0
+bind = f"{_SETTINGS['HOST'] or ('127.0.0.1' if _behind_proxy else '0.0.0.0')}:{_SETTINGS['PORT']}"
 if _behind_proxy:
     # nginx bounds requests (8 KB lines, 32 KB of headers) and answers beyond that in JSON;
     # gunicorn's lower defaults would answer first, with its HTML error pages.
     limit_request_line = 8190     # gunicorn's maximum: what nginx's 8k line buffer holds
     limit_request_fields = 32768  # gunicorn's maximum; nginx's 32 KB of headers bound the count
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+workers = _SETTINGS["WEB_CONCURRENCY"]
+threads = _SETTINGS["GUNICORN_THREADS"]
 # Longer than the provider deadline, so a slow fan-out is never killed mid-answer.
-timeout = int(float(os.environ.get("PROVIDER_TIMEOUT", "30"))) + 15
+timeout = int(_SETTINGS["PROVIDER_TIMEOUT"]) + 15
 graceful_timeout = 30
 keepalive = 5
 # Load the app once in the master: a bad catalog or secrets file stops start-up with one
@@ -31,14 +52,19 @@ preload_app = True
 # on stderr, keeping stdout pure JSON.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = _SETTINGS["LOG_LEVEL"].lower()
+# gunicorn's control socket (gunicornc) defaults to one path per user, which every instance
+# on the host would share, each taking it from the last one started and removing it when
+# it stops: off, unless ops give this instance its own path.
+control_socket_disable = not _SETTINGS["GUNICORN_CONTROL_SOCKET"]
+if _SETTINGS["GUNICORN_CONTROL_SOCKET"]:
+    control_socket = _SETTINGS["GUNICORN_CONTROL_SOCKET"]
 
 # Metrics from every worker: prometheus_client's multiprocess mode. The variable must be set
 # before the app (and so prometheus_client) is imported, which preload_app does right after
 # reading this file. Without one from ops, each start gets its own temporary directory,
 # removed when the master exits (also when loading the app fails, which skips on_exit).
-METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "true").strip().lower() not in {"0", "false", "no", "off"}
-if METRICS_ENABLED and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if _SETTINGS["METRICS_ENABLED"] and not _SETTINGS["PROMETHEUS_MULTIPROC_DIR"]:
     _own_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="price-runner-metrics-")
     _master = os.getpid()
     # Workers inherit atexit handlers when forked: only the master removes the directory.

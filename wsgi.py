@@ -1,7 +1,11 @@
 """Gunicorn entry point: ``gunicorn -c gunicorn.conf.py wsgi:app``."""
 import sys
 
-from app import STARTUP_ERRORS, create_app
+if sys.version_info < (3, 11):   # checked before the app's imports, which would fail less clearly
+    sys.exit("price-runner: cannot start: Python 3.11 or newer is needed, this is "
+             + ".".join(map(str, sys.version_info[:3])))
+
+from app import STARTUP_ERRORS, create_app  # noqa: E402
 
 try:
     app = create_app()

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from app import catalog, cors, errors, health, observability, openapi, pricing, routing, secrets, security, tokens
+from app import (catalog, cors, errors, health, observability, openapi, pricing, request_body, routing, secrets,
+                 security, tokens)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -22,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
 
     errors.init_app(app)                      # one JSON envelope for every failure
+    request_body.init_app(app)                # strict JSON; the 413 holds for chunked bodies too
     observability.init_logging(app, settings) # JSON lines; every secret held below is redacted
     secrets.init_app(app, settings)           # vendor credentials
     cors.init_app(app, settings)              # /api/* for browser apps

@@ -47,9 +47,26 @@ def _lower(raw: str) -> str:
     return raw.strip().lower()
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
 # name -> (default, parser for the environment's string)
 SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
-    "LOG_LEVEL": ("INFO", str.upper),
+    # gunicorn.conf.py reads these through build_config too: one parser for every setting.
+    "PORT": (3001, _int),
+    "HOST": (None, str.strip),      # gunicorn bind address; default 0.0.0.0, or 127.0.0.1 behind a proxy
+    "WEB_CONCURRENCY": (2, _int),
+    "GUNICORN_THREADS": (8, _int),
+    "GUNICORN_CONTROL_SOCKET": (None, str),
+    "PROMETHEUS_MULTIPROC_DIR": (None, str),
+    "LOG_LEVEL": ("INFO", _log_level),
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
@@ -119,10 +136,12 @@ def check_config(config: Mapping[str, Any]) -> None:
 def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT",
                 "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY", "SEND_PROMPT_MAX_MODELS",
-                "ANSWER_CACHE_TTL")
+                "ANSWER_CACHE_TTL", "WEB_CONCURRENCY", "GUNICORN_THREADS")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
+    if not 0 < config["PORT"] < 65536:
+        raise ConfigError(f"PORT must be a TCP port (1-65535), got {config['PORT']!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
     _check_operations(config)

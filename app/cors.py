@@ -24,6 +24,8 @@ class CorsPolicy:
 
     def __init__(self, origins: list[str] | str, max_age: int):
         self.any_origin = origins == "*"
+        if isinstance(origins, str):   # one origin given as a string (the factory's argument)
+            origins = [origins]
         self.allowed = frozenset(() if self.any_origin else origins)
         self.exposed = ", ".join(EXPOSED_HEADERS)
         self.max_age = str(max_age)

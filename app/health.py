@@ -1,6 +1,9 @@
 """Liveness and readiness for ops: /health is fast with no I/O; /ready checks what serving needs."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Flask, Response, current_app
 
 from app.config import ConfigError, check_config
@@ -10,17 +13,56 @@ from app.security import auth_problem
 
 bp = Blueprint("health", __name__)
 _OK = b'{"status":"ok"}'
-CHECKS = ("catalog", "encodings", "config", "auth")
+
+# What a check finds: DEGRADED serves with less (200, "status": "degraded"); FAILED cannot
+# serve (503), so an orchestrator takes out only the pods that cannot answer.
+OK, DEGRADED, FAILED = "ok", "degraded", "failed"
+Finding = tuple[str, str]   # (DEGRADED or FAILED, reason)
+
+
+def _catalog(app: Any) -> Finding | None:
+    return None if app.extensions["catalog"].all() else (FAILED, "the catalog holds no models")
+
+
+def _encodings(app: Any) -> Finding | None:
+    if app.extensions["tokens"].exact_available:
+        return None
+    return (DEGRADED, "token encodings are not loaded (TIKTOKEN_CACHE_DIR): token counts are "
+                      "estimates, labelled \"tokenizer\": \"heuristic\" or \"token_count_exact\": false")
+
+
+def _config(app: Any) -> Finding | None:
+    try:
+        check_config(app.config)
+    except ConfigError as exc:
+        return (FAILED, str(exc))
+    return None
+
+
+def _auth(app: Any) -> Finding | None:
+    reason = auth_problem()   # e.g. JWT_JWKS_URL has not delivered keys yet
+    return (FAILED, reason) if reason else None
+
+
+# name -> check(app): None when fine, else a Finding. A new check is one entry here.
+CHECKS: dict[str, Callable[[Any], Finding | None]] = {
+    "catalog": _catalog, "encodings": _encodings, "config": _config, "auth": _auth}
 
 # /ready in the OpenAPI document (/health is in app/openapi/spec.py).
 OPENAPI_PATHS = {"/ready": {"get": {
     "summary": "Readiness: catalog, token encodings and settings", "tags": ["ops"],
+    "description": ("200 when this worker can serve: `status` is `ready`, or `degraded` when it serves "
+                    "with less (no exact token encodings: counts are labelled estimates), with "
+                    "`reasons` naming each degraded check. 503 in the error envelope when it cannot "
+                    "serve (no catalog, bad settings); `fields` names every check that is not ok."),
     "responses": {
-        "200": {"description": "Ready to serve", "content": {"application/json": {"schema": {
+        "200": {"description": "Able to serve, fully or degraded", "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "checks"],
-            "properties": {"status": {"enum": ["ready"]},
+            "properties": {"status": {"enum": ["ready", DEGRADED]},
                            "checks": {"type": "object", "required": list(CHECKS),
-                                      "properties": {name: {"enum": ["ok"]} for name in CHECKS}}}}}}},
+                                      "additionalProperties": {"enum": [OK, DEGRADED]}},
+                           "reasons": {"type": "object", "additionalProperties": {"type": "string"},
+                                       "description": "Why each degraded check is degraded"}}}}}},
         "503": {"$ref": "#/components/responses/Error"}}}}}
 
 
@@ -38,26 +80,19 @@ def health() -> Response:
 
 @bp.get("/ready")
 def ready() -> Response:
-    """Say whether this worker can serve: 200, or 503 naming each check that failed."""
+    """Say whether this worker can serve: 200 ready or degraded, or 503 naming what stops it."""
     problems = readiness_problems(current_app)
+    failed = [name for name, (severity, _) in problems.items() if severity == FAILED]
+    if failed:
+        return error_response(503, f"Not ready: {', '.join(failed)}.",
+                              fields={name: [reason] for name, (_, reason) in problems.items()})
+    body: dict[str, Any] = {"status": DEGRADED if problems else "ready",
+                            "checks": {name: problems[name][0] if name in problems else OK for name in CHECKS}}
     if problems:
-        return error_response(503, f"Not ready: {', '.join(problems)}.",
-                              fields={name: [reason] for name, reason in problems.items()})
-    return json_response({"status": "ready", "checks": dict.fromkeys(CHECKS, "ok")})
+        body["reasons"] = {name: reason for name, (_, reason) in problems.items()}
+    return json_response(body)
 
 
-def readiness_problems(app: Flask) -> dict[str, str]:
-    """Map each failed check (catalog, encodings, config, auth) to its reason; empty when ready."""
-    problems = {}
-    if not app.extensions["catalog"].all():
-        problems["catalog"] = "the catalog holds no models"
-    if not app.extensions["tokens"].exact_available:
-        problems["encodings"] = ("token encodings are not loaded (TIKTOKEN_CACHE_DIR); "
-                                 "counts would be estimates")
-    try:
-        check_config(app.config)
-    except ConfigError as exc:
-        problems["config"] = str(exc)
-    if reason := auth_problem():
-        problems["auth"] = reason
-    return problems
+def readiness_problems(app: Any) -> dict[str, Finding]:
+    """Map each check that is not ok to (severity, reason); empty when fully ready."""
+    return {name: finding for name, check in CHECKS.items() if (finding := check(app)) is not None}

@@ -9,6 +9,7 @@ from flask import request
 from marshmallow import Schema, ValidationError, fields
 
 from app.errors import APIError
+from app.request_body import BodyNotJSON, parse_json
 
 # Far above any context window (the largest are ~10M tokens), far below JSON's 64-bit limit.
 MAX_TOKENS = 100_000_000
@@ -18,9 +19,10 @@ def load_json(schema: Schema) -> dict[str, Any]:
     """Return the validated body, or raise 415/400 naming what is wrong."""
     if not request.is_json:
         raise APIError(415, "The request body must be JSON (Content-Type: application/json).")
-    payload = request.get_json(silent=True)   # a body over MAX_CONTENT_LENGTH still raises 413
-    if payload is None:
-        raise APIError(400, "The request body is not valid JSON.")
+    try:
+        payload = parse_json(request.get_data())   # a body over MAX_CONTENT_LENGTH raises 413
+    except BodyNotJSON as exc:
+        raise APIError(400, f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(payload, dict):
         raise APIError(400, "The request body must be a JSON object.")
     try:

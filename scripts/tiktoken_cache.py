@@ -2,22 +2,24 @@
 
 Copy mode:      python scripts/tiktoken_cache.py --from ../shared/data/tiktoken --to .tiktoken_cache
 Download mode:  python scripts/tiktoken_cache.py --download --to .tiktoken_cache   (needs internet)
+Both:           --from DIR --download copies when DIR holds every file, else downloads.
 
 Each file lands under tiktoken's cache key (sha1 of its public URL) after its sha256 is checked,
 which is exactly where ``tiktoken`` and ``app.tokens`` look when TIKTOKEN_CACHE_DIR names the dir.
+A cache that already holds every verified file is left alone (nothing copied or fetched).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 URL_TEMPLATE = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+CONNECT_TIMEOUT_S, DOWNLOAD_TIMEOUT_S = 5.0, 20.0   # seconds to connect, and between two reads
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,15 @@ def copy_into_cache(source_dir: Path, cache_dir: Path, names=tuple(ENCODINGS)) -
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
-    # Copy then rename, so a concurrent reader never sees a half-written cache file.
+    _atomic_write(source.read_bytes(), target)
+
+
+def _atomic_write(contents: bytes, target: Path) -> None:
+    # Write then rename, so a concurrent reader never sees a half-written cache file.
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    os.close(handle)
     try:
-        shutil.copyfile(source, tmp)
+        with os.fdopen(handle, "wb") as out:
+            out.write(contents)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -97,54 +103,73 @@ def _atomic_copy(source: Path, target: Path) -> None:
 
 
 def download_into_cache(cache_dir: Path, names=tuple(ENCODINGS)) -> list[Path]:
-    """Let tiktoken fetch each encoding into cache_dir (build time only; needs internet)."""
-    import tiktoken  # imported here: copy mode must work without touching tiktoken's loader
+    """Fetch each encoding from its public URL into cache_dir, sha256-checked (build time only)."""
+    import requests  # imported here: copy mode needs no HTTP client
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
-    try:
-        for name in names:
-            tiktoken.get_encoding(name)  # tiktoken itself checks the sha256 of what it fetched
-    finally:
-        if previous is None:
-            del os.environ["TIKTOKEN_CACHE_DIR"]
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = previous
+    written = []
     for name in names:
-        if not is_cached(cache_dir, ENCODINGS[name]):
-            raise CacheBuildError(f"{cache_dir / ENCODINGS[name].cache_key}: not written or hash mismatch")
-    return [cache_dir / ENCODINGS[name].cache_key for name in names]
+        encoding = ENCODINGS[name]
+        target = cache_dir / encoding.cache_key
+        if not is_cached(cache_dir, encoding):
+            # tiktoken's own fetch sets no timeout: a network that drops packets would stall `make`.
+            response = requests.get(encoding.url, timeout=(CONNECT_TIMEOUT_S, DOWNLOAD_TIMEOUT_S))
+            response.raise_for_status()
+            actual = hashlib.sha256(response.content).hexdigest()
+            if actual != encoding.sha256:
+                raise CacheBuildError(f"{encoding.url}: sha256 {actual} does not match expected {encoding.sha256}")
+            _atomic_write(response.content, target)
+        written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, build the cache and return the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--from", dest="source", type=Path, help="directory holding <name>.tiktoken files")
-    source.add_argument("--download", action="store_true", help="let tiktoken fetch the files (needs internet)")
+    parser.add_argument("--from", dest="source", type=Path, help="directory holding <name>.tiktoken files")
+    parser.add_argument("--download", action="store_true",
+                        help="fetch the files from their public URLs (needs internet); with --from, only when that directory is missing")
     parser.add_argument("--to", dest="target", type=Path, required=True, help="cache directory to fill")
-    parser.add_argument("--optional", action="store_true", help="exit 0 with a note if the source is missing")
+    parser.add_argument("--optional", action="store_true",
+                        help="exit 0 with a note when no encodings can be had (the service then estimates)")
     args = parser.parse_args(argv)
+    if args.source is None and not args.download:
+        parser.error("give --from DIR, --download, or both")
 
-    if args.source is not None and not args.source.is_dir():
-        message = f"tiktoken_cache: source directory {args.source} not found"
-        if args.optional:
-            print(f"{message}; skipped (token counts will be estimates)", file=sys.stderr)
-            return 0
-        print(message, file=sys.stderr)
-        return 1
+    if all(is_cached(args.target, encoding) for encoding in ENCODINGS.values()):
+        print(f"tiktoken_cache: {args.target} already holds every encoding")
+        return 0
     try:
-        paths = download_into_cache(args.target) if args.download else copy_into_cache(args.source, args.target)
+        paths = _fill(args)
     except CacheBuildError as exc:
-        print(f"tiktoken_cache: {exc}", file=sys.stderr)
-        return 1
+        return _failed(str(exc), args.optional)
     except Exception as exc:  # network errors from download mode, reported plainly
-        print(f"tiktoken_cache: download failed: {exc}", file=sys.stderr)
-        return 1
+        return _failed(f"download failed: {exc}", args.optional)
     for path in paths:
         print(f"tiktoken_cache: ok {path}")
     return 0
+
+
+def _fill(args: argparse.Namespace) -> list[Path]:
+    source = args.source
+    # With --download, a source that lacks a file (an empty build context) means "fetch them".
+    if source is not None and source.is_dir() and (not args.download or _holds_every_file(source)):
+        return copy_into_cache(source, args.target)
+    if args.download:
+        return download_into_cache(args.target)
+    raise CacheBuildError(f"source directory {source} not found")
+
+
+def _holds_every_file(source: Path) -> bool:
+    return all((source / encoding.file_name).is_file() for encoding in ENCODINGS.values())
+
+
+def _failed(reason: str, optional: bool) -> int:
+    if optional:
+        print(f"tiktoken_cache: {reason}; skipped: token counts will be labelled estimates", file=sys.stderr)
+        return 0
+    print(f"tiktoken_cache: {reason}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 from app.observability import views
 from app.observability.access import FIELDS_KEY, ROUTE_KEY, UNMATCHED, ObservedApp
@@ -62,8 +63,15 @@ def _remember_request() -> None:
 def _log_prompts(response: Response) -> Response:
     if request.method != "POST":   # prompts only come in POST bodies; skip parsing catalog answers
         return response
-    fields = prompt_fields(request.get_json(silent=True) if request.is_json else None,
+    fields = prompt_fields(_request_json(),
                            None if response.is_streamed or not response.is_json else response.get_json(silent=True))
     if fields:
         annotate_request(**fields)
     return response
+
+
+def _request_json():
+    try:
+        return request.get_json(silent=True) if request.is_json else None
+    except HTTPException:   # a body over MAX_CONTENT_LENGTH: already answered 413, not read again
+        return None

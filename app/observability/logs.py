@@ -6,12 +6,15 @@ lines); any other record becomes ``{"time", "level", "message", ...}``.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
 
@@ -23,19 +26,31 @@ LOGGERS = ("app", "flask-limiter")
 
 
 class JsonFormatter(logging.Formatter):
-    """Format a record as one compact JSON object, then redact it."""
+    """Format a record as one compact JSON object, then redact it; never raise, whatever it holds."""
 
     def __init__(self, redactor: Redactor | None = None):
         super().__init__()
         self._redact = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
+        try:
+            line = self._line(record)
+        except Exception as exc:   # a record that cannot even be read: say so, in one line
+            line = {"time": _iso(time.time()), "level": "ERROR", "message": f"unloggable record: {_text(exc)}",
+                    "logger": _text(getattr(record, "name", None))}
+        for key, value in line.items():
+            if type(value) is str and len(value) > MAX_TEXT:
+                # Redact before cutting, so a secret that straddles the cut cannot leave half of itself.
+                line[key] = _cut(self._redact(value))
+        return self._redact(_encode(line))
+
+    def _line(self, record: logging.LogRecord) -> dict:
         line: dict = {"time": _iso(record.created), "level": record.levelname}
         fields = getattr(record, "fields", None)
         if fields:
             line.update(fields)
         else:
-            line["message"] = record.getMessage()
+            line["message"] = _message(record)
             request_id = getattr(record, "request_id", None)
             if request_id:
                 line["request_id"] = request_id
@@ -43,7 +58,53 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = self.formatException(record.exc_info)
         line["logger"] = record.name
         line["pid"] = record.process
-        return self._redact(orjson.dumps(line, default=str).decode())
+        return line
+
+
+MAX_TEXT = 64 * 1024     # characters of one string (a message, a traceback) kept in a line
+MAX_DEPTH = 16           # nesting kept in a line's values; deeper values become their text
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:   # arguments that do not fit the format, or a __str__ that raises
+        return f"{_text(record.msg)} {_text(record.args)}"
+
+
+def _encode(line: dict) -> str:
+    """One JSON object; values orjson cannot take (lone surrogates, huge ints...) are made plain."""
+    try:
+        return orjson.dumps(line, default=_text).decode()
+    except Exception:
+        return orjson.dumps(_plain(line, 0)).decode()
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """value as JSON-safe data: valid Unicode, 64-bit ints, bounded depth and length."""
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        return value if -(2 ** 63) <= value < 2 ** 64 else str(value)
+    if isinstance(value, str):
+        return _cut(value.encode("utf-8", "backslashreplace").decode("utf-8"))
+    if depth < MAX_DEPTH and isinstance(value, dict):
+        return {_plain(_text(key), depth): _plain(item, depth + 1) for key, item in value.items()}
+    if depth < MAX_DEPTH and isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item, depth + 1) for item in value]
+    return _plain(_text(value), depth)
+
+
+def _text(value: Any) -> str:
+    """str(value), or a placeholder when its __str__ raises."""
+    try:
+        return str(value)
+    except Exception as exc:
+        return f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT]}... [{len(text) - MAX_TEXT} more chars]"
 
 
 class RequestIdFilter(logging.Filter):
@@ -60,6 +121,19 @@ class StdoutHandler(logging.StreamHandler):
 
     def __init__(self):
         super().__init__()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            try:
+                self.stream.write(line)
+            except UnicodeEncodeError:   # a stdout that is not UTF-8: the same JSON, ASCII-escaped
+                self.stream.write(json.dumps(json.loads(line)) + self.terminator)
+            self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
     @property
     def stream(self):
