@@ -133,10 +133,11 @@ def check_config(config: Mapping[str, Any]) -> None:
 
 
 def _check(config: Mapping[str, Any]) -> None:
-    positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT",
-                "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY", "SEND_PROMPT_MAX_MODELS",
-                "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "GUNICORN_THREADS",
-                "ANSWER_CACHE_MAX_BYTES", "ANSWER_CACHE_MAX_ITEM_BYTES")
+    # GUNICORN_THREADS and SEND_PROMPT_MAX_MODELS first: the pool's default derives from them.
+    positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
+                "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
+                "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
+                "ANSWER_CACHE_MAX_ITEM_BYTES")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
