@@ -18,6 +18,8 @@ from .errors import ProviderCancelled, ProviderConnectionError, ProviderError, P
 from .failures import http_error
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard
 
+DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024   # PROVIDER_MAX_RESPONSE_BYTES' default
+
 
 class _VendorWait(wait_base):
     """Wait as long as the vendor asked (Retry-After), else back off exponentially with jitter."""
@@ -51,9 +53,6 @@ def _is_retryable(exc: BaseException) -> bool:
 def _sleep(seconds: float) -> None:
     # Looked up at call time so tests can patch tenacity.nap.sleep.
     tenacity.nap.sleep(seconds)
-
-
-DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 
 def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *, deadline: float,
@@ -97,7 +96,7 @@ class _Limits:
 def _attempt(adapter: Adapter, call: HttpCall, session: requests.Session, limits: _Limits,
              guard: Guard) -> Completion:
     vendor = adapter.vendor.key
-    if guard.reason == CANCELLED or (guard.cancel is not None and guard.cancel.is_set()):
+    if guard.cancel is not None and guard.cancel.is_set():
         raise ProviderCancelled("the client went away; call not made", vendor=vendor)
     try:
         try:

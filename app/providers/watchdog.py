@@ -9,6 +9,7 @@ down socket makes the blocked read return at once, so the thread is free again.
 """
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
@@ -82,6 +83,7 @@ class Watchdog:
             if self._pid != os.getpid():
                 self._cond = threading.Condition()
                 self._active: set[Guard] = set()
+                self._wakes_at = math.inf   # when the thread will next look at the deadlines
                 threading.Thread(target=self._run, name="deadline-watchdog", daemon=True).start()
                 self._pid = os.getpid()
 
@@ -92,7 +94,8 @@ class Watchdog:
         guard = Guard(deadline, cancel)
         with self._cond:
             self._active.add(guard)
-            self._cond.notify()
+            if deadline < self._wakes_at:   # most calls end later than the earliest: no wake-up needed
+                self._cond.notify()
         _local.guard = guard
         try:
             yield guard
@@ -117,8 +120,8 @@ class Watchdog:
                 for guard in [g for g in self._active if g.deadline <= now]:
                     self._active.discard(guard)
                     guard.cut(DEADLINE)
-                next_deadline = min((g.deadline for g in self._active), default=None)
-                self._cond.wait(None if next_deadline is None else next_deadline - now)
+                self._wakes_at = min((g.deadline for g in self._active), default=math.inf)
+                self._cond.wait(None if self._wakes_at == math.inf else self._wakes_at - now)
 
 
 def current_guard() -> Guard | None:

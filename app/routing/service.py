@@ -13,7 +13,7 @@ from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
-from app.providers.transport import send
+from app.providers.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
 from app.routing.dispatch import Batch, Dispatcher, Outcome
@@ -24,12 +24,13 @@ from app.tokens.counter import TokenCounter
 log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"   # the caller when authentication is off
 
+
 @dataclass(frozen=True)
 class CallLimits:
     deadline_s: float          # PROVIDER_TIMEOUT: the most any request may wait
     connect_timeout_s: float
     max_retries: int
-    max_response_bytes: int = 4 * 1024 * 1024   # PROVIDER_MAX_RESPONSE_BYTES
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES   # PROVIDER_MAX_RESPONSE_BYTES
 
 
 @dataclass
