@@ -49,6 +49,12 @@ def test_a_dripping_answer_is_cut_at_the_deadline(fake, openai, drip_from):
     assert "deadline" in info.value.message and not info.value.retryable
 
 
+def test_a_drip_is_a_complete_answer_for_whoever_waits(fake, openai):
+    fake.behave("patient", drip=0.001)   # the double's drip is slow, not broken
+    completion = call(openai, "patient", deadline=time.monotonic() + 10)
+    assert completion.text == "Echo from patient: Answer briefly. Name three primes." and completion.usage
+
+
 def test_a_call_that_finishes_is_left_alone(fake, openai):
     session = new_session()
     for _ in range(2):   # the second call reuses the kept-alive connection after the first deadline
