@@ -2,7 +2,8 @@
 
 Behaviour per model comes from ``behave(model, ...)`` or from the model name itself:
 ``slow-0.4`` waits 0.4 s, ``fail-503`` answers 503, ``hang`` never answers, ``garbage`` sends
-a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s. Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
+a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s.
+Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 """
 from __future__ import annotations
 

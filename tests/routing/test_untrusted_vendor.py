@@ -137,7 +137,8 @@ def test_a_body_we_cannot_use_is_that_items_error(client, mocked, fault, stream)
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
 def test_a_lone_surrogate_in_the_answer_is_replaced_not_a_500(client, mocked, stream):
-    mocked.post(OPENAI_URL, body=b'{"choices": [{"message": {"content": "caf\\ud800 ok"}, "finish_reason": "st\\udfffop"}],'
+    mocked.post(OPENAI_URL, body=b'{"choices": [{"message": {"content": "caf\\ud800 ok"},'
+                                 b' "finish_reason": "st\\udfffop"}],'
                                  b' "usage": {"prompt_tokens": 3, "completion_tokens": 2}}',
                 content_type="application/json")
     found = items(client, stream)
