@@ -17,7 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from app.providers.base import Completion
-from app.providers.errors import ProviderError, ProviderTimeout
+from app.providers.errors import ProviderCancelled, ProviderError, ProviderTimeout
+from app.providers.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +135,24 @@ class Batch:
             yield index, self._outcome(index)
 
     def cancel(self) -> None:
-        """Stop what has not started, and retries of what has (the client went away)."""
+        """Stop what has not started, and cut what is running (the client went away)."""
         self.cancel_event.set()
         for future in self._futures:
             future.cancel()
+        WATCHDOG.cancel(self.cancel_event)
+
+    def settle(self, taken: set[int], callback: Callable[[int, Outcome], None]) -> None:
+        """Hand every call not in ``taken`` to callback(index, outcome) when it ends (at once if it never ran)."""
+        for index, future in enumerate(self._futures):
+            if index not in taken:
+                future.add_done_callback(lambda _, index=index: callback(index, self._ended(index)))
+
+    def _ended(self, index: int) -> Outcome:
+        future = self._futures[index]
+        if future.cancelled():
+            return Outcome(None, ProviderCancelled("the client went away; call not made",
+                                                   vendor=self._vendors[index]), 0.0)
+        return future.result()
 
     def _outcome(self, index: int) -> Outcome:
         future = self._futures[index]

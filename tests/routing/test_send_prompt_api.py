@@ -18,7 +18,7 @@ azure:
 """
 ITEM_FIELDS = {"id", "model_name", "provider", "success", "response", "finish_reason", "error", "latency_ms",
                "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "actual_cost",
-               "estimated_input_tokens", "cached"}
+               "estimated_input_tokens", "cached", "usage_reported", "cost_basis"}
 
 
 def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0, reasoning=0):
@@ -71,6 +71,7 @@ def test_answers_usage_and_actual_cost(app, client, mocked):
     assert set(gpt) == ITEM_FIELDS
     assert (gpt["success"], gpt["response"], gpt["error"]) == (True, "Hello!", None)
     assert (gpt["input_tokens"], gpt["output_tokens"], gpt["cached_tokens"], gpt["reasoning_tokens"]) == (12, 5, 4, 2)
+    assert (gpt["usage_reported"], gpt["cost_basis"]) == (True, "billed")
     catalog = app.extensions["catalog"]
     sol = catalog.get("openai/gpt-6.1-sol")
     expected = (8 * sol.input_price_per_mtok + 4 * sol.cached_input_price_per_mtok + 5 * sol.output_price_per_mtok) / 1e6
@@ -108,6 +109,7 @@ def test_azure_uses_the_configured_deployment(client, mocked):
 def test_unconfigured_provider_fails_at_once_without_a_call(client, mocked):
     item = send(client, model_names=["xai/grok-4.7"])["data"][0]
     assert item["success"] is False and item["response"] is None and item["actual_cost"] == 0.0
+    assert (item["usage_reported"], item["cost_basis"]) == (False, None)
     assert item["error"]["type"] == "not_configured" and "XAI_API_KEY" in item["error"]["message"]
     assert "'xai' section" in item["error"]["message"]
     assert len(mocked.calls) == 0
@@ -297,7 +299,7 @@ def test_calls_show_up_in_metrics_and_the_json_log(client, mocked, capsys):
     mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(prompt_tokens=12, completion_tokens=5))
     labels = 'model="openai/gpt-6.1-sol",provider="openai"'
     calls = f'price_runner_provider_calls_total{{{labels.split(",")[0]},outcome="ok",{labels.split(",")[1]}}}'
-    tokens_in = f'price_runner_provider_tokens_total{{direction="input",{labels}}}'
+    tokens_in = f'price_runner_provider_tokens_total{{basis="billed",direction="input",{labels}}}'
     before = metric(client, calls), metric(client, tokens_in)
     client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol"]}, headers={"X-Request-ID": "req-789"})
     assert (metric(client, calls), metric(client, tokens_in)) == (before[0] + 1, before[1] + 12)
