@@ -16,6 +16,7 @@ from .base import Adapter, Completion, HttpCall, PromptRequest
 from .body import decode_json, read_body, read_error_text
 from .errors import ProviderCancelled, ProviderConnectionError, ProviderError, ProviderTimeout
 from .failures import http_error
+from .sessions import environment_proxies
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard
 
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024   # PROVIDER_MAX_RESPONSE_BYTES' default
@@ -123,6 +124,7 @@ def _post(adapter: Adapter, call: HttpCall, session: requests.Session, limits: _
         raise ProviderTimeout("deadline passed before the request could be sent", vendor=adapter.vendor.key)
     read = min(limits.read_timeout or remaining, remaining)
     return session.request(call.method, call.url, headers=call.headers, data=call.body, stream=True,
+                           proxies=environment_proxies(call.url),
                            timeout=(min(limits.connect_timeout, remaining), read))
 
 
