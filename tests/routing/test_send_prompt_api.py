@@ -5,6 +5,7 @@ import time
 
 import pytest
 import responses
+from tests.routing.sse import sse_events
 
 URL = "/api/send_prompt"
 SECRETS = """
@@ -172,17 +173,6 @@ def test_more_than_the_model_limit_is_400(make_app):
     client = make_app(SEND_PROMPT_MAX_MODELS=2).test_client()
     response = client.post(URL, json={"prompt": "hi", "model_names": ["gpt-oss-120b"]})
     assert response.status_code == 400 and "at most 2" in response.get_json()["error"]["message"]
-
-
-def sse_events(response):
-    """Parse a text/event-stream body into (event, data) pairs, skipping comments."""
-    events = []
-    for block in response.get_data(as_text=True).split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
 
 
 def test_stream_sends_one_event_per_model_then_done(client, mocked):

@@ -8,6 +8,7 @@ from prometheus_client import REGISTRY
 from app.routing import service
 from app.routing.dispatch import Batch
 from tests.fakes.server import FakeVendorServer
+from tests.routing.sse import sse_events
 
 URL = "/api/send_prompt"
 FAST, SLOW = "openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"
@@ -32,16 +33,6 @@ def api_model(app, model_id):
     return app.extensions["catalog"].get(model_id).api_model
 
 
-def events_of(response):
-    events = []
-    for block in response.get_data(as_text=True).split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
-
-
 def stream(client):
     return client.post(URL, json={"prompt": "hi", "stream": True, "model_names": [FAST, SLOW]})
 
@@ -59,7 +50,7 @@ def test_a_failure_after_the_headers_is_an_error_event_then_done(app, client, fa
     monkeypatch.setattr(Batch, "as_completed", first_then_break)
     response = stream(client)
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
-    events = events_of(response)
+    events = sse_events(response)
     assert [name for name, _ in events] == ["result", "error", "done"]
     assert events[0][1]["id"] == FAST and events[1][1]["code"] == 500
     assert "nobody expected" not in response.get_data(as_text=True)   # no internals to the client
@@ -77,7 +68,7 @@ def test_a_bug_building_one_item_costs_that_item_only(app, client, monkeypatch, 
 
     monkeypatch.setattr(service, "item", broken_for_fast)
     if streamed:
-        events = events_of(stream(client))
+        events = sse_events(stream(client))
         assert [name for name, _ in events] == ["result", "result", "done"]
         found = {data["id"]: data for name, data in events if name == "result"}
     else:

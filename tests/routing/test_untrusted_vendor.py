@@ -3,7 +3,6 @@
 One vendor misbehaves (OpenAI here), a healthy one (Anthropic) answers beside it; both the
 JSON body and the event stream are checked.
 """
-import json
 import math
 
 import pytest
@@ -11,6 +10,7 @@ import responses
 from prometheus_client import REGISTRY
 
 from app.pricing.cost import price_request
+from tests.routing.sse import sse_events
 
 URL = "/api/send_prompt"
 OPENAI_URL, ANTHROPIC_URL = "https://openai.test/v1/chat/completions", "https://anthropic.test/v1/messages"
@@ -60,16 +60,6 @@ def items(client, stream):
     events = sse_events(response)
     assert [name for name, _ in events] == ["result", "result", "done"]
     return {data["id"]: data for name, data in events if name == "result"}
-
-
-def sse_events(response):
-    events = []
-    for block in response.get_data(as_text=True).split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
 
 
 def healthy_is_untouched(found):
