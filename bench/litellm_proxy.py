@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ from tests.integration.servers import free_port, wait_until
 OFFLINE = {name: "True" for name in ("LITELLM_LOCAL_MODEL_COST_MAP", "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS",
                                      "LITELLM_LOCAL_BLOG_POSTS", "LITELLM_LOCAL_AUTOROUTER_PRESETS",
                                      "LITELLM_LOCAL_POLICY_TEMPLATES")}
+# LiteLLM reads many vendors' variables by itself (OPENAI_API_KEY, AWS_*, ...): pass only these.
+KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
 START_TIMEOUT_S = 180   # it imports for ~20 s on a quiet 2-core machine
 
 
@@ -41,17 +44,14 @@ def litellm_proxy(litellm: str, model: str, api_base: str, workers: int):
     port = free_port()
     # LiteLLM refuses to start without a master key; a fresh one per run, never written anywhere.
     key = f"sk-bench-{secrets.token_hex(16)}"
-    config = {"model_list": [{"model_name": model, "litellm_params": {
-        "model": f"openai/{model}", "api_base": api_base, "api_key": "sk-bench"}}]}
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
-    env.update(OFFLINE, LITELLM_MASTER_KEY=key)
     with tempfile.TemporaryDirectory(prefix="litellm-") as tmp:
         config_file, log = Path(tmp, "config.yaml"), Path(tmp, "litellm.log")
-        config_file.write_text(json.dumps(config))   # JSON is YAML
+        config_file.write_text(json.dumps(proxy_config(model, api_base)))   # JSON is YAML
         with log.open("w") as output:
             process = subprocess.Popen([os.path.abspath(litellm), "--config", str(config_file), "--host", "127.0.0.1",
                                         "--port", str(port), "--num_workers", str(workers)],
-                                       cwd=tmp, env=env, stdout=output, stderr=subprocess.STDOUT)
+                                       cwd=tmp, env=proxy_env(os.environ, key), stdout=output,
+                                       stderr=subprocess.STDOUT)
         proxy = Proxy(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}, process, log)
         try:
             try:
@@ -61,6 +61,18 @@ def litellm_proxy(litellm: str, model: str, api_base: str, workers: int):
             yield proxy
         finally:
             _stop(process)
+
+
+def proxy_config(model: str, api_base: str) -> dict:
+    """LiteLLM's config: one model, OpenAI dialect, at api_base (the fake wants any key)."""
+    return {"model_list": [{"model_name": model, "litellm_params": {
+        "model": f"openai/{model}", "api_base": api_base, "api_key": "sk-bench"}}]}
+
+
+def proxy_env(environ: Mapping[str, str], master_key: str) -> dict[str, str]:
+    """A few basics of our environment (no credential of any kind), the offline switches, the master key."""
+    env = {name: environ[name] for name in KEPT_ENV if name in environ}
+    return {**env, **OFFLINE, "LITELLM_MASTER_KEY": master_key}
 
 
 def _alive(base: str) -> bool:
