@@ -35,6 +35,7 @@ GOAL = "goal (issue 10): ours adds at most 1/10 of LiteLLM's p50 and serves 10x 
 
 
 def main() -> None:
+    """Start the fake vendor, LiteLLM and our gunicorn; measure each; print the comparison."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--litellm", default=str(REPO / "bench/.anchors-venv/bin/litellm"))
     parser.add_argument("--requests", type=int, default=300)
@@ -110,6 +111,7 @@ def concurrent(targets: dict, args: argparse.Namespace) -> dict[str, wrk.Load]:
 
 
 def report(latency: dict, load: dict[str, wrk.Load], workers: dict[str, list[int]], args) -> None:
+    """Print added latency and calls/s (total, per worker) side by side, the ratios and the verdicts."""
     added = {name: {q: latency[name][q] - latency["direct"][q] for q in (50, 99)} for name in workers}
     per_worker = {name: load[name].calls_per_s / len(pids) for name, pids in workers.items()}
     print(f"sequential, {args.requests} calls each: direct p50 {latency['direct'][50]:.2f} ms, "
@@ -129,11 +131,13 @@ def report(latency: dict, load: dict[str, wrk.Load], workers: dict[str, list[int
 
 
 def ratio(added: dict, q: int) -> str:
+    """Ours over theirs for the added latency at percentile q."""
     theirs = added["litellm"][q]
     return f"{added['price-runner'][q] / theirs:.3f}" if theirs > 0 else "n/a"
 
 
 def report_memory(masters: dict[str, int], workers: dict[str, list[int]]) -> None:
+    """Print each server's PSS: master and workers."""
     for name, master in masters.items():
         pss = [memory(pid).pss_mb for pid in (master, *workers[name])]
         print(f"memory after the load, {name}: PSS master {pss[0]:.0f} MB + workers "

@@ -83,6 +83,7 @@ def _answers(url: str) -> bool:
 
 
 def main() -> None:
+    """Time the starts, then load the last one and read its memory."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--duration", type=int, default=3)
@@ -111,6 +112,7 @@ def main() -> None:
 
 
 def report_starts(starts: list[Started]) -> None:
+    """Print spawn-to-first-200 per path and start, against the target."""
     print(f"gunicorn.conf.py, WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '2')} (preload_app), "
           f"{len(starts)} starts, spawn -> first 200 (target < {FIRST_200_TARGET_S} s):")
     for path in PATHS:
@@ -138,6 +140,7 @@ def require_encodings(base: str) -> None:
 
 
 def drive(base: str, args: argparse.Namespace) -> None:
+    """Run each benchmark request with wrk; fail on any failed call."""
     print(f"load: wrk -c{args.connections} -d{args.duration}s per case, a different body on every request")
     for label, path, body in LOAD:
         load = wrk.run(base + path, duration=args.duration, connections=args.connections, body=body)
@@ -147,6 +150,7 @@ def drive(base: str, args: argparse.Namespace) -> None:
 
 
 def report_memory(master: int, before: list) -> None:
+    """Print PSS before and after the load, RSS and private memory per process, against the target."""
     after = [memory(pid) for pid in (master, *children(master))]
     print(f"memory per process, MB (10^6 bytes); target: PSS <= {PSS_TARGET_MB} MB per worker")
     print(f"  {'process':10}{'pid':>8}{'PSS before':>12}{'PSS after':>11}{'RSS':>8}{'private':>9}")
