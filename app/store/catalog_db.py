@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogError, Model
@@ -129,17 +129,23 @@ def replace_future(session: Session, model_id: str, stored: list[Version], wante
     """Make a model's versions equal wanted, touching only versions after now; return (added, removed)."""
     if stored:
         _check_history(model_id, stored, wanted, now)
-    keep = {(v.effective_from, v.prices, v.source, v.checked_at) for v in stored}
-    stale = [v for v in stored if (v.effective_from, v.prices, v.source, v.checked_at)
-             not in {(w.effective_from, w.prices, w.source, w.checked_at) for w in wanted}]
-    fresh = [v for v in wanted if (v.effective_from, v.prices, v.source, v.checked_at) not in keep]
+    stale = [v for v in stored if _key(v) not in {_key(w) for w in wanted}]
+    fresh = [v for v in wanted if _key(v) not in {_key(s) for s in stored}]
+    if not (stale or fresh):
+        return 0, 0
     if stale:
         session.execute(delete(PriceVersion).where(PriceVersion.id.in_([v.id for v in stale])))
-    session.add_all(_row(version) for version in fresh)
-    if stale or fresh:
-        session.flush()
-        reset_ends(session, model_id)
+    ends = effective_ends(wanted)
+    for version in stored:
+        if version not in stale:   # the open version gets closed by a new one after it
+            session.execute(update(PriceVersion).where(PriceVersion.id == version.id)
+                            .values(effective_to=ends[version.effective_from]))
+    session.add_all(_row(version, ends[version.effective_from]) for version in fresh)
     return len(fresh), len(stale)
+
+
+def _key(version: Version) -> tuple:
+    return version.effective_from, version.prices, version.source, version.checked_at
 
 
 def _check_history(model_id: str, stored: list[Version], wanted: list[Version], now: datetime) -> None:
@@ -154,15 +160,6 @@ def _check_history(model_id: str, stored: list[Version], wanted: list[Version], 
         if new is None or (old.prices, old.source, old.checked_at) != (new.prices, new.source, new.checked_at):
             raise HistoryError(f"{model_id}: the version from {when} has taken effect; "
                                f"it cannot be {'removed' if new is None else 'changed'}")
-
-
-def reset_ends(session: Session, model_id: str) -> None:
-    """Set each version's effective_to to the next version's effective_from."""
-    rows = list(session.scalars(select(PriceVersion).where(PriceVersion.model_id == model_id)))
-    ends = effective_ends([to_version(row) for row in rows])
-    for row in sorted(rows, key=lambda r: r.effective_from, reverse=True):
-        row.effective_to = ends[row.effective_from]   # latest first: no check sees an overlap
-    session.flush()
 
 
 def export_files(session: Session, models_csv: str | Path, history_csv: str | Path) -> tuple[int, int]:
@@ -183,23 +180,25 @@ def export_files(session: Session, models_csv: str | Path, history_csv: str | Pa
 
 def remember_upstream(session: Session, listed: dict[str, set[str]], today: date) -> list[tuple[str, str]]:
     """Record genai-prices models not seen before; return them as (provider id, model id)."""
-    known = set(session.execute(select(UpstreamModel.provider_id, UpstreamModel.model_id)).tuples())
+    known = known_upstream(session)
     new = sorted((provider, model) for provider, models in listed.items() for model in models
                  if (provider, model) not in known)
-    session.add_all(UpstreamModel(provider_id=p, model_id=m, first_seen=today) for p, m in new)
+    if new:
+        session.execute(insert(UpstreamModel), [{"provider_id": p, "model_id": m, "first_seen": today} for p, m in new])
     return new
 
 
 def known_upstream(session: Session) -> set[tuple[str, str]]:
-    return set(session.execute(select(UpstreamModel.provider_id, UpstreamModel.model_id)).tuples())
+    return {(provider, model) for provider, model in session.execute(
+        select(UpstreamModel.provider_id, UpstreamModel.model_id))}
 
 
 def _start(version: Version) -> datetime:
     return version.effective_from
 
 
-def _row(version: Version) -> PriceVersion:
-    return PriceVersion(model_id=version.model_id, effective_from=version.effective_from,
+def _row(version: Version, effective_to: datetime | None) -> PriceVersion:
+    return PriceVersion(model_id=version.model_id, effective_from=version.effective_from, effective_to=effective_to,
                         source=version.source, checked_at=version.checked_at,
                         **{column: getattr(version.prices, name) for column, name in PRICE_COLUMNS.items()})
 

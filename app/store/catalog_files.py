@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from app.catalog import CatalogError, Model, load_models
 from app.catalog.model import COLUMNS
-from app.store.price_versions import Prices, Version, history_problems, price_in_force, utc_moment
+from app.store.price_versions import Prices, Version, history_problems, moment_label, price_in_force, utc_moment
 from app.vendors import VENDORS
 
 HISTORY_COLUMNS = (
@@ -160,8 +160,7 @@ def cell(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, datetime):
-        value = value.astimezone(UTC)
-        return value.date().isoformat() if value.timetz() == time(tzinfo=UTC) else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return moment_label(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

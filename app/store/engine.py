@@ -73,14 +73,14 @@ def writer(engine: Engine) -> Engine:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """A session in a writing transaction: committed on success, rolled back on an exception."""
-    with Session(writer(engine)) as session, session.begin():
+    with Session(writer(engine), expire_on_commit=False) as session, session.begin():
         yield session
 
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A session in a read-only transaction (a consistent snapshot on both backends)."""
-    with Session(engine) as session, session.begin():
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 

@@ -50,6 +50,12 @@ def utc_moment(moment: date | datetime) -> datetime:
     return datetime.combine(moment, time(), UTC)
 
 
+def moment_label(moment: datetime) -> str:
+    """A start as the catalog files write it: the date when it is 00:00 UTC, else the UTC instant."""
+    moment = utc_moment(moment)
+    return moment.date().isoformat() if moment.timetz() == time(tzinfo=UTC) else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def price_in_force(versions: Iterable[Version], moment: date | datetime) -> Version | None:
     """The version in force at moment (the latest one starting at or before it), or None."""
     ordered = sorted(versions, key=lambda version: version.effective_from)
@@ -88,7 +94,7 @@ def history_problems(versions: Sequence[Version]) -> list[str]:
     """Say what is wrong with one model's versions: bad prices, two versions on one day."""
     problems, seen = [], set()
     for version in versions:
-        where = f"{version.model_id} from {version.effective_from}"
+        where = f"{version.model_id} from {moment_label(version.effective_from)}"
         if version.effective_from in seen:
             problems.append(f"{where}: a second version from the same moment")
         seen.add(version.effective_from)

@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-MONEY = Money(precision=24, scale=12)
+MONEY = Money()
 LIVE = "revoked_at IS NULL"
 
 
