@@ -13,8 +13,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogError, Model
-from app.store import upstream
-from app.store.catalog_files import PRICE_COLUMNS, cell, read_catalog, write_history, write_models
+from app.store.catalog_files import PRICE_COLUMNS, cell, model_prices, read_catalog, write_history, write_models
 from app.store.price_versions import Prices, Version, effective_ends, price_in_force
 from app.store.schema import CatalogModel, CatalogState, PriceVersion, Provider, UpstreamModel
 from app.vendors import VENDORS
@@ -78,9 +77,7 @@ def to_model(row: CatalogModel, prices: Prices) -> Model:
     """A stored model as the in-memory catalog's row, with the given prices."""
     return Model(id=row.id, provider=row.provider, default=row.is_default,
                  prices_checked=row.prices_checked.isoformat(),
-                 **{column: getattr(row, column) for column in FACT_COLUMNS},
-                 **{column: None if value is None else (value if column == "long_context_threshold" else float(value))
-                    for column, value in ((c, getattr(prices, n)) for c, n in PRICE_COLUMNS.items())})
+                 **{column: getattr(row, column) for column in FACT_COLUMNS}, **model_prices(prices))
 
 
 def seed_if_empty(session: Session, models_csv: str | Path, history_csv: str | Path,
@@ -88,6 +85,7 @@ def seed_if_empty(session: Session, models_csv: str | Path, history_csv: str | P
     """Import the files into an empty catalog, noting the genai-prices models listed today; else None."""
     if not is_empty(session):
         return None
+    from app.store import upstream   # genai-prices and its data load in about half a second: only here
     result = import_files(session, models_csv, history_csv, now)
     remember_upstream(session, upstream.listed_models({row.provider for row in listed_models(session)}), now.date())
     return result
@@ -97,18 +95,7 @@ def import_files(session: Session, models_csv: str | Path, history_csv: str | Pa
     """Make the catalog match the files (CatalogError, or HistoryError, and nothing changes)."""
     models, versions = read_catalog(models_csv, history_csv)
     result = ImportResult()
-    _upsert_providers(session, {model.provider for model in models})
-    existing = {row.id: row for row in session.scalars(select(CatalogModel))}
-    models_changed = False
-    for position, model in enumerate(models):
-        if model.id not in existing:
-            result.models_added.append(model.id)
-        models_changed |= _upsert_model(session, existing.get(model.id), model, position)
-    result.models_unlisted = [row.id for row in existing.values()
-                              if row.listed and row.id not in {model.id for model in models}]
-    for model_id in result.models_unlisted:
-        existing[model_id].listed = False
-    session.flush()
+    models_changed = _import_models(session, models, result)
     stored = stored_versions(session)
     wanted: dict[str, list[Version]] = {}
     for version in versions:
@@ -122,6 +109,23 @@ def import_files(session: Session, models_csv: str | Path, history_csv: str | Pa
     if result.changed:
         bump_catalog_version(session)
     return result
+
+
+def _import_models(session: Session, models: list[Model], result: ImportResult) -> bool:
+    """Upsert the file's models, unlist the others; say whether any row changed."""
+    _upsert_providers(session, {model.provider for model in models})
+    existing = {row.id: row for row in session.scalars(select(CatalogModel))}
+    changed = False
+    for position, model in enumerate(models):
+        if model.id not in existing:
+            result.models_added.append(model.id)
+        changed |= _upsert_model(session, existing.get(model.id), model, position)
+    listed = {model.id for model in models}
+    result.models_unlisted = [row.id for row in existing.values() if row.listed and row.id not in listed]
+    for model_id in result.models_unlisted:
+        existing[model_id].listed = False
+    session.flush()
+    return changed
 
 
 def replace_future(session: Session, model_id: str, stored: list[Version], wanted: list[Version],
@@ -191,10 +195,6 @@ def remember_upstream(session: Session, listed: dict[str, set[str]], today: date
 def known_upstream(session: Session) -> set[tuple[str, str]]:
     return {(provider, model) for provider, model in session.execute(
         select(UpstreamModel.provider_id, UpstreamModel.model_id))}
-
-
-def _start(version: Version) -> datetime:
-    return version.effective_from
 
 
 def _row(version: Version, effective_to: datetime | None) -> PriceVersion:

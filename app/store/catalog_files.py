@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -138,15 +137,12 @@ def row_prices(model: Model) -> Prices:
                   exact(model.long_input_price_per_mtok), exact(model.long_output_price_per_mtok))
 
 
-def with_prices(model: Model, prices: Prices) -> Model:
-    """The model row with these prices (floats, as the in-memory catalog holds them)."""
-    def number(value: Decimal | None) -> float | None:
-        return None if value is None else float(value)
-    return replace(model, input_price_per_mtok=float(prices.input), output_price_per_mtok=float(prices.output),
-                   cached_input_price_per_mtok=number(prices.cached_input),
-                   long_context_threshold=prices.long_context_threshold,
-                   long_input_price_per_mtok=number(prices.long_input),
-                   long_output_price_per_mtok=number(prices.long_output))
+def model_prices(prices: Prices) -> dict[str, float | int | None]:
+    """Prices as a catalog Model's price fields (floats, as the in-memory catalog holds them)."""
+    def number(column: str, value: Decimal | int | None) -> float | int | None:
+        return value if value is None or column == "long_context_threshold" else float(value)
+    return {column: number(column, getattr(prices, name)) for column, name in PRICE_COLUMNS.items()}
+
 
 
 def cell(value: object) -> str:

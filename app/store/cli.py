@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.catalog import CatalogError
-from app.store import catalog_db, keys, migrate, sync
+from app.store import catalog_db, keys
 from app.store.engine import reading, writing
 
 db_cli = AppGroup("db", help="The database: migrations.")
@@ -27,6 +27,8 @@ def _now() -> datetime:
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
     """Migrate to the newest schema; seed an empty catalog from models.csv and price_history.csv."""
+    from app.store import migrate   # Alembic, and genai-prices below, load only for the commands that use them
+
     store = _store()
     migrate.upgrade(store.engine)
     click.echo(f"database at revision {migrate.current_revision(store.engine)} ({store.engine.url.render_as_string()})")
@@ -77,6 +79,8 @@ def export_command(models_csv: str | None, history_csv: str | None) -> None:
 @click.option("--apply", "apply_changes", is_flag=True, help="write the price changes (one transaction)")
 def sync_command(apply_changes: bool) -> None:
     """Compare the catalog with the installed genai-prices data; print the difference."""
+    from app.store import sync
+
     store, now = _store(), _now()
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
         found = sync.plan(session, now)

@@ -52,8 +52,9 @@ def timeline(provider_key: str, api_model: str) -> Timeline | None:
         provider, info = get_snapshot().find_provider_model(api_model, None, genai_provider(provider_key), None)
     except LookupError:
         return None
-    starts = sorted({c.constraint.start_date for c in _conditional(info) if isinstance(c.constraint, StartDateConstraint)})
-    windows = [c.constraint.start_time for c in _conditional(info) if isinstance(c.constraint, TimeOfDateConstraint)]
+    constraints = [c.constraint for c in (info.prices if isinstance(info.prices, list) else [])]
+    starts = sorted({c.start_date for c in constraints if isinstance(c, StartDateConstraint)})
+    windows = [c.start_time for c in constraints if isinstance(c, TimeOfDateConstraint)]
     changes: list[tuple[datetime, Prices]] = []
     for day in [SINCE_EVER.date(), *starts]:
         prices = _dearest(info, day, windows)
@@ -67,10 +68,6 @@ def listed_models(provider_keys: Iterable[str]) -> dict[str, set[str]]:
     snapshot = get_snapshot()
     wanted = {genai_provider(key) for key in provider_keys}
     return {p.id: {m.id for m in p.models} for p in snapshot.providers if p.id in wanted}
-
-
-def _conditional(info: ModelInfo) -> list:
-    return info.prices if isinstance(info.prices, list) else []
 
 
 def _dearest(info: ModelInfo, day: date, windows: list[time]) -> Prices:

@@ -75,7 +75,7 @@ def test_import_of_unchanged_files_changes_nothing(seeded, files):
 
 def test_import_replaces_an_announced_price_and_bumps_the_version(seeded, files):
     _, history_csv = files
-    edit(history_csv, "google/gemini-3.8-flash,2027-01-01,1.5,7.5,0.15", "google/gemini-3.8-flash,2027-02-01,1.2,6,0.12")
+    edit(history_csv, "gemini-3.8-flash,2027-01-01,1.5,7.5,0.15", "gemini-3.8-flash,2027-02-01,1.2,6,0.12")
     with writing(seeded) as session:
         result = catalog_db.import_files(session, *files, NOW)
     assert (result.versions_added, result.versions_removed) == (1, 1)
@@ -92,7 +92,8 @@ def test_import_replaces_an_announced_price_and_bumps_the_version(seeded, files)
     # ... nor disappear ...
     ("google/gemini-4-argon,2026-12-01,4,20,0.2,,,,genai-prices 0.2.3,2026-12-01\n", "", "cannot be removed"),
     # ... nor be preceded by a new one dated in the past
-    ("google/gemini-3.8-flash,2027", "google/gemini-3.8-flash,2026-12-03,1,5,0.1,,,,x,2026-12-03\ngoogle/gemini-3.8-flash,2027",
+    ("google/gemini-3.8-flash,2027",
+     "google/gemini-3.8-flash,2026-12-03,1,5,0.1,,,,x,2026-12-03\ngoogle/gemini-3.8-flash,2027",
      "a version from 2026-12-03 would change prices already in force"),
 ])
 def test_import_never_rewrites_history(seeded, files, old, new, problem):

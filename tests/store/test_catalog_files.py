@@ -67,8 +67,7 @@ def test_the_repositorys_files_agree():
 
 def test_models_csv_must_show_the_price_in_force_on_prices_checked(tmp_path):
     models_csv, history_csv = _copy_catalog(tmp_path)
-    text = history_csv.read_text().replace("google/gemini-4-argon,1970-01-01,2,10", "google/gemini-4-argon,1970-01-01,3,10")
-    history_csv.write_text(text)
+    history_csv.write_text(history_csv.read_text().replace("gemini-4-argon,1970-01-01,2,10", "gemini-4-argon,1970-01-01,3,10"))
     with pytest.raises(CatalogError, match="google/gemini-4-argon: its prices differ"):
         read_catalog(models_csv, history_csv)
 
@@ -86,6 +85,7 @@ def test_every_model_needs_a_version_and_every_version_a_model(tmp_path):
 
 def test_nonsense_prices_in_the_file_are_refused(tmp_path):
     models_csv, history_csv = _copy_catalog(tmp_path)
-    history_csv.write_text(history_csv.read_text() + ROW.replace(",4,20,0.2,", ",4,20,5,").replace("2026-12-01,4", "2027-03-01,4") + "\n")
+    nonsense = ROW.replace(",4,20,0.2,", ",4,20,5,").replace("2026-12-01,4", "2027-03-01,4")
+    history_csv.write_text(history_csv.read_text() + nonsense + "\n")
     with pytest.raises(CatalogError, match="cached input price 5 is above the input price 4"):
         read_catalog(models_csv, history_csv)

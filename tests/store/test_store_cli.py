@@ -52,10 +52,11 @@ def test_catalog_export_import_round_trip(cli_app, tmp_path):
 def test_catalog_import_error_is_one_clear_line(cli_app, tmp_path):
     run(cli_app, "db", "upgrade")
     history = tmp_path / "price_history.csv"
-    history.write_text(history.read_text().replace("google/gemini-4-argon,2026-12-01,4,20", "google/gemini-4-argon,2026-12-01,5,20"))
+    history.write_text(history.read_text().replace("gemini-4-argon,2026-12-01,4,20", "gemini-4-argon,2026-12-01,5,20"))
     code, output = run(cli_app, "catalog", "import")
     assert code == 1
-    assert "Error: catalog: google/gemini-4-argon: the version from 2026-12-01 has taken effect; it cannot be changed" in output
+    assert ("Error: catalog: google/gemini-4-argon: the version from 2026-12-01 has taken effect; "
+            "it cannot be changed") in output
 
 
 def test_catalog_sync_prints_the_difference_and_applies_it(cli_app, tmp_path):

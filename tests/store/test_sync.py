@@ -94,7 +94,8 @@ def test_an_announcement_with_another_price_is_replaced_on_its_date(engine, tmp_
     history = (REPO / "price_history.csv").read_text()
     seed(engine, tmp_path, history.replace(FLASH_CHANGE, FLASH_CHANGE.replace(",1.5,7.5,", ",1.4,7.5,")))
     [change] = plan(engine).changes
-    assert (change.effective_from, change.old.input, change.new.input) == (datetime(2027, 1, 1, tzinfo=UTC), D("1.4"), D("1.5"))
+    assert (change.effective_from, change.old.input, change.new.input) == (
+        datetime(2027, 1, 1, tzinfo=UTC), D("1.4"), D("1.5"))
     with writing(engine) as session:
         sync.apply(session, sync.plan(session, NOW), NOW)
     assert [v.prices.input for v in versions(engine, "google/gemini-3.8-flash")] == [D("0.75"), D("1.5")]
