@@ -5,6 +5,7 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -17,6 +18,7 @@ from app.store.engine import make_engine, reading, writer, writing
 from app.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from app.store.schema import Base, CatalogState, LedgerEntry
 
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models.csv"
 TABLES = {"providers", "models", "price_versions", "api_keys", "ledger", "catalog_state", "upstream_models"}
 
 
@@ -150,3 +152,11 @@ def test_default_database_is_sqlite_in_the_instance_folder(make_app):
     engine = app.extensions["store"].engine
     assert engine.url.get_backend_name() == "sqlite"
     assert engine.url.database == os.path.join(app.instance_path, "price-runner.db")
+
+
+def test_price_history_sits_beside_models_csv_unless_set(make_app, tmp_path):
+    store = make_app(MODELS_CSV=str(REPO_MODELS)).extensions["store"]
+    assert store.history_csv == REPO_MODELS.with_name("price_history.csv")
+    store = make_app(PRICE_HISTORY_CSV=str(tmp_path / "h.csv")).extensions["store"]
+    assert store.history_csv == tmp_path / "h.csv"
+    assert store.history_for(str(tmp_path / "other" / "models.csv")) == tmp_path / "other" / "price_history.csv"
