@@ -28,6 +28,7 @@ encodings: $(BIN)/.runtime
 	@$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --download --to $(TIKTOKEN_CACHE_DIR) --optional
 
 run: encodings
+	$(BIN)/flask --app wsgi db upgrade
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(BIN)/.dev encodings

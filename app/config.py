@@ -70,6 +70,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
+    # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
+    "DATABASE_URL": (None, str.strip),
+    "PRICE_HISTORY_CSV": (None, str),
     "SECRETS_FILE": ("secrets.yaml", str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
     "TIKTOKEN_CACHE_DIR": (None, str),
