@@ -65,7 +65,7 @@ class PromptRouter:
             use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None) -> dict[str, Any]:
         """Call every model concurrently; return the JSON response envelope."""
         plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id)
-        batch = self._start(plan)
+        batch = self._start(plan, inline=True)   # one call runs in this thread; more fan out
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
         data = [plan.cached.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
         return {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
@@ -118,11 +118,11 @@ class PromptRouter:
         return _Plan(models, requests, estimates, cached, pending, started, started + budget,
                      use_cache, caller, request_id)
 
-    def _start(self, plan: _Plan) -> Batch | None:
+    def _start(self, plan: _Plan, inline: bool = False) -> Batch | None:
         if not plan.pending:
             return None
         calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
-        return self._dispatcher.start(calls, plan.deadline)
+        return self._dispatcher.start(calls, plan.deadline, inline=inline)
 
     def _finish(self, plan: _Plan, index: int, outcome: Outcome) -> dict[str, Any]:
         model = plan.models[index]

@@ -237,21 +237,46 @@ def test_failed_answers_are_never_cached(client, mocked):
 def test_saturated_pool_is_503_with_retry_after(make_app, tmp_path, mocked):
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(SECRETS)
-    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=1)
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=2)
     release = threading.Event()
     mocked.add_callback(responses.POST, "https://groq.test/openai/v1/chat/completions",
                         callback=lambda request: (release.wait(5), (200, {}, json.dumps(openai_reply())))[1])
     client = app.test_client()
-    first = threading.Thread(target=lambda: client.post(URL, json={"prompt": "hi", "providers": ["groq"]}))
+    fan_out = {"prompt": "hi", "model_names": ["groq/llama-3.1-8b", "groq/llama-3.3-70b"]}   # two pool threads
+    first = threading.Thread(target=lambda: client.post(URL, json=fan_out))
     first.start()
     deadline = time.monotonic() + 2
-    while app.extensions["routing"]._dispatcher.busy() == 0 and time.monotonic() < deadline:
+    while app.extensions["routing"]._dispatcher.busy() < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    response = app.test_client().post(URL, json={"prompt": "hi", "providers": ["groq"]})
+    response = app.test_client().post(URL, json=fan_out)
     release.set()
     first.join()
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == 503
+
+
+def test_one_model_runs_in_the_request_thread_under_the_vendor_cap(make_app, tmp_path, mocked):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(SECRETS)
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=1, PROVIDER_MAX_CONCURRENCY=1)
+    release, threads = threading.Event(), []
+    mocked.add_callback(responses.POST, "https://groq.test/openai/v1/chat/completions",
+                        callback=lambda request: (threads.append(threading.current_thread().name), release.wait(5),
+                                                  (200, {}, json.dumps(openai_reply())))[2])
+    one = {"prompt": "hi", "model_names": ["groq/llama-3.1-8b"]}
+    results = []
+    first = threading.Thread(target=lambda: results.append(app.test_client().post(URL, json=one)), name="request-1")
+    first.start()
+    deadline = time.monotonic() + 2
+    while not threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The vendor's one slot is taken by a call that holds no pool thread (the pool stays free)...
+    assert threads == ["request-1"] and app.extensions["routing"]._dispatcher.busy() == 0
+    busy = app.test_client().post(URL, json=one).get_json()["data"][0]
+    assert busy["error"]["type"] == "vendor_busy"   # ...and the per-vendor cap still holds
+    release.set()
+    first.join()
+    assert results[0].get_json()["data"][0]["success"] is True
 
 
 def test_every_call_is_reported_to_the_observer(app, client, mocked):
