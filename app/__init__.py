@@ -29,8 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app, settings)              # /api/* for browser apps
     security.init_app(app, settings)          # proxies, rate limits, then the 401 check
     observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
-    catalog.init_app(app, settings)           # the models
     store.init_app(app, settings)             # the database engine (lazy) and its CLI
+    catalog.init_app(app, settings)           # the live catalog: database snapshot, else the files
     tokens.init_app(app, settings)            # the encodings, loaded once
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt

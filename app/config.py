@@ -72,6 +72,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
     # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
     "DATABASE_URL": (None, str.strip),
+    "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version
     "PRICE_HISTORY_CSV": (None, str),
     "SECRETS_FILE": ("secrets.yaml", str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
@@ -156,7 +157,7 @@ def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
-                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY")
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

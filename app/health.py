@@ -21,7 +21,13 @@ Finding = tuple[str, str]   # (DEGRADED or FAILED, reason)
 
 
 def _catalog(app: Any) -> Finding | None:
-    return None if app.extensions["catalog"].all() else (FAILED, "the catalog holds no models")
+    catalog = app.extensions["catalog"]
+    if not catalog.all():
+        return (FAILED, "the catalog holds no models")
+    if catalog.problem:   # serving the bundled files (or a held snapshot): prices may be behind
+        return (DEGRADED, f"catalog served from the {catalog.current.source} "
+                          f"(version {catalog.current.version}): {catalog.problem}")
+    return None
 
 
 def _encodings(app: Any) -> Finding | None:

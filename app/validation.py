@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime, time
 import numbers
 from typing import Any
 
@@ -61,3 +62,22 @@ class StrictBoolean(fields.Boolean):
 
     truthy = {True}
     falsy = {False}
+
+
+class Moment(fields.Field):
+    """An ISO-8601 date (its 00:00 UTC) or date-time with a UTC offset, as an aware UTC datetime."""
+
+    default_error_messages = {"invalid": "Not an ISO-8601 date or a date-time with a UTC offset "
+                                         "(e.g. 2027-01-01 or 2027-01-01T09:30:00Z)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise self.make_error("invalid")
+        try:
+            parsed = (datetime.fromisoformat(value) if "T" in value or " " in value
+                      else datetime.combine(date.fromisoformat(value), time()))
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if "T" in value and parsed.tzinfo is None:
+            raise self.make_error("invalid")   # a time without an offset means nothing here
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)

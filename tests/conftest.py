@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import shutil
 import socket
 from pathlib import Path
 
@@ -72,13 +74,40 @@ def reference_encodings(encodings_dir):
         return {name: tiktoken.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
 
 
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory):
+    """A SQLite file migrated to the newest schema and seeded from models.csv + price_history.csv."""
+    from datetime import UTC, datetime
+
+    from app.store.catalog_db import seed_if_empty
+    from app.store.engine import make_engine, writing
+    from app.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("database") / "seeded.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with writing(engine) as session:
+        seed_if_empty(session, REPO / "models.csv", REPO / "price_history.csv", datetime.now(UTC))
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def make_app(tmp_path, no_vendor_env, encodings_dir):
+def make_app(tmp_path, no_vendor_env, encodings_dir, seeded_database):
     """Build an app from the factory with test config; a missing secrets file unless given."""
     from app import create_app
 
+    counter = itertools.count()
+
     def factory(**config):
         config.setdefault("SECRETS_FILE", str(tmp_path / "no-secrets.yaml"))
+        if "DATABASE_URL" not in config:
+            # The bundled catalog comes from a migrated, seeded database of its own (a copy of one
+            # made per session); a test's own MODELS_CSV is served from the files (an empty database).
+            database = tmp_path / f"app-{next(counter)}.db"
+            if "MODELS_CSV" not in config:
+                shutil.copyfile(seeded_database, database)
+            config["DATABASE_URL"] = f"sqlite:///{database}"
         config.setdefault("TIKTOKEN_CACHE_DIR", str(encodings_dir))
         config.setdefault("TESTING", True)
         return create_app(config)

@@ -1,6 +1,7 @@
 """The model catalog: rows, the CSV loader and the repository views read from."""
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,5 +24,21 @@ def load_catalog(models_csv: str | Path, quality_csv: str | Path) -> list[Model]
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Load the catalog (CatalogError on a bad file) into app.extensions["catalog"]."""
-    app.extensions["catalog"] = InMemoryCatalog(load_catalog(settings["MODELS_CSV"], settings["QUALITY_CSV"]))
+    """The live catalog into app.extensions["catalog"]: from the database, else from the files.
+
+    CatalogError on a bad file; a database that cannot serve the catalog is a reason in /ready.
+    """
+    from app.catalog.live import LiveCatalog
+    from app.catalog.sources import catalog_sources
+
+    live = LiveCatalog(*catalog_sources(app.extensions["store"], settings["QUALITY_CSV"]),
+                       refresh_s=settings["CATALOG_REFRESH_S"])
+    app.extensions["catalog"] = live
+
+    @app.before_request
+    def _watch() -> None:
+        # In the serving process (a gunicorn worker, after the fork): one refresher thread.
+        if live.watched_by != os.getpid():
+            live.watched_by = os.getpid()
+            from app.catalog.live import REFRESHER
+            REFRESHER.watch(live)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ class Model:
     source: str                   # price page URL
     # Published scores by benchmark key, from quality.csv (shared by every provider of the model).
     quality: Mapping[str, Score] = field(default_factory=dict, compare=False)
+    # The dated price version these prices come from (app/catalog/snapshot.py): its start, and
+    # its database row (None when served from the files).
+    price_effective_from: datetime | None = field(default=None, compare=False)
+    price_version_id: int | None = field(default=None, compare=False)
 
     @property
     def price_per_token(self) -> float:

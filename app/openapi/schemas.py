@@ -50,6 +50,8 @@ class CatalogModelSchema(ModelFactsSchema):
     tokenizer = fields.String(required=True)
     prices_checked = fields.String(required=True, metadata={"format": "date"})
     default = fields.Boolean(required=True)
+    price_effective_from = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "start of the dated price version these prices come from"})
     quality = fields.Dict(keys=fields.String(), values=fields.Nested(QualityScoreSchema), required=True,
                           metadata={"description": "published scores by benchmark key (quality.csv)"})
 
@@ -82,6 +84,8 @@ class PriceItemSchema(ModelFactsSchema):
     tokenizer = fields.String(required=True)
     token_count_exact = fields.Boolean(required=True)
     long_context = fields.Boolean(required=True)
+    price_effective_from = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "start of the dated price version used (the one in force at `at`)"})
 
 
 class ExcludedSchema(Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -12,23 +13,67 @@ from app.pricing.ranking import RankingTable
 from app.vendors import VENDORS
 
 
+NAMES = {key: vendor.name for key, vendor in VENDORS.items()}
+MAX_TABLES_AT = 32
+
+
 @dataclass(frozen=True)
-class Pricing:
-    """What the pricing views serve from: built once per catalog, shared by fork."""
+class Priced:
+    """What the pricing views serve from one catalog snapshot: built once per snapshot."""
 
     payloads: CatalogPayloads     # catalog responses, serialized once
     ranking: RankingTable         # per-model price constants
-    configured: frozenset[str]    # vendor keys with credentials
-    cache_headers: dict[str, str]  # Cache-Control (and Vary) of catalog answers
+
+
+class Pricing:
+    """The pricing room: settings fixed at start-up, and the current snapshot's Priced."""
+
+    def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str]):
+        self._catalog = catalog              # the LiveCatalog; its snapshots carry our Priced
+        self.configured = configured          # vendor keys with credentials
+        self.cache_headers = cache_headers    # Cache-Control (and Vary) of catalog answers
+        self._tables_at: dict[tuple, RankingTable] = {}   # ranking tables of other moments (`at`)
+
+    def derive(self, snapshot: Any) -> Priced:
+        """Build the payloads and ranking table of one catalog snapshot (at swap time, off the request)."""
+        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag),
+                      RankingTable(snapshot.repository.all(), NAMES))
+
+    @property
+    def current(self) -> Priced:
+        """The current snapshot's payloads and ranking table (take it once per request)."""
+        return self._catalog.current.derived["pricing"]
+
+    def ranking_at(self, moment: datetime) -> RankingTable:
+        """The ranking table with the prices in force at moment (past or announced future)."""
+        from app.catalog.snapshot import price_models
+
+        snapshot = self._catalog.current
+        models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment)
+        key = (snapshot.tag, tuple(model.price_effective_from for model in models))
+        table = self._tables_at.get(key)
+        if table is None:
+            if len(self._tables_at) >= MAX_TABLES_AT:   # a few moments are asked for; keep it bounded
+                self._tables_at.clear()
+            table = self._tables_at[key] = RankingTable(models, NAMES)
+        return table
+
+    @property
+    def payloads(self) -> CatalogPayloads:
+        return self.current.payloads
+
+    @property
+    def ranking(self) -> RankingTable:
+        return self.current.ranking
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Build payloads and the ranking table from the catalog; register the blueprint."""
+    """Derive payloads and the ranking table from every catalog snapshot; register the blueprint."""
     from app.pricing.views import bp, catalog_cache_headers
 
-    catalog, configured = app.extensions["catalog"], app.extensions["credentials"].configured
-    names = {key: vendor.name for key, vendor in VENDORS.items()}
-    app.extensions["pricing"] = Pricing(CatalogPayloads(catalog, names, configured),
-                                        RankingTable(catalog.all(), names), configured,
-                                        catalog_cache_headers(settings["AUTH_MODE"]))
+    catalog = app.extensions["catalog"]
+    pricing = Pricing(catalog, app.extensions["credentials"].configured,
+                      catalog_cache_headers(settings["AUTH_MODE"]))
+    catalog.derive("pricing", pricing.derive)
+    app.extensions["pricing"] = pricing
     app.register_blueprint(bp)

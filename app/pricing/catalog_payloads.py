@@ -8,6 +8,7 @@ from typing import Any
 
 from app.catalog import CatalogRepository, Model
 from app.catalog.quality import quality_to_dict
+from app.pricing.ranking import iso_moment
 from app.responses import dumps
 
 
@@ -35,6 +36,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "default": model.default,
         "configured": configured,
         "quality": quality_to_dict(model.quality),
+        "price_effective_from": iso_moment(model.price_effective_from),
     }
 
 
@@ -51,26 +53,27 @@ class Payload:
         return f'"{self.etag}"'
 
 
-def envelope(data: list[dict[str, Any]]) -> Payload:
-    """Serialize the seed's success envelope once, with an ETag of its bytes."""
+def envelope(data: list[dict[str, Any]], tag: str = "") -> Payload:
+    """Serialize the seed's success envelope once, with an ETag of its bytes and the catalog's tag
+    (its version and the start of the prices in force: a new version is a new ETag)."""
     body = dumps({"success": True, "count": len(data), "data": data})
-    return Payload(body, hashlib.sha256(body).hexdigest()[:32])
+    return Payload(body, hashlib.sha256(tag.encode() + b"\n" + body).hexdigest()[:32])
 
 
 class CatalogPayloads:
     """The bytes of every catalog response, keyed the way the views look them up."""
 
     def __init__(self, catalog: CatalogRepository, provider_names: Mapping[str, str],
-                 configured: Collection[str]):
+                 configured: Collection[str], tag: str = ""):
         def rows(models: list[Model]) -> list[dict[str, Any]]:
             return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
 
-        self.models = envelope(rows(catalog.all()))
-        self._by_provider = {key: envelope(rows(catalog.by_provider(key))) for key in catalog.providers()}
+        self.models = envelope(rows(catalog.all()), tag)
+        self._by_provider = {key: envelope(rows(catalog.by_provider(key)), tag) for key in catalog.providers()}
         self.providers = envelope([
             {"name": provider_names[key], "key": key, "model_count": len(catalog.by_provider(key)),
              "configured": key in configured}
-            for key in catalog.providers()])
+            for key in catalog.providers()], tag)
 
     def by_provider(self, key: str) -> Payload | None:
         """Return one provider's models, or None when the catalog has none for it."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -11,9 +12,14 @@ from app.pricing.cost import price_table
 from app.tokens.counter import TokenCount
 
 SORTS = ("cost", "mmlu", "value")
+
+
+def iso_moment(moment: datetime | None) -> str | None:
+    """An aware datetime as ISO-8601 in UTC with a Z (None stays None)."""
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 ITEM_KEYS = ("id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
              "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
-             "long_context", "mmlu_score", "model_size", "configured")
+             "long_context", "mmlu_score", "model_size", "configured", "price_effective_from")
 NO_THRESHOLD = 1 << 62   # stands in for "no long-context tier" so the hot loop needs no None check
 
 
@@ -50,7 +56,7 @@ def _row(model: Model, provider_name: str) -> _Row:
     template = dict.fromkeys(ITEM_KEYS)
     template.update(id=model.id, model_name=model.model_name, provider=provider_name,
                     price_per_token=model.price_per_token, mmlu_score=model.mmlu_score,
-                    model_size=model.model_size)
+                    model_size=model.model_size, price_effective_from=iso_moment(model.price_effective_from))
     threshold = NO_THRESHOLD if prices.threshold is None else prices.threshold
     return _Row(model.id, model.provider, model.tokenizer, model.context_window, model.mmlu_score,
                 prices.denominator, prices.base, prices.long, threshold, template)

@@ -2,7 +2,7 @@
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.pricing.ranking import SORTS
-from app.validation import MAX_TOKENS, StrictBoolean, StrictFloat, StrictInteger
+from app.validation import MAX_TOKENS, Moment, StrictBoolean, StrictFloat, StrictInteger
 
 
 class PriceRequestSchema(Schema):
@@ -19,3 +19,6 @@ class PriceRequestSchema(Schema):
     only_configured = StrictBoolean(load_default=False)
     limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000))
     sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS))
+    at = Moment(load_default=None, metadata={
+        "description": "price at this moment (ISO-8601 date, or date-time with a UTC offset), past or "
+                       "announced future; default now"})

@@ -70,10 +70,11 @@ def best_price_for_prompt() -> Response:
     body = load_json(PRICE_REQUEST)
     extensions = current_app.extensions
     pricing = extensions["pricing"]
+    table = pricing.ranking if body["at"] is None else pricing.ranking_at(body["at"])
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
-    counts = extensions["tokens"].count(body["prompt"], pricing.ranking.tokenizers, system=body["system"] or "")
-    ranking = rank(pricing.ranking, counts, expected_output_tokens=body["expected_output_tokens"],
+    counts = extensions["tokens"].count(body["prompt"], table.tokenizers, system=body["system"] or "")
+    ranking = rank(table, counts, expected_output_tokens=body["expected_output_tokens"],
                    sort=body["sort"], providers=providers, model_ids=model_ids,
                    min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
                    configured=pricing.configured, only_configured=body["only_configured"], limit=body["limit"])

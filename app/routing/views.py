@@ -25,7 +25,8 @@ def send_prompt() -> Response:
     body = load_json(SEND_PROMPT_REQUEST)
     router = current_app.extensions["routing"]
     try:
-        models = choose_targets(current_app.extensions["catalog"], body["model_names"], body["providers"],
+        models = choose_targets(current_app.extensions["catalog"].current.repository, body["model_names"],
+                                body["providers"],
                                 current_app.config["SEND_PROMPT_MAX_MODELS"])
     except TargetError as exc:
         raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None

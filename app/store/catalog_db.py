@@ -80,6 +80,18 @@ def to_model(row: CatalogModel, prices: Prices) -> Model:
                  **{column: getattr(row, column) for column in FACT_COLUMNS}, **model_prices(prices))
 
 
+def load_catalog(session: Session, moment: datetime) -> tuple[int, list[Model], dict[str, list[Version]]]:
+    """The catalog version, the listed models (priced at moment) and every model's versions."""
+    versions = stored_versions(session)
+    models = []
+    for row in listed_models(session):
+        in_force = price_in_force(versions.get(row.id, ()), moment)
+        if in_force is None:
+            raise CatalogError("database", None, None, f"{row.id} has no price version in force at {moment}")
+        models.append(to_model(row, in_force.prices))
+    return catalog_version(session), models, versions
+
+
 def seed_if_empty(session: Session, models_csv: str | Path, history_csv: str | Path,
                   now: datetime) -> ImportResult | None:
     """Import the files into an empty catalog, noting the genai-prices models listed today; else None."""

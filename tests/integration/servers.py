@@ -1,6 +1,8 @@
 """Start and stop real server processes on free loopback ports, for integration tests."""
 from __future__ import annotations
 
+import atexit
+import itertools
 import json
 import os
 import pwd
@@ -56,11 +58,41 @@ def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in credentials and not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
     env.update({"PORT": str(port), "WEB_CONCURRENCY": "2", "SECRETS_FILE": "/nonexistent/secrets.yaml",
+                "DATABASE_URL": seeded_database_url(),
                 # Tests and benchmarks send many requests from one address; the ones about
                 # limits turn them on.
                 "RATELIMIT_ENABLED": "false"})
     env.update(settings)
     return env
+
+
+_template: list[Path] = []
+
+
+def seeded_database_url() -> str:
+    """A fresh copy of a migrated SQLite database seeded with the bundled catalog (as `make run`
+    leaves it); the template is made once per test process, removed at exit."""
+    if not _template:
+        from datetime import UTC, datetime
+
+        from app.store.catalog_db import seed_if_empty
+        from app.store.engine import make_engine, writing
+        from app.store.migrate import upgrade
+
+        directory = Path(tempfile.mkdtemp(prefix="price-runner-db-"))
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        engine = make_engine(f"sqlite:///{directory / 'template.db'}")
+        upgrade(engine)
+        with writing(engine) as session:
+            seed_if_empty(session, REPO / "models.csv", REPO / "price_history.csv", datetime.now(UTC))
+        engine.dispose()
+        _template.append(directory / "template.db")
+    copy = _template[0].with_name(f"db-{next(_copies)}.db")
+    shutil.copyfile(_template[0], copy)
+    return f"sqlite:///{copy}"
+
+
+_copies = itertools.count()
 
 
 class Server:

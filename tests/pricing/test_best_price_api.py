@@ -7,7 +7,7 @@ from app.pricing.cost import price_request
 
 ITEM_FIELDS = ["id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
                "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
-               "long_context", "mmlu_score", "model_size", "configured"]
+               "long_context", "mmlu_score", "model_size", "configured", "price_effective_from"]
 URL = "/api/get_best_price_for_prompt"
 
 
