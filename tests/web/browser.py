@@ -21,8 +21,8 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def chromium_binaries() -> tuple[str, str]:
     """Paths of chromium and chromedriver; skip without them, or fail when REQUIRE_SERVERS=1 (CI)."""
-    found = [shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
-             for name in ("chromium", "chromedriver")]
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/bin"])   # where Debian puts both
+    found = [shutil.which(name, path=search) for name in ("chromium", "chromedriver")]
     if all(found):
         return found[0], found[1]
     message = ("browser tests skipped: Chromium is not installed "
