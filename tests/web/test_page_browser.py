@@ -184,16 +184,18 @@ def test_ranking_follows_the_prompt_as_it_is_typed(browser, service):
     cheapest = row_ids(browser, "ranking")[len(free)]   # the cheapest model a vendor bills for
     assert cheapest in text(browser, "#pick-cheapest") and "cheapest" in row(browser, "ranking", cheapest).text
     assert "Best value on" in text(browser, "#pick-value")
+    assert len(row_ids(browser, "ranking")) == 10   # the cheapest ten, until asked for all
+    browser.find_element(By.ID, "ranking-more").click()
+    assert len(row_ids(browser, "ranking")) == 80
     assert "exact" in row(browser, "ranking", "groq/gpt-oss-20b").text   # o200k: counted exactly
     assert "estimated" in row(browser, "ranking", "groq/llama-3.1-8b").text
     assert "standard" in row(browser, "ranking", "groq/llama-3.1-8b").text
-    screenshot(browser, "ranking-1280", full=False)
+    screenshot(browser, "ranking-1280")
 
     # Over Claude Haiku 5.5's 100,000-token threshold the long-context tier applies.
     browser.execute_script("""const box = document.getElementById('prompt');
         box.value = 'word '.repeat(110000); box.dispatchEvent(new Event('input'));""")
     wait(browser, lambda: input_tokens(text(browser, "#ranking-caption")) > 100_000)
-    browser.find_element(By.ID, "ranking-more").click()
     assert "long context" in row(browser, "ranking", "anthropic/claude-haiku-5-5").text
     assert "standard" in row(browser, "ranking", "openai/gpt-6.1-sol").text
 
@@ -249,6 +251,9 @@ def test_picked_models_answer_side_by_side_as_they_stream(browser, service, fake
     assert "not configured on the service" in failed.text and "MISTRAL_API_KEY" in failed.text
     assert re.search(r"total actual cost \$0\.0\d*[1-9]", text(browser, "#answers-summary"))
     screenshot(browser, "answers-1280")
+    browser.set_window_size(1280, 1150)
+    browser.execute_script("document.getElementById('answers-section').scrollIntoView()")
+    screenshot(browser, "answers-1280-view", full=False)   # docs/page.png is one of these
 
     browser.set_window_size(390, 844)
     overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -5,7 +5,7 @@ import { count, usd, score } from "./format.js";
 import { benchmarkName, scoreOf } from "./quality.js";
 import { configuredBadge } from "./catalog.js";
 
-export const COLLAPSED_ROWS = 15;
+export const COLLAPSED_ROWS = 10;
 
 // Free models (local ones, such as Ollama's) cost nothing per token but need your own hardware:
 // the picks below compare what vendors bill, and the free ones are listed first in the table.

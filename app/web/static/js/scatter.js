@@ -98,7 +98,9 @@ export function drawScatter(host, points, benchmark) {
       : `M${x(p.cost).toFixed(1)} ${y(p.quality).toFixed(1)}`);
     svg.append(s("path", { class: "frontier-line", d: steps.join(" ") }));
   }
-  for (const p of points) {
+  // Frontier dots last, on top of any model at the same cost and score.
+  const ordered = [...points.filter((p) => !onFrontier.has(p.id)), ...frontier];
+  for (const p of ordered) {
     const classes = ["dot", onFrontier.has(p.id) ? "frontier" : "", p.configured ? "configured" : ""];
     svg.append(s("circle", { class: classes.join(" ").trim(), cx: x(p.cost), cy: y(p.quality), r: 5,
                              "data-id": p.id },
