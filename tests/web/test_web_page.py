@@ -45,6 +45,15 @@ def test_the_page_is_html_under_a_same_origin_policy(client):
     assert all(url.startswith(("/", "#", "data:")) for url in urls), urls
 
 
+def test_page_files_are_cached_a_while_and_revalidated(client):
+    asset = client.get("/assets/js/main.js")
+    assert asset.headers["Cache-Control"] == "public, max-age=300" and asset.headers["ETag"]
+    again = client.get("/assets/js/main.js", headers={"If-None-Match": asset.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "public, max-age=300"
+    assert client.get("/api/docs/ui/swagger-ui.css").headers["Cache-Control"] == "public, max-age=300"
+    assert "max-age" not in client.get("/").headers.get("Cache-Control", "")   # the page itself: fresh
+
+
 def test_every_module_the_page_imports_is_served(client):
     pending, seen = ["/assets/js/main.js"], set()
     while pending:

@@ -62,7 +62,8 @@ class Card {
     this.node.removeAttribute("aria-busy");
     this.node.dataset.outcome = item.success ? "ok" : "failed";
     this.state.className = `state ${item.success ? "ok" : "failed"}`;
-    this.state.textContent = item.success ? `Answered${item.finish_reason ? ` (${item.finish_reason})` : ""}` : "Failed";
+    const reason = item.finish_reason ? ` (${item.finish_reason})` : "";
+    this.state.textContent = item.success ? `Answered${reason}` : "Failed";
     if (item.success) {
       this.text.textContent = item.response ?? this.streamed;
       this.text.hidden = false;

@@ -16,8 +16,8 @@ const $ = (selector) => document.querySelector(selector);
 
 const state = {
   models: [], modelsById: new Map(), benchmark: "", ranking: null, expanded: false, picks: new Set(),
-  catalog: { sort: "input", direction: "ascending",
-             filters: { text: "", provider: "", configuredOnly: false, maxPrice: null, minQuality: null, minContext: null } },
+  catalog: { sort: "input", direction: "ascending", filters: {
+    text: "", provider: "", configuredOnly: false, maxPrice: null, minQuality: null, minContext: null } },
 };
 const rankingNodes = { table: $("#ranking"), caption: $("#ranking-caption"), highlights: $("#highlights"),
                        more: $("#ranking-more") };
@@ -159,7 +159,7 @@ function updateSend() {
   const ids = [...state.picks];
   const unconfigured = ids.filter((id) => state.modelsById.get(id)?.configured === false);
   $("#send").disabled = !ids.length || !$("#prompt").value.trim() || sendCall !== null;
-  replace($("#picked"), ids.length ? `Picked: ${ids.join(", ")}.` : `Pick up to ${MAX_PICKS} models in the table above.`,
+  replace($("#picked"), ids.length ? `Picked: ${ids.join(", ")}.` : `Pick up to ${MAX_PICKS} models in the tables.`,
     unconfigured.length ? [" ", configuredBadge(false),
       ` ${unconfigured.join(", ")}: the service cannot call ${unconfigured.length > 1 ? "these" : "this one"}; ` +
       "the answer will say so."] : "");
@@ -220,20 +220,11 @@ function renderScatter() {
 
 // --- wiring -------------------------------------------------------------------------------
 
-function useKey(event) {
-  event.preventDefault();
-  const key = $("#api-key").value.trim();
+/** Keep (or, when empty, forget) the key for this tab, then load again with it. */
+function setKey(key) {
   if (key) credentials.set(key);
   else credentials.clear();
-  $("#api-key").value = "";
-  showKeyState();
-  loadCatalog();
-  usage.load();
-}
-
-function forgetKey() {
-  credentials.clear();
-  $("#api-key").value = "";
+  $("#api-key").value = "";   // the field never shows a kept key
   showKeyState();
   loadCatalog();
   usage.load();
@@ -244,13 +235,15 @@ function showKeyState() {
 }
 
 const rerank = debounce(refreshRanking, TYPING_PAUSE_MS);
-for (const id of ["#prompt", "#system", "#output-tokens"]) $(id).addEventListener("input", () => { rerank(); updateSend(); });
+for (const id of ["#prompt", "#system", "#output-tokens"]) {
+  $(id).addEventListener("input", () => { rerank(); updateSend(); });
+}
 $("#only-configured").addEventListener("change", refreshRanking);
 $("#ranking-more").addEventListener("click", () => { state.expanded = !state.expanded; renderRankingView(); });
 $("#send").addEventListener("click", send);
 $("#stop").addEventListener("click", () => sendCall?.abort());
-$("#auth").addEventListener("submit", useKey);
-$("#forget-key").addEventListener("click", forgetKey);
+$("#auth").addEventListener("submit", (event) => { event.preventDefault(); setKey($("#api-key").value.trim()); });
+$("#forget-key").addEventListener("click", () => setKey(""));
 $("#filters").addEventListener("input", readFilters);
 $("#filters").addEventListener("change", readFilters);   // a select or checkbox may fire only this
 $("#filters").addEventListener("submit", (event) => event.preventDefault());
