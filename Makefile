@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SHARED_TIKTOKEN ?= ../shared/data/tiktoken
 export TIKTOKEN_CACHE_DIR ?= $(CURDIR)/.tiktoken_cache
 
-.PHONY: run test bench encodings clean
+.PHONY: run test bench bench-anchors encodings clean
 
 # Checked before the venv is built: an older Python fails later, in a way that names nothing.
 NEEDS_PYTHON := import sys; sys.exit(sys.version_info < (3, 11))
@@ -28,6 +28,7 @@ encodings: $(BIN)/.runtime
 	@$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --download --to $(TIKTOKEN_CACHE_DIR) --optional
 
 run: encodings
+	$(BIN)/flask --app wsgi db upgrade
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(BIN)/.dev encodings
@@ -36,5 +37,19 @@ test: $(BIN)/.dev encodings
 bench: $(BIN)/.dev encodings
 	$(BIN)/python bench/run_all.py
 
+# LiteLLM's proxy, the gateway we are measured against, in a venv of its own (never .venv):
+# every package pinned and hashed (bench/anchors-requirements.txt, from pip-compile
+# --generate-hashes), since some litellm releases were compromised.
+ANCHORS_VENV := bench/.anchors-venv
+
+$(ANCHORS_VENV)/.installed: bench/anchors-requirements.txt
+	rm -rf $(ANCHORS_VENV)
+	$(PYTHON) -m venv $(ANCHORS_VENV)
+	$(ANCHORS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r bench/anchors-requirements.txt
+	touch $@
+
+bench-anchors: $(BIN)/.dev encodings $(ANCHORS_VENV)/.installed
+	$(BIN)/python bench/bench_anchors.py --litellm $(ANCHORS_VENV)/bin/litellm
+
 clean:
-	rm -rf $(VENV) .tiktoken_cache
+	rm -rf $(VENV) .tiktoken_cache $(ANCHORS_VENV)

@@ -70,15 +70,22 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
+    # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
+    "DATABASE_URL": (None, str.strip),
+    "PRICE_HISTORY_CSV": (None, str),
     "SECRETS_FILE": ("secrets.yaml", str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
     "TIKTOKEN_CACHE_DIR": (None, str),
     "PROVIDER_TIMEOUT": (30.0, _float),
     "PROVIDER_CONNECT_TIMEOUT": (3.05, _float),
     "PROVIDER_MAX_RETRIES": (2, _int),
-    "PROVIDER_POOL_SIZE": (32, _int),
+    "PROVIDER_POOL_SIZE": (None, _int),   # None: GUNICORN_THREADS x SEND_PROMPT_MAX_MODELS
     "PROVIDER_MAX_CONCURRENCY": (16, _int),
+    "PROVIDER_MAX_RESPONSE_BYTES": (4 * 1024 * 1024, _int),
     "ANSWER_CACHE_TTL": (3600, _int),
+    "ANSWER_CACHE_SCOPE": ("principal", _lower),
+    "ANSWER_CACHE_MAX_BYTES": (64 * 1024 * 1024, _int),
+    "ANSWER_CACHE_MAX_ITEM_BYTES": (1024 * 1024, _int),
     "CACHE_REDIS_URL": (None, str),
     "SEND_PROMPT_MAX_MODELS": (10, _int),
     # Operations (issue 5): metrics, logs, rate limits, proxies, authentication.
@@ -124,8 +131,19 @@ def build_config(overrides: Mapping[str, Any] | None = None,
         else:
             config[name] = default
     config.update(overrides)  # Flask's own keys (TESTING, ...) pass straight through
+    if config["PROVIDER_POOL_SIZE"] is None:
+        config["PROVIDER_POOL_SIZE"] = _pool_size(config)
     _check(config)
     return config
+
+
+def _pool_size(config: Mapping[str, Any]) -> int:
+    # Enough threads for every request thread of a worker to call its most models at once, so
+    # traffic within the documented limits never waits for (or is refused) a provider thread.
+    try:
+        return int(config["GUNICORN_THREADS"]) * int(config["SEND_PROMPT_MAX_MODELS"])
+    except (TypeError, ValueError):
+        raise ConfigError("GUNICORN_THREADS and SEND_PROMPT_MAX_MODELS must be integers") from None
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -134,19 +152,25 @@ def check_config(config: Mapping[str, Any]) -> None:
 
 
 def _check(config: Mapping[str, Any]) -> None:
-    positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT",
-                "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY", "SEND_PROMPT_MAX_MODELS",
-                "ANSWER_CACHE_TTL", "WEB_CONCURRENCY", "GUNICORN_THREADS")
+    # GUNICORN_THREADS and SEND_PROMPT_MAX_MODELS first: the pool's default derives from them.
+    positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
+                "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
+                "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
     if not 0 < config["PORT"] < 65536:
         raise ConfigError(f"PORT must be a TCP port (1-65535), got {config['PORT']!r}")
+    if config["ANSWER_CACHE_SCOPE"] not in CACHE_SCOPES:
+        raise ConfigError(f"ANSWER_CACHE_SCOPE must be one of {', '.join(CACHE_SCOPES)}, "
+                          f"got {config['ANSWER_CACHE_SCOPE']!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
     _check_operations(config)
 
 
+CACHE_SCOPES = ("principal", "shared")
 AUTH_MODES = ("none", "api_key", "jwt")
 JWT_ALGORITHMS = ("HS256", "RS256", "ES256")
 JWT_KEY_SOURCES = ("JWT_SECRET", "JWT_PUBLIC_KEY", "JWT_JWKS_URL", "JWT_JWKS_FILE")

@@ -1,18 +1,19 @@
 """What Price Runner adds to a vendor call, against calling the same local fake directly.
 
-    python bench/bench_send_prompt.py [--requests 400] [--clients 32]
+    python bench/bench_send_prompt.py [--requests 400] [--clients 32] [--baseline-rev f59e6e0]
 
 The fake vendor (tests/fakes/server.py, its own process) answers at once, so the difference
 is Price Runner's own overhead: HTTP in, validation, counting, dispatch to its thread pool,
-the outbound call (requests), parsing, pricing, HTTP out. Sequential: one keep-alive
-requests.Session from this process; concurrent: wrk with --clients keep-alive connections.
+the outbound call (requests), parsing, pricing, logging, HTTP out. Sequential: one keep-alive
+requests.Session from this process (trust_env off, the leanest direct call requests makes);
+concurrent: wrk with --clients keep-alive connections and a different prompt per call, for
+this checkout and, in the same run, the revision before issue 10 (calls/s per worker, goal 2x).
 Then the fan-out: five vendors answering in 200 ms each, wall time against one of them.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import re
+import os
 import statistics
 import subprocess
 import sys
@@ -26,11 +27,13 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import wrk  # noqa: E402
 from tests.integration.servers import free_port, gunicorn  # noqa: E402
 
 PROMPT = "Say hello in French."
 DIRECT_BODY = {"model": "gpt-6.1-sol", "messages": [{"role": "user", "content": PROMPT}],
                "max_completion_tokens": 1024}
+BEFORE_ISSUE_10 = "f59e6e0"   # the last commit before the lean-path work
 FANOUT = ["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "google/gemini-3.8-flash",
           "bedrock/claude-haiku-5-5", "azure/gpt-6.1-sol"]
 
@@ -45,22 +48,37 @@ def timed(session: requests.Session, url: str, body: dict, headers: dict) -> flo
 
 def sequential(url: str, body: dict, headers: dict, n: int) -> list[float]:
     with requests.Session() as session:
+        session.trust_env = False   # no per-call scan of the environment: the direct call at its leanest
         for _ in range(20):
             timed(session, url, body, headers)
         return [timed(session, url, body, headers) for _ in range(n)]
 
 
-def concurrent(url: str, body: dict, headers: dict, duration: int, clients: int, tmp: str) -> dict[int, float]:
-    """p50/p99 latency (ms) under `clients` keep-alive connections, measured by wrk (C, no GIL)."""
-    script = Path(tmp, "post.lua")
-    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
-             *(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()), f"wrk.body = [[{json.dumps(body)}]]"]
-    script.write_text("\n".join(lines) + "\n")
-    output = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{duration}s", "--latency", "-s", str(script), url],
-                            capture_output=True, text=True, check=True).stdout
-    unit_ms = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    return {int(q): float(value) * unit_ms[unit]
-            for q, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M)}
+def concurrent(url: str, body: dict, headers: dict, duration: int, clients: int) -> wrk.Load:
+    """Calls/s and p50/p99 (ms) under `clients` keep-alive connections, measured by wrk (C, no GIL)."""
+    load = wrk.run(url, duration=duration, connections=clients, body=body, headers=headers)
+    if load.failed:
+        raise SystemExit(f"{url}: {load.failed} calls failed; no figure reported")
+    return load
+
+
+@contextmanager
+def checkout(rev: str):
+    """A throwaway worktree of rev, run with this venv (plus flask-cors, which it still needed)."""
+    with tempfile.TemporaryDirectory(prefix="bench-rev-") as tmp:
+        tree = Path(tmp, "tree")
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=REPO, check=True,
+                       capture_output=True)
+        try:
+            extra = Path(tmp, "site")
+            wanted = [line.split("#")[0].strip() for line in (tree / "requirements.txt").read_text().splitlines()
+                      if line.lower().startswith("flask-cors")]
+            if wanted:
+                subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                                str(extra), *wanted], check=True)
+            yield tree, str(extra)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -68,6 +86,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def report(label: str, direct: dict[int, float], routed: dict[int, float]) -> None:
+    """Print p50 and p99 of both and what Price Runner adds."""
     for q in (50, 99):
         d, r = direct[q], routed[q]
         print(f"{label:12} p{q}: direct {d:7.2f} ms   via price-runner {r:7.2f} ms   added {r - d:6.2f} ms")
@@ -81,19 +100,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--baseline-rev", default=BEFORE_ISSUE_10,
+                        help="the revision whose calls/s per worker this run compares with ('' to skip)")
     args = parser.parse_args()
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
     with fake_vendor(0.0) as fast, fake_vendor(0.2) as slow, tempfile.TemporaryDirectory() as tmp:
         cache = str(REPO / ".tiktoken_cache")
-        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache, LOG_LEVEL="WARNING") as (base, _):
-            direct_url, direct_headers = f"{fast}/v1/chat/completions", {"Authorization": "Bearer sk-bench"}
+        direct_url, direct_headers = f"{fast}/v1/chat/completions", {"Authorization": "Bearer sk-bench"}
+        routed_body = {"prompt": f"{PROMPT} @N@", "model_names": ["openai/gpt-6.1-sol"]}
+        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache) as (base, _):
             routed_url = f"{base}/api/send_prompt"
-            routed_body = {"prompt": PROMPT, "model_names": ["openai/gpt-6.1-sol"]}
-            print(f"{args.requests} calls each; fake vendor (own process) answers at once; gunicorn.conf.py defaults")
+            print(f"{args.requests} calls each; fake vendor (own process) answers at once; gunicorn.conf.py "
+                  f"defaults, {workers} workers, request log on")
             report("sequential", percentiles(sequential(direct_url, DIRECT_BODY, direct_headers, args.requests)),
-                   percentiles(sequential(routed_url, routed_body, {}, args.requests)))
-            report(f"{args.clients} conns", concurrent(direct_url, DIRECT_BODY, direct_headers, 5, args.clients, tmp),
-                   concurrent(routed_url, routed_body, {}, 5, args.clients, tmp))
-        with gunicorn(SECRETS_FILE=secrets(tmp, "slow", slow), TIKTOKEN_CACHE_DIR=cache, LOG_LEVEL="WARNING") as (base, _):
+                   percentiles(sequential(routed_url, {**routed_body, "prompt": PROMPT}, {}, args.requests)))
+            direct = concurrent(direct_url, DIRECT_BODY, direct_headers, args.duration, args.clients)
+            ours = concurrent(routed_url, routed_body, {}, args.duration, args.clients)
+            report(f"{args.clients} conns", {50: direct.p50_ms, 99: direct.p99_ms}, {50: ours.p50_ms, 99: ours.p99_ms})
+        line = f"{args.clients} conns: {ours.calls_per_s / workers:.0f} calls/s per worker"
+        if args.baseline_rev:
+            with checkout(args.baseline_rev) as (tree, extra), \
+                    gunicorn(cwd=tree, SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache,
+                             PYTHONPATH=extra) as (old_base, _):
+                old = concurrent(f"{old_base}/api/send_prompt", routed_body, {}, args.duration, args.clients)
+            line += (f"; {args.baseline_rev} (before issue 10) {old.calls_per_s / workers:.0f}; "
+                     f"ratio {ours.calls_per_s / old.calls_per_s:.2f} (goal >= 2)")
+        print(line)
+        with gunicorn(SECRETS_FILE=secrets(tmp, "slow", slow), TIKTOKEN_CACHE_DIR=cache) as (base, _):
             routed_url = f"{base}/api/send_prompt"
             with requests.Session() as session:
                 timed(session, routed_url, {"prompt": PROMPT, "model_names": FANOUT}, {})

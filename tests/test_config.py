@@ -42,3 +42,24 @@ def test_bad_values_are_config_errors_naming_the_setting(name, value):
 
 def test_every_setting_is_read_from_the_environment():
     assert set(SETTINGS) >= {"LOG_LEVEL", "CORS_ORIGINS", "MODELS_CSV", "SECRETS_FILE", "MAX_CONTENT_LENGTH"}
+
+
+def test_the_provider_pool_fits_every_request_thread_calling_its_most_models():
+    assert build_config(environ={})["PROVIDER_POOL_SIZE"] == 8 * 10
+    sized = build_config(environ={"GUNICORN_THREADS": "4", "SEND_PROMPT_MAX_MODELS": "3"})
+    assert sized["PROVIDER_POOL_SIZE"] == 12
+    assert build_config(environ={"PROVIDER_POOL_SIZE": "5", "GUNICORN_THREADS": "4"})["PROVIDER_POOL_SIZE"] == 5
+
+
+def test_vendor_fault_settings_have_safe_defaults():
+    config = build_config(environ={})
+    assert config["PROVIDER_MAX_RESPONSE_BYTES"] == 4 * 1024 * 1024
+    assert config["ANSWER_CACHE_SCOPE"] == "principal"
+    assert 0 < config["ANSWER_CACHE_MAX_ITEM_BYTES"] < config["ANSWER_CACHE_MAX_BYTES"]
+
+
+@pytest.mark.parametrize("name,value", [("ANSWER_CACHE_SCOPE", "everyone"), ("PROVIDER_MAX_RESPONSE_BYTES", "0"),
+                                        ("GUNICORN_THREADS", "0"), ("ANSWER_CACHE_MAX_BYTES", "-1")])
+def test_bad_vendor_fault_settings_are_config_errors(name, value):
+    with pytest.raises(ConfigError, match=name):
+        build_config(environ={name: value})

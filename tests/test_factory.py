@@ -1,5 +1,7 @@
 """The factory honours each send_prompt and catalog setting (operations settings: test_operations_config)."""
-from cachelib import RedisCache, SimpleCache
+from cachelib import RedisCache
+
+from app.routing.answer_cache import MemoryBackend
 
 
 def router_of(app):
@@ -8,14 +10,18 @@ def router_of(app):
 
 def test_provider_settings_reach_the_router(make_app):
     router = router_of(make_app(PROVIDER_TIMEOUT=7.5, PROVIDER_CONNECT_TIMEOUT=1.5, PROVIDER_MAX_RETRIES=4,
-                                PROVIDER_POOL_SIZE=12, PROVIDER_MAX_CONCURRENCY=3))
+                                PROVIDER_POOL_SIZE=12, PROVIDER_MAX_CONCURRENCY=3, PROVIDER_MAX_RESPONSE_BYTES=999))
     assert (router._limits.deadline_s, router._limits.connect_timeout_s, router._limits.max_retries) == (7.5, 1.5, 4)
+    assert router._limits.max_response_bytes == 999
     assert (router._dispatcher._pool_size, router._dispatcher._max_per_vendor) == (12, 3)
 
 
-def test_answer_cache_is_in_process_by_default_with_its_ttl(make_app):
-    cache = router_of(make_app(ANSWER_CACHE_TTL=42))._cache
-    assert isinstance(cache._backend, SimpleCache) and cache._ttl == 42
+def test_answer_cache_is_in_process_by_default_with_its_ttl_and_bounds(make_app):
+    cache = router_of(make_app(ANSWER_CACHE_TTL=42, ANSWER_CACHE_MAX_BYTES=5000, ANSWER_CACHE_MAX_ITEM_BYTES=700,
+                               ANSWER_CACHE_SCOPE="shared"))._cache
+    assert isinstance(cache._backend, MemoryBackend) and cache._ttl == 42
+    assert (cache._backend._items.maxsize, cache._backend._items.ttl) == (5000, 42)
+    assert (cache._max_item_bytes, cache._scope) == (700, "shared")
 
 
 def test_cache_redis_url_selects_redis(make_app):
@@ -28,8 +34,8 @@ def test_an_unreachable_redis_is_a_cache_miss_not_an_error(make_app):
 
     cache = router_of(make_app(CACHE_REDIS_URL="redis://127.0.0.1:1/0"))._cache
     request = PromptRequest("p", None, 10, None, model="m")
-    assert cache.get("openai", request) is None
-    cache.set("openai", request, {"response": "x"})   # logged, not raised
+    assert cache.get("openai", request, "anonymous") is None
+    cache.set("openai", request, "anonymous", {"response": "x"})   # logged, not raised
 
 
 def test_max_content_length_and_models_csv(make_app, tmp_path):

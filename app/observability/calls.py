@@ -27,9 +27,12 @@ def _count(record: CallRecord) -> None:
     m.provider_calls.labels(*labels, record.outcome).inc()
     m.provider_duration.labels(*labels).observe(max(record.latency_ms, 0.0) / 1000)
     m.provider_retries.labels(*labels).inc(max(record.retries, 0))
-    m.provider_tokens.labels(*labels, "input").inc(max(record.input_tokens or 0, 0))
-    m.provider_tokens.labels(*labels, "output").inc(max(record.output_tokens or 0, 0))
-    m.provider_cost.labels(*labels).inc(max(record.cost_usd or 0.0, 0.0))
+    if record.cost_basis is None:   # a failed call: no tokens, no cost
+        return
+    # Estimated usage (the vendor's was missing or implausible) is counted apart from billed usage.
+    m.provider_tokens.labels(*labels, "input", record.cost_basis).inc(max(record.input_tokens or 0, 0))
+    m.provider_tokens.labels(*labels, "output", record.cost_basis).inc(max(record.output_tokens or 0, 0))
+    m.provider_cost.labels(*labels, record.cost_basis).inc(max(record.cost_usd or 0.0, 0.0))
 
 
 def _fields(record: CallRecord) -> dict:
@@ -37,4 +40,4 @@ def _fields(record: CallRecord) -> dict:
             "model": record.model, "outcome": record.outcome, "status": record.status,
             "latency_ms": record.latency_ms, "retries": record.retries,
             "input_tokens": record.input_tokens, "output_tokens": record.output_tokens,
-            "cost_usd": record.cost_usd}
+            "cost_usd": record.cost_usd, "cost_basis": record.cost_basis}

@@ -43,18 +43,19 @@ class Metrics:
                                     http, buckets=HTTP_BUCKETS, registry=registry),
             http_in_flight=Gauge("price_runner_http_requests_in_flight", "Requests being served.",
                                  multiprocess_mode="livesum", registry=registry),
-            provider_calls=Counter("price_runner_provider_calls", "Vendor calls by outcome "
-                                   "(ok, or the error type: http_error, timeout, connection_error, ...).",
+            provider_calls=Counter("price_runner_provider_calls", "Vendor calls by outcome (ok, or the error "
+                                   "type: http_error, timeout, connection_error, cancelled, ...).",
                                    (*call, "outcome"), registry=registry),
             provider_duration=Histogram("price_runner_provider_call_duration_seconds",
                                         "Vendor call latency, retries included.",
                                         call, buckets=CALL_BUCKETS, registry=registry),
             provider_retries=Counter("price_runner_provider_retries", "Vendor call attempts beyond the first.",
                                      call, registry=registry),
-            provider_tokens=Counter("price_runner_provider_tokens", "Tokens the vendors reported.",
-                                    (*call, "direction"), registry=registry),
-            provider_cost=Counter("price_runner_provider_cost_usd", "What the calls cost, in USD, at catalog prices.",
-                                  call, registry=registry),
+            provider_tokens=Counter("price_runner_provider_tokens", "Tokens of answered calls; basis: billed "
+                                    "(the vendor's usage) or estimated (ours, the vendor's was missing or "
+                                    "implausible).", (*call, "direction", "basis"), registry=registry),
+            provider_cost=Counter("price_runner_provider_cost_usd", "What the calls cost, in USD, at catalog "
+                                  "prices; basis as for the tokens.", (*call, "basis"), registry=registry),
         )
 
 

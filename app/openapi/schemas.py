@@ -109,8 +109,8 @@ class PriceResponseSchema(Schema):
 
 class ItemErrorSchema(Schema):
     type = fields.String(required=True, metadata={"description": "what kind of failure", "enum": [
-        "http_error", "timeout", "connection_error", "bad_response", "not_configured", "vendor_busy",
-        "cancelled", "provider_error"]})
+        "http_error", "timeout", "connection_error", "bad_response", "response_too_large", "not_configured",
+        "vendor_busy", "cancelled", "provider_error"]})
     message = fields.String(required=True, metadata={"description": "the vendor's or our message, keys redacted"})
     status = fields.Integer(required=True, allow_none=True, metadata={"description": "the vendor's HTTP status"})
     retryable = fields.Boolean(required=True, metadata={"description": "the same call may succeed later"})
@@ -140,6 +140,12 @@ class SendItemSchema(Schema):
     estimated_input_tokens = fields.Integer(required=True, metadata={
         "description": "what get_best_price_for_prompt counts for this prompt"})
     cached = fields.Boolean(required=True, metadata={"description": "served from the answer cache"})
+    usage_reported = fields.Boolean(required=True, metadata={
+        "description": "the vendor reported plausible usage; false: token counts are our estimates"})
+    cost_basis = fields.String(required=True, allow_none=True, metadata={
+        "enum": ["billed", "estimated", None],
+        "description": "billed: the vendor's usage at catalog prices; estimated: our counts of the prompt "
+                       "and the answer; null: the call failed (cost 0)"})
 
 
 class SendResponseSchema(Schema):

@@ -5,7 +5,7 @@ from typing import Any
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .errors import ProviderResponseError
-from .shapes import count, dig, mapping
+from .shapes import dig, text_or_none, tokens, usage_or_none
 
 API_VERSION = "2023-06-01"
 
@@ -33,16 +33,14 @@ class AnthropicAdapter(Adapter):
         blocks = dig(payload, "content", vendor=name)
         if not isinstance(blocks, list):
             raise ProviderResponseError("unexpected response shape: content is not a list", vendor=name)
-        text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
-        usage = mapping(dig(payload, "usage", vendor=name))
-        cache_read = count(usage, "cache_read_input_tokens", name)
-        cache_write = count(usage, "cache_creation_input_tokens", name)
-        return Completion(
-            text=text,
-            finish_reason=payload.get("stop_reason"),
-            usage=Usage(
-                input_tokens=count(usage, "input_tokens", name) + cache_read + cache_write,
-                output_tokens=count(usage, "output_tokens", name),
-                cached_tokens=cache_read,
-            ),
-        )
+        text = "".join(b["text"] for b in blocks
+                       if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
+        return Completion(text=text, finish_reason=text_or_none(payload.get("stop_reason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")))
+
+    @staticmethod
+    def _usage(usage: Any) -> Usage:
+        cache_read = tokens(usage, "cache_read_input_tokens", required=False)
+        cache_write = tokens(usage, "cache_creation_input_tokens", required=False)
+        return Usage(input_tokens=tokens(usage, "input_tokens") + cache_read + cache_write,
+                     output_tokens=tokens(usage, "output_tokens"), cached_tokens=cache_read)

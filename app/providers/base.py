@@ -39,7 +39,7 @@ class Usage:
 class Completion:
     text: str
     finish_reason: str | None
-    usage: Usage
+    usage: Usage | None        # None: the vendor reported none we can trust (missing, negative, not integers)
     attempts: int = 1          # HTTP attempts the transport made (retries + 1)
 
 

@@ -12,7 +12,7 @@ from botocore.credentials import Credentials
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .errors import ProviderResponseError
-from .shapes import as_json, count, dig, first_text, mapping, plain_text
+from .shapes import as_json, dig, first_text, plain_text, text_or_none, tokens, usage_or_none
 
 DEFAULT_REGION = "us-east-1"
 SIGNING_NAME = "bedrock"  # the service model's signingName (endpointPrefix is bedrock-runtime)
@@ -65,18 +65,15 @@ class BedrockConverseAdapter(Adapter):
         if not isinstance(blocks, list):
             raise ProviderResponseError("unexpected response shape: content is not a list", vendor=name)
         text = "".join(b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str))
-        usage = mapping(dig(payload, "usage", vendor=name))
-        cache_read = count(usage, "cacheReadInputTokens", name)
-        cache_write = count(usage, "cacheWriteInputTokens", name)
-        return Completion(
-            text=text,
-            finish_reason=payload.get("stopReason"),
-            usage=Usage(
-                input_tokens=count(usage, "inputTokens", name) + cache_read + cache_write,
-                output_tokens=count(usage, "outputTokens", name),
-                cached_tokens=cache_read,
-            ),
-        )
+        return Completion(text=text, finish_reason=text_or_none(payload.get("stopReason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")))
+
+    @staticmethod
+    def _usage(usage: Any) -> Usage:
+        cache_read = tokens(usage, "cacheReadInputTokens", required=False)
+        cache_write = tokens(usage, "cacheWriteInputTokens", required=False)
+        return Usage(input_tokens=tokens(usage, "inputTokens") + cache_read + cache_write,
+                     output_tokens=tokens(usage, "outputTokens"), cached_tokens=cache_read)
 
     def error_message(self, status: int, headers: Mapping[str, str], body_text: str) -> str:
         """Return "ErrorType: message" from the x-amzn-ErrorType header and the JSON body."""

@@ -61,6 +61,12 @@ class ProviderResponseError(ProviderError):
     kind = "bad_response"
 
 
+class ProviderResponseTooLarge(ProviderResponseError):
+    """The vendor's answer is larger than PROVIDER_MAX_RESPONSE_BYTES; the rest was not read."""
+
+    kind = "response_too_large"
+
+
 class ProviderCancelled(ProviderError):
     """The caller went away (a streaming client disconnected) before this attempt."""
 

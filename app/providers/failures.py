@@ -42,9 +42,9 @@ def _number(value: str | None) -> float | None:
         return None
 
 
-def http_error(adapter: Adapter, response: requests.Response) -> ProviderHTTPError:
+def http_error(adapter: Adapter, response: requests.Response, body_text: str) -> ProviderHTTPError:
     """Build the error for a response with status >= 400, keeping the vendor's own message."""
     status = response.status_code
-    message = adapter.error_message(status, response.headers, response.text)
+    message = adapter.error_message(status, response.headers, body_text)
     return ProviderHTTPError(message, vendor=adapter.vendor.key, status=status,
                              retryable=is_retryable(status), retry_after=retry_after(response.headers))

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .errors import ProviderResponseError
-from .shapes import count, mapping
+from .shapes import mapping, text_or_none, tokens, usage_or_none
 
 
 class GeminiAdapter(Adapter):
@@ -32,25 +32,29 @@ class GeminiAdapter(Adapter):
         name = self.vendor.key
         if not isinstance(payload, dict):
             raise ProviderResponseError("unexpected response shape: not a JSON object", vendor=name)
-        usage = mapping(payload.get("usageMetadata"))
-        thoughts = count(usage, "thoughtsTokenCount", name)
-        tokens = Usage(
-            input_tokens=count(usage, "promptTokenCount", name),
-            output_tokens=count(usage, "candidatesTokenCount", name) + thoughts,
-            cached_tokens=count(usage, "cachedContentTokenCount", name),
-            reasoning_tokens=thoughts,
-        )
+        usage = usage_or_none(self._usage, payload.get("usageMetadata"))
         candidates = payload.get("candidates")
         if not candidates or not isinstance(candidates, list):
-            return self._blocked(payload, tokens)
+            return self._blocked(payload, usage)
         candidate = mapping(candidates[0])
         parts = mapping(candidate.get("content")).get("parts") or []
-        text = "".join(p.get("text", "") for p in parts if isinstance(p, dict) and not p.get("thought"))
-        return Completion(text=text, finish_reason=candidate.get("finishReason"), usage=tokens)
+        parts = parts if isinstance(parts, list) else []
+        text = "".join(p["text"] for p in parts
+                       if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str))
+        return Completion(text=text, finish_reason=text_or_none(candidate.get("finishReason")), usage=usage)
 
-    def _blocked(self, payload: dict, tokens: Usage) -> Completion:
+    @staticmethod
+    def _usage(usage: Any) -> Usage:
+        # candidatesTokenCount is absent when nothing was generated (a blocked prompt).
+        thoughts = tokens(usage, "thoughtsTokenCount", required=False)
+        return Usage(input_tokens=tokens(usage, "promptTokenCount"),
+                     output_tokens=tokens(usage, "candidatesTokenCount", required=False) + thoughts,
+                     cached_tokens=tokens(usage, "cachedContentTokenCount", required=False),
+                     reasoning_tokens=thoughts)
+
+    def _blocked(self, payload: dict, usage: Usage | None) -> Completion:
         """Return an empty completion for a blocked prompt; anything else without candidates is malformed."""
-        reason = mapping(payload.get("promptFeedback")).get("blockReason")
+        reason = text_or_none(mapping(payload.get("promptFeedback")).get("blockReason"))
         if not reason:
             raise ProviderResponseError("unexpected response shape: no candidates", vendor=self.vendor.key)
-        return Completion(text="", finish_reason=f"BLOCKED_{reason}", usage=tokens)
+        return Completion(text="", finish_reason=f"BLOCKED_{reason}", usage=usage)

@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
-from .shapes import count, dig, mapping
+from .shapes import dig, mapping, text_or_none, tokens, usage_or_none
 
 
 class OpenAIChatAdapter(Adapter):
@@ -43,17 +43,18 @@ class OpenAIChatAdapter(Adapter):
         message = dig(choice, "message", vendor=name)
         # content is null when the model refuses; surface the refusal rather than nothing.
         text = mapping(message).get("content") or mapping(message).get("refusal") or ""
-        usage = mapping(payload.get("usage"))
-        return Completion(
-            text=text if isinstance(text, str) else "",
-            finish_reason=choice.get("finish_reason"),
-            usage=Usage(
-                input_tokens=count(usage, "prompt_tokens", name),
-                output_tokens=count(usage, "completion_tokens", name),
-                cached_tokens=count(usage.get("prompt_tokens_details"), "cached_tokens", name),
-                reasoning_tokens=count(usage.get("completion_tokens_details"), "reasoning_tokens", name),
-            ),
-        )
+        return Completion(text=text if isinstance(text, str) else "",
+                          finish_reason=text_or_none(mapping(choice).get("finish_reason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")))
+
+    @staticmethod
+    def _usage(usage: Any) -> Usage:
+        details = mapping(usage)
+        return Usage(input_tokens=tokens(usage, "prompt_tokens"),
+                     output_tokens=tokens(usage, "completion_tokens"),
+                     cached_tokens=tokens(details.get("prompt_tokens_details"), "cached_tokens", required=False),
+                     reasoning_tokens=tokens(details.get("completion_tokens_details"), "reasoning_tokens",
+                                             required=False))
 
 
 class AzureOpenAIAdapter(OpenAIChatAdapter):

@@ -1,14 +1,17 @@
-"""Read vendor JSON defensively: a wrong shape becomes ProviderResponseError, not KeyError."""
+"""Read vendor JSON defensively: a wrong shape becomes ProviderResponseError, not KeyError;
+usage that cannot be trusted becomes None, not a made-up 0."""
 from __future__ import annotations
 
 import html
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .errors import ProviderResponseError
 
 MAX_MESSAGE = 300
+T = TypeVar("T")
 
 
 def dig(payload: Any, *path: str | int, vendor: str) -> Any:
@@ -28,21 +31,38 @@ def mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def count(usage: Any, key: str, vendor: str) -> int:
-    """Return a token count from a usage mapping; absent or null counts as 0."""
+class UnusableUsage(Exception):
+    """A usage block that is missing, or a count in it that is not a non-negative integer."""
+
+
+def tokens(usage: Any, key: str, *, required: bool = True) -> int:
+    """Return a token count from a usage mapping; an optional count may be absent (0)."""
     value = usage.get(key) if isinstance(usage, dict) else None
-    if value is None:
+    if value is None and not required:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProviderResponseError(f"unexpected response shape: {key} is not an integer", vendor=vendor)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UnusableUsage(key)
     return value
 
 
+def usage_or_none(read: Callable[[Any], T], payload: Any) -> T | None:
+    """Return read(payload), or None when the vendor's usage cannot be trusted (the text still can)."""
+    try:
+        return read(payload)
+    except UnusableUsage:
+        return None
+
+
+def text_or_none(value: Any) -> str | None:
+    """Return value when it is a string (a finish reason, say), else None."""
+    return value if isinstance(value, str) else None
+
+
 def as_json(text: str) -> Any:
-    """Decode JSON text, or return None when it is not JSON."""
+    """Decode JSON text, or return None when it is not JSON (or nested beyond reason)."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -55,7 +75,10 @@ def first_text(data: Any, *paths: tuple[str, ...]) -> str | None:
         if isinstance(node, str) and node.strip():
             return node.strip()
         if isinstance(node, (list, dict)) and node:  # e.g. FastAPI-style validation details
-            return json.dumps(node)[:MAX_MESSAGE]
+            try:
+                return json.dumps(node)[:MAX_MESSAGE]
+            except RecursionError:
+                continue
     return None
 
 

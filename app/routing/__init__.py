@@ -22,7 +22,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     adapters = {key: adapter_for(vendor, credentials.settings(key)) for key, vendor in VENDORS.items()}
     limits = CallLimits(deadline_s=settings["PROVIDER_TIMEOUT"],
                         connect_timeout_s=settings["PROVIDER_CONNECT_TIMEOUT"],
-                        max_retries=settings["PROVIDER_MAX_RETRIES"])
+                        max_retries=settings["PROVIDER_MAX_RETRIES"],
+                        max_response_bytes=settings["PROVIDER_MAX_RESPONSE_BYTES"])
     dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
     app.extensions["routing"] = PromptRouter(adapters, app.extensions["tokens"], dispatcher, limits,
                                              observer=observe_call, cache=answer_cache(app, settings))

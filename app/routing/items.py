@@ -1,36 +1,49 @@
 """The send_prompt item: one model's answer, usage, cost and error, as the API shows it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.catalog import Model
 from app.pricing.cost import price_request
 from app.routing.dispatch import Outcome
+from app.routing.usage import BILLED, settled_usage
 
 
-def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tokens: int) -> dict[str, Any]:
-    """Build the item for one call: the seed's fields first, then usage, cost and error."""
+def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tokens: int,
+         count_text: Callable[[str], int]) -> dict[str, Any]:
+    """Build the item for one call: the seed's fields first, then usage, cost and error.
+
+    ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible.
+    """
     completion = outcome.completion
-    usage = completion.usage if completion else None
+    text = _json_safe(completion.text) if completion else None
+    usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text)
+                    if completion else (None, None))
+    error = outcome.error.to_dict() if outcome.error else None
+    if error:
+        error["message"] = _json_safe(error["message"])
     return {
         "id": model.id,
         "model_name": model.model_name,
         "provider": provider_name,
         "success": completion is not None,
-        "response": completion.text if completion else None,
-        "finish_reason": completion.finish_reason if completion else None,
-        "error": outcome.error.to_dict() if outcome.error else None,
+        "response": text,
+        "finish_reason": _json_safe(completion.finish_reason) if completion else None,
+        "error": error,
         "latency_ms": outcome.latency_ms,
         "input_tokens": usage.input_tokens if usage else None,
         "output_tokens": usage.output_tokens if usage else None,
         "cached_tokens": usage.cached_tokens if usage else None,
         "reasoning_tokens": usage.reasoning_tokens if usage else None,
-        # What the vendor billed, at catalog prices: cached input at the cached price,
-        # the long-context tier when the input passes the threshold.
+        # At catalog prices: cached input at the cached price, the long-context tier when the
+        # input passes the threshold. Failed items cost 0.
         "actual_cost": price_request(model, usage.input_tokens, usage.output_tokens,
                                      min(usage.cached_tokens, usage.input_tokens)).total_cost if usage else 0.0,
         "estimated_input_tokens": estimated_input_tokens,
         "cached": False,
+        "usage_reported": basis == BILLED,
+        "cost_basis": basis,
     }
 
 
@@ -38,3 +51,14 @@ def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str
     """Return a stored answer as this request's item: nothing was billed, nothing waited for."""
     return {**stored, "cached": True, "actual_cost": 0.0, "latency_ms": 0.0,
             "estimated_input_tokens": estimated_input_tokens}
+
+
+def _json_safe(text: str | None) -> str | None:
+    """Replace lone surrogates (a vendor's "\\ud800" decodes to one) that no JSON encoder can write."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

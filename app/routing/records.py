@@ -17,6 +17,7 @@ class CallRecord:
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    cost_basis: str | None = None   # "billed" (the vendor's usage), "estimated" (ours), None (failed)
 
 
 CallObserver = Callable[[CallRecord], None]

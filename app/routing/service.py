@@ -1,6 +1,7 @@
 """send_prompt as a plain service: models in, one item per model out (no Flask here)."""
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,8 +11,9 @@ from typing import Any
 
 from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
+from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
-from app.providers.transport import send
+from app.providers.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
 from app.routing.dispatch import Batch, Dispatcher, Outcome
@@ -19,12 +21,16 @@ from app.routing.items import cached_item, item
 from app.routing.records import CallObserver, CallRecord, ignore
 from app.tokens.counter import TokenCounter
 
+log = logging.getLogger(__name__)
+ANONYMOUS = "anonymous"   # the caller when authentication is off
+
 
 @dataclass(frozen=True)
 class CallLimits:
     deadline_s: float          # PROVIDER_TIMEOUT: the most any request may wait
     connect_timeout_s: float
     max_retries: int
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES   # PROVIDER_MAX_RESPONSE_BYTES
 
 
 @dataclass
@@ -38,6 +44,9 @@ class _Plan:
     pending: list[int]                  # model indexes to call, in batch order
     started: float
     deadline: float
+    use_cache: bool
+    caller: str                         # whose answer cache: the principal, or ANONYMOUS
+    request_id: str | None
 
 
 class PromptRouter:
@@ -53,28 +62,27 @@ class PromptRouter:
         self._cache = cache
 
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
-            use_cache: bool = False, request_id: str | None = None) -> dict[str, Any]:
+            use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None) -> dict[str, Any]:
         """Call every model concurrently; return the JSON response envelope."""
-        plan = self._plan(models, prompt, timeout_s, use_cache)
-        batch = self._start(plan)
+        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id)
+        batch = self._start(plan, inline=True)   # one call runs in this thread; more fan out
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
-        data = [plan.cached.get(i) or self._finish(plan, i, outcomes[i], use_cache, request_id)
-                for i in range(len(models))]
+        data = [plan.cached.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
         return {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
-               use_cache: bool = False, request_id: str | None = None,
+               use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
                heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """Start every call now (PoolSaturated is raised here, before any event), and return the
         events: ("result", item) as each model finishes, ("heartbeat", None) while waiting, then
         ("done", totals). Closing the events early cancels what has not finished."""
-        plan = self._plan(models, prompt, timeout_s, use_cache)
+        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id)
         batch = self._start(plan)
-        return self._events(plan, batch, use_cache, request_id, heartbeat_s)
+        return self._events(plan, batch, heartbeat_s)
 
-    def _events(self, plan: _Plan, batch: Batch | None, use_cache: bool, request_id: str | None,
+    def _events(self, plan: _Plan, batch: Batch | None,
                 heartbeat_s: float) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        data = list(plan.cached.values())
+        data, taken = list(plan.cached.values()), set()
         try:
             for cached in data:
                 yield "result", cached
@@ -83,14 +91,18 @@ class PromptRouter:
                     yield "heartbeat", None
                     continue
                 position, outcome = event
-                data.append(self._finish(plan, plan.pending[position], outcome, use_cache, request_id))
+                taken.add(position)
+                data.append(self._finish(plan, plan.pending[position], outcome))
                 yield "result", data[-1]
             yield "done", {"count": len(data), **_totals(data, plan.started)}
         finally:
             if batch:
                 batch.cancel()   # the client went away (or all is done): stop what is left
+                # Calls the client no longer waits for are still counted and logged, as they end.
+                batch.settle(taken, lambda position, outcome: self._finish(plan, plan.pending[position], outcome))
 
-    def _plan(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None, use_cache: bool) -> _Plan:
+    def _plan(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None, use_cache: bool,
+              caller: str, request_id: str | None) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
         counts = self._tokens.count(prompt.prompt, {m.tokenizer for m in models}, system=prompt.system or "")
@@ -99,26 +111,41 @@ class PromptRouter:
         cached = {}
         if use_cache and self._cache is not None:
             for index, (model, request) in enumerate(zip(models, requests)):
-                hit = self._cache.get(model.provider, request)
+                hit = self._cache.get(model.provider, request, caller)
                 if hit is not None:
                     cached[index] = cached_item(hit, estimates[index])
         pending = [index for index in range(len(models)) if index not in cached]
-        return _Plan(models, requests, estimates, cached, pending, started, started + budget)
+        return _Plan(models, requests, estimates, cached, pending, started, started + budget,
+                     use_cache, caller, request_id)
 
-    def _start(self, plan: _Plan) -> Batch | None:
+    def _start(self, plan: _Plan, inline: bool = False) -> Batch | None:
         if not plan.pending:
             return None
         calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
-        return self._dispatcher.start(calls, plan.deadline)
+        return self._dispatcher.start(calls, plan.deadline, inline=inline)
 
-    def _finish(self, plan: _Plan, index: int, outcome: Outcome, use_cache: bool,
-                request_id: str | None) -> dict[str, Any]:
+    def _finish(self, plan: _Plan, index: int, outcome: Outcome) -> dict[str, Any]:
         model = plan.models[index]
-        result = item(model, VENDORS[model.provider].name, outcome, plan.estimates[index])
-        self._observer(_record(request_id, model, outcome, result))
-        if use_cache and self._cache is not None and outcome.completion is not None:
-            self._cache.set(model.provider, plan.requests[index], result)
+        try:
+            result = self._item(plan, index, outcome)
+        except Exception:   # a bug must cost one item, not the response (nor cut a stream)
+            log.exception("building the item for %s failed", model.id)
+            error = ProviderError("internal error while reading the answer", vendor=model.provider)
+            outcome = Outcome(None, error, outcome.latency_ms)
+            result = self._item(plan, index, outcome)
+        self._observer(_record(plan.request_id, model, outcome, result))
+        if plan.use_cache and self._cache is not None and result["success"]:
+            self._cache.set(model.provider, plan.requests[index], plan.caller, result)
         return result
+
+    def _item(self, plan: _Plan, index: int, outcome: Outcome) -> dict[str, Any]:
+        model = plan.models[index]
+        tokenizer = model.tokenizer
+
+        def count_text(text: str) -> int:
+            return self._tokens.count(text, {tokenizer})[tokenizer].count
+
+        return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text)
 
     def _call(self, model: Model, request: PromptRequest):
         return partial(self._send, self._adapters[model.provider], request, model.provider)
@@ -127,7 +154,7 @@ class PromptRouter:
               cancel: threading.Event):
         return send(adapter, request, session_for(vendor_key), deadline=deadline,
                     connect_timeout=self._limits.connect_timeout_s, max_retries=self._limits.max_retries,
-                    cancel=cancel)
+                    cancel=cancel, max_response_bytes=self._limits.max_response_bytes)
 
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
@@ -145,4 +172,4 @@ def _record(request_id: str | None, model: Model, outcome: Outcome, result: dict
                       outcome=error.kind if error else "ok", status=error.status if error else None,
                       latency_ms=outcome.latency_ms, retries=outcome.retries,
                       input_tokens=result["input_tokens"] or 0, output_tokens=result["output_tokens"] or 0,
-                      cost_usd=result["actual_cost"])
+                      cost_usd=result["actual_cost"], cost_basis=result["cost_basis"])

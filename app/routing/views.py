@@ -9,8 +9,10 @@ from app.responses import json_response
 from app.routing import sse
 from app.routing.dispatch import PoolSaturated
 from app.routing.schemas import SendPromptSchema
+from app.routing.service import ANONYMOUS
 from app.providers.base import PromptRequest
 from app.routing.targets import TargetError, choose_targets
+from app.security.gate import current_principal
 from app.validation import load_json
 
 bp = Blueprint("routing", __name__, url_prefix="/api")
@@ -28,8 +30,11 @@ def send_prompt() -> Response:
     except TargetError as exc:
         raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None
     prompt = PromptRequest(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
-    # Worker threads cannot see flask.g: the request id travels with the call records.
-    options = {"use_cache": body["cache"], "request_id": current_request_id()}
+    # Worker threads cannot see flask.g: the request id and the caller (whose answer cache) are
+    # read here and travel with the call.
+    principal = current_principal()
+    options = {"use_cache": body["cache"], "request_id": current_request_id(),
+               "caller": str(principal) if principal else ANONYMOUS}
     try:
         if body["stream"] or request.accept_mimetypes.best == "text/event-stream":
             events = router.stream(models, prompt, body["timeout"], **options)

@@ -2,7 +2,8 @@
 
 Behaviour per model comes from ``behave(model, ...)`` or from the model name itself:
 ``slow-0.4`` waits 0.4 s, ``fail-503`` answers 503, ``hang`` never answers, ``garbage`` sends
-a non-JSON 200. Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
+a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s.
+Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 """
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class Behaviour:
     hang: bool = False            # never answer (until the server stops)
     garbage: bool = False         # 200 with a body that is not JSON
     text: str | None = None       # reply text (default: an echo of the prompt)
+    drip: float = 0.0             # send the answer one byte at a time, this many seconds apart
+    drip_from: str = "status"     # "status": from the status line on; "body": headers at once, then the body
+    body: bytes | None = None     # send these bytes as the 200 JSON body instead of a reply
+    chunked: bool = False         # send the body chunked, without Content-Length
 
 
 def behaviour_from_name(model: str) -> Behaviour:
@@ -41,6 +46,8 @@ def behaviour_from_name(model: str) -> Behaviour:
         return Behaviour(delay=float(m[1]))
     if m := re.search(r"fail-(\d{3})", model):
         return Behaviour(status=int(m[1]))
+    if m := re.search(r"drip-(\d+(?:\.\d+)?)", model):
+        return Behaviour(drip=float(m[1]))
     return Behaviour(hang="hang" in model, garbage="garbage" in model)
 
 
@@ -60,6 +67,7 @@ class _State:
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
+    body_bytes_sent: dict[str, int] = field(default_factory=dict)   # model -> bytes of chunked bodies sent
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     require_auth: bool = True
@@ -116,7 +124,47 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(how.status, body, headers)
         if how.garbage:
             return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
-        self._send(200, self._reply(ex, how))
+        body = how.body if how.body is not None else json.dumps(self._reply(ex, how)).encode()
+        if how.drip:
+            return self._drip(body, how)
+        if how.chunked:
+            return self._send_chunked(ex.model, body)
+        self._send_raw(200, body, "application/json")
+
+    def _drip(self, body: bytes, how: Behaviour) -> None:
+        """Send a complete, valid answer, but one byte every ``how.drip`` seconds."""
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        if how.drip_from == "body":
+            self.wfile.write(head)
+            head = b""
+        self.close_connection = True
+        stopping = self.server.state.stopping
+        try:
+            for byte in head + body:
+                if stopping.wait(how.drip):
+                    return
+                self.wfile.write(bytes([byte]))
+        except OSError:   # the client cut the connection: what a deadline should do
+            return
+
+    def _send_chunked(self, model: str, body: bytes) -> None:
+        """Send the body in 64 KiB chunks without Content-Length, counting what got out."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+        state = self.server.state
+        try:
+            for start in range(0, len(body), 65536):
+                chunk = body[start:start + 65536]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                with state.lock:
+                    state.body_bytes_sent[model] = state.body_bytes_sent.get(model, 0) + len(chunk)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            return
 
     def _should_fail(self, model: str, how: Behaviour) -> bool:
         state = self.server.state
@@ -176,6 +224,11 @@ class FakeVendorServer:
         with self._server.state.lock:
             return list(self._server.state.requests)
 
+    def body_bytes_sent(self, model: str) -> int:
+        """Bytes of chunked bodies sent for a model so far."""
+        with self._server.state.lock:
+            return self._server.state.body_bytes_sent.get(model, 0)
+
     def behave(self, model: str = "*", **how: Any) -> None:
         """Set how the fake answers a model ("*" for any model without its own behaviour)."""
         with self._server.state.lock:
@@ -189,6 +242,7 @@ class FakeVendorServer:
             state.behaviours.clear()
             state.failures.clear()
             state.requests.clear()
+            state.body_bytes_sent.clear()
 
     def start(self) -> "FakeVendorServer":
         self._thread.start()

@@ -50,7 +50,11 @@ def wait_until(ready, process: subprocess.Popen, what: str, timeout: float = 20.
 
 def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
     """The test process's environment minus vendor keys, plus the given settings."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
+    from app.vendors import VENDORS
+
+    credentials = {name for vendor in VENDORS.values() for names in vendor.env.values() for name in names}
+    env = {k: v for k, v in os.environ.items()
+           if k not in credentials and not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
     env.update({"PORT": str(port), "WEB_CONCURRENCY": "2", "SECRETS_FILE": "/nonexistent/secrets.yaml",
                 # Tests and benchmarks send many requests from one address; the ones about
                 # limits turn them on.
@@ -62,9 +66,10 @@ def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
 class Server:
     """A running server process; its output goes to a file, so a full pipe never blocks it."""
 
-    def __init__(self, command: list[str], env: dict[str, str], health_url: str | None = None, ready=None):
+    def __init__(self, command: list[str], env: dict[str, str], health_url: str | None = None, ready=None,
+                 cwd: Path = REPO):
         self.output = tempfile.NamedTemporaryFile("w+", prefix="server-", suffix=".log")
-        self.process = subprocess.Popen(command, cwd=REPO, env=env, stdout=self.output,
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
         try:
             if ready is not None:
@@ -89,12 +94,13 @@ class Server:
 
 
 @contextmanager
-def gunicorn(app: str = "wsgi:app", **settings: str):
-    """Run `gunicorn -c gunicorn.conf.py wsgi:app` on a free port; yield (base_url, Server)."""
+def gunicorn(app: str = "wsgi:app", cwd: Path = REPO, **settings: str):
+    """Run `gunicorn -c gunicorn.conf.py wsgi:app` (in cwd: another checkout) on a free port;
+    yield (base_url, Server)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = Server([str(GUNICORN), "-c", "gunicorn.conf.py", app], gunicorn_env(port, **settings),
-                    f"{base}/health")
+                    f"{base}/health", cwd=cwd)
     try:
         yield base, server
     finally:

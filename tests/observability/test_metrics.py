@@ -44,7 +44,7 @@ def test_metrics_endpoint_serves_the_text_format_with_the_series(client):
 
 def record(**fields):
     base = dict(request_id="req-5", provider="openai", model="openai/gpt-test-metrics", outcome="ok", status=None,
-                latency_ms=640.0, retries=1, input_tokens=14, output_tokens=4, cost_usd=0.000068)
+                latency_ms=640.0, retries=1, input_tokens=14, output_tokens=4, cost_usd=0.000068, cost_basis="billed")
     return CallRecord(**{**base, **fields})
 
 
@@ -52,21 +52,30 @@ def test_observe_call_counts_outcomes_latency_retries_tokens_and_cost(client):
     labels = {"provider": "openai", "model": "openai/gpt-test-metrics"}
     observe_call(record())
     observe_call(record(outcome="http_error", status=429, latency_ms=80.0, retries=2, input_tokens=0,
-                        output_tokens=0, cost_usd=0.0))
+                        output_tokens=0, cost_usd=0.0, cost_basis=None))
     observe_call(record(outcome="timeout", latency_ms=30000.0, retries=0, input_tokens=0, output_tokens=0,
-                        cost_usd=0.0))
+                        cost_usd=0.0, cost_basis=None))
     assert [sample("price_runner_provider_calls_total", **labels, outcome=o) for o in ("ok", "http_error", "timeout")] \
         == [1, 1, 1]
     assert sample("price_runner_provider_call_duration_seconds_count", **labels) == 3
     assert sample("price_runner_provider_call_duration_seconds_sum", **labels) == pytest.approx(30.72)
     assert sample("price_runner_provider_call_duration_seconds_bucket", **labels, le="1.0") == 2
     assert sample("price_runner_provider_retries_total", **labels) == 3
-    assert sample("price_runner_provider_tokens_total", **labels, direction="input") == 14
-    assert sample("price_runner_provider_tokens_total", **labels, direction="output") == 4
-    assert sample("price_runner_provider_cost_usd_total", **labels) == pytest.approx(0.000068)
+    assert sample("price_runner_provider_tokens_total", **labels, direction="input", basis="billed") == 14
+    assert sample("price_runner_provider_tokens_total", **labels, direction="output", basis="billed") == 4
+    assert sample("price_runner_provider_cost_usd_total", **labels, basis="billed") == pytest.approx(0.000068)
     text = client.get("/metrics").get_data(as_text=True)
     assert 'price_runner_provider_calls_total{model="openai/gpt-test-metrics",outcome="timeout",provider="openai"}' \
         in text
+
+
+def test_estimated_usage_is_counted_apart_from_billed_usage(client):
+    labels = {"provider": "openai", "model": "openai/gpt-test-basis"}
+    observe_call(record(model=labels["model"], input_tokens=10, output_tokens=3, cost_usd=0.5, cost_basis="billed"))
+    observe_call(record(model=labels["model"], input_tokens=7, output_tokens=2, cost_usd=0.25, cost_basis="estimated"))
+    assert sample("price_runner_provider_tokens_total", **labels, direction="input", basis="billed") == 10
+    assert sample("price_runner_provider_tokens_total", **labels, direction="input", basis="estimated") == 7
+    assert sample("price_runner_provider_cost_usd_total", **labels, basis="estimated") == 0.25
 
 
 def test_observe_call_writes_one_json_line_per_call(app, capsys):
@@ -74,10 +83,10 @@ def test_observe_call_writes_one_json_line_per_call(app, capsys):
     observe_call(record(model="openai/gpt-test-log", request_id="req-77"))
     (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert {k: line[k] for k in ("event", "request_id", "provider", "model", "outcome", "status", "latency_ms",
-                                 "retries", "input_tokens", "output_tokens", "cost_usd")} == {
+                                 "retries", "input_tokens", "output_tokens", "cost_usd", "cost_basis")} == {
         "event": "provider_call", "request_id": "req-77", "provider": "openai", "model": "openai/gpt-test-log",
         "outcome": "ok", "status": None, "latency_ms": 640.0, "retries": 1, "input_tokens": 14,
-        "output_tokens": 4, "cost_usd": 0.000068}
+        "output_tokens": 4, "cost_usd": 0.000068, "cost_basis": "billed"}
     assert line["level"] == "INFO" and line["logger"] == "app.calls"
 
 

@@ -43,7 +43,7 @@ def test_parse_joins_text_blocks_and_counts_cache_tokens_as_input():
     assert completion.usage.cached_tokens == 1000 and completion.usage.output_tokens == 503
 
 
-@pytest.mark.parametrize("payload", [{}, {"content": "text", "usage": {}}, {"content": []}, None])
+@pytest.mark.parametrize("payload", [{}, {"content": "text", "usage": {}}, {"content": {}}, None])
 def test_wrong_shapes_raise_response_error(payload):
     with pytest.raises(ProviderResponseError):
         adapter_for("anthropic").parse(payload)

@@ -106,8 +106,7 @@ def test_parse_refusal_when_content_is_null():
     assert adapter_for("openai").parse(reply).text == "I can't help with that."
 
 
-@pytest.mark.parametrize("payload", [{}, {"choices": []}, {"choices": [{}]}, [], "text",
-                                     {"choices": [{"message": {"content": "x"}}], "usage": {"prompt_tokens": "9"}}])
+@pytest.mark.parametrize("payload", [{}, {"choices": []}, {"choices": [{}]}, [], "text"])
 def test_wrong_shapes_raise_response_error(payload):
     with pytest.raises(ProviderResponseError):
         adapter_for("openai").parse(payload)

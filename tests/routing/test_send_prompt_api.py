@@ -5,6 +5,7 @@ import time
 
 import pytest
 import responses
+from tests.routing.sse import sse_events
 
 URL = "/api/send_prompt"
 SECRETS = """
@@ -18,7 +19,7 @@ azure:
 """
 ITEM_FIELDS = {"id", "model_name", "provider", "success", "response", "finish_reason", "error", "latency_ms",
                "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "actual_cost",
-               "estimated_input_tokens", "cached"}
+               "estimated_input_tokens", "cached", "usage_reported", "cost_basis"}
 
 
 def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0, reasoning=0):
@@ -71,6 +72,7 @@ def test_answers_usage_and_actual_cost(app, client, mocked):
     assert set(gpt) == ITEM_FIELDS
     assert (gpt["success"], gpt["response"], gpt["error"]) == (True, "Hello!", None)
     assert (gpt["input_tokens"], gpt["output_tokens"], gpt["cached_tokens"], gpt["reasoning_tokens"]) == (12, 5, 4, 2)
+    assert (gpt["usage_reported"], gpt["cost_basis"]) == (True, "billed")
     catalog = app.extensions["catalog"]
     sol = catalog.get("openai/gpt-6.1-sol")
     expected = (8 * sol.input_price_per_mtok + 4 * sol.cached_input_price_per_mtok + 5 * sol.output_price_per_mtok) / 1e6
@@ -108,6 +110,7 @@ def test_azure_uses_the_configured_deployment(client, mocked):
 def test_unconfigured_provider_fails_at_once_without_a_call(client, mocked):
     item = send(client, model_names=["xai/grok-4.7"])["data"][0]
     assert item["success"] is False and item["response"] is None and item["actual_cost"] == 0.0
+    assert (item["usage_reported"], item["cost_basis"]) == (False, None)
     assert item["error"]["type"] == "not_configured" and "XAI_API_KEY" in item["error"]["message"]
     assert "'xai' section" in item["error"]["message"]
     assert len(mocked.calls) == 0
@@ -172,17 +175,6 @@ def test_more_than_the_model_limit_is_400(make_app):
     assert response.status_code == 400 and "at most 2" in response.get_json()["error"]["message"]
 
 
-def sse_events(response):
-    """Parse a text/event-stream body into (event, data) pairs, skipping comments."""
-    events = []
-    for block in response.get_data(as_text=True).split("\n\n"):
-        lines = [line for line in block.splitlines() if line and not line.startswith(":")]
-        if lines:
-            fields = dict(line.split(": ", 1) for line in lines)
-            events.append((fields["event"], json.loads(fields["data"])))
-    return events
-
-
 def test_stream_sends_one_event_per_model_then_done(client, mocked):
     mocked.post("https://openai.test/v1/chat/completions", json=openai_reply())
     mocked.post("https://anthropic.test/v1/messages", status=500, json={"type": "error", "error": {
@@ -245,21 +237,46 @@ def test_failed_answers_are_never_cached(client, mocked):
 def test_saturated_pool_is_503_with_retry_after(make_app, tmp_path, mocked):
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(SECRETS)
-    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=1)
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=2)
     release = threading.Event()
     mocked.add_callback(responses.POST, "https://groq.test/openai/v1/chat/completions",
                         callback=lambda request: (release.wait(5), (200, {}, json.dumps(openai_reply())))[1])
     client = app.test_client()
-    first = threading.Thread(target=lambda: client.post(URL, json={"prompt": "hi", "providers": ["groq"]}))
+    fan_out = {"prompt": "hi", "model_names": ["groq/llama-3.1-8b", "groq/llama-3.3-70b"]}   # two pool threads
+    first = threading.Thread(target=lambda: client.post(URL, json=fan_out))
     first.start()
     deadline = time.monotonic() + 2
-    while app.extensions["routing"]._dispatcher.busy() == 0 and time.monotonic() < deadline:
+    while app.extensions["routing"]._dispatcher.busy() < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    response = app.test_client().post(URL, json={"prompt": "hi", "providers": ["groq"]})
+    response = app.test_client().post(URL, json=fan_out)
     release.set()
     first.join()
     assert response.status_code == 503 and response.headers["Retry-After"] == "1"
     assert response.get_json()["error"]["code"] == 503
+
+
+def test_one_model_runs_in_the_request_thread_under_the_vendor_cap(make_app, tmp_path, mocked):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(SECRETS)
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_POOL_SIZE=1, PROVIDER_MAX_CONCURRENCY=1)
+    release, threads = threading.Event(), []
+    mocked.add_callback(responses.POST, "https://groq.test/openai/v1/chat/completions",
+                        callback=lambda request: (threads.append(threading.current_thread().name), release.wait(5),
+                                                  (200, {}, json.dumps(openai_reply())))[2])
+    one = {"prompt": "hi", "model_names": ["groq/llama-3.1-8b"]}
+    results = []
+    first = threading.Thread(target=lambda: results.append(app.test_client().post(URL, json=one)), name="request-1")
+    first.start()
+    deadline = time.monotonic() + 2
+    while not threads and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # The vendor's one slot is taken by a call that holds no pool thread (the pool stays free)...
+    assert threads == ["request-1"] and app.extensions["routing"]._dispatcher.busy() == 0
+    busy = app.test_client().post(URL, json=one).get_json()["data"][0]
+    assert busy["error"]["type"] == "vendor_busy"   # ...and the per-vendor cap still holds
+    release.set()
+    first.join()
+    assert results[0].get_json()["data"][0]["success"] is True
 
 
 def test_every_call_is_reported_to_the_observer(app, client, mocked):
@@ -297,7 +314,7 @@ def test_calls_show_up_in_metrics_and_the_json_log(client, mocked, capsys):
     mocked.post("https://openai.test/v1/chat/completions", json=openai_reply(prompt_tokens=12, completion_tokens=5))
     labels = 'model="openai/gpt-6.1-sol",provider="openai"'
     calls = f'price_runner_provider_calls_total{{{labels.split(",")[0]},outcome="ok",{labels.split(",")[1]}}}'
-    tokens_in = f'price_runner_provider_tokens_total{{direction="input",{labels}}}'
+    tokens_in = f'price_runner_provider_tokens_total{{basis="billed",direction="input",{labels}}}'
     before = metric(client, calls), metric(client, tokens_in)
     client.post(URL, json={"prompt": "hi", "model_names": ["openai/gpt-6.1-sol"]}, headers={"X-Request-ID": "req-789"})
     assert (metric(client, calls), metric(client, tokens_in)) == (before[0] + 1, before[1] + 12)

@@ -1,7 +1,6 @@
 """scripts/tiktoken_cache.py: verified copies under cache keys, idempotent, clear failures."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 

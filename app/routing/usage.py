@@ -1,0 +1,26 @@
+"""Which token counts an item shows: the vendor's when plausible, else our own estimate."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.catalog import Model
+from app.providers.base import Usage
+
+BILLED = "billed"          # the vendor's reported usage, at catalog prices
+ESTIMATED = "estimated"    # our counts of the prompt and the answer text, at catalog prices
+
+
+def plausible(model: Model, usage: Usage) -> bool:
+    """Tell whether reported usage could be real: no count beyond what the model can take and write."""
+    ceiling = model.context_window + model.max_output_tokens
+    counts = (usage.input_tokens, usage.output_tokens, usage.cached_tokens, usage.reasoning_tokens)
+    return all(0 <= count <= ceiling for count in counts) and usage.input_tokens + usage.output_tokens <= ceiling
+
+
+def settled_usage(model: Model, reported: Usage | None, answer: str, estimated_input_tokens: int,
+                  count_text: Callable[[str], int]) -> tuple[Usage, str]:
+    """Return the usage to show and price, and its basis (BILLED or ESTIMATED)."""
+    if reported is not None and plausible(model, reported):
+        return reported, BILLED
+    # Missing or implausible: estimate rather than show a silent 0 or the vendor's nonsense.
+    return Usage(input_tokens=estimated_input_tokens, output_tokens=count_text(answer)), ESTIMATED

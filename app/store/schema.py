@@ -1,0 +1,142 @@
+"""The tables: providers, models, dated price versions, API keys, the ledger, catalog state."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, MetaData,
+                        String, UniqueConstraint, text)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.types import Money, UtcDateTime
+
+# SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that later migrations can drop or alter them on every backend.
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s"})
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)   # a Vendor.key
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class CatalogModel(Base):
+    """A model's facts (models.csv without its prices); prices live in PriceVersion."""
+
+    __tablename__ = "models"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32), ForeignKey("providers.key"), index=True)
+    position: Mapped[int] = mapped_column(Integer)   # row order in models.csv
+    listed: Mapped[bool] = mapped_column(default=True)   # false once models.csv drops it
+    model_name: Mapped[str] = mapped_column(String(128))
+    api_model: Mapped[str] = mapped_column(String(256))
+    is_default: Mapped[bool] = mapped_column()
+    context_window: Mapped[int] = mapped_column(Integer)
+    max_output_tokens: Mapped[int] = mapped_column(Integer)
+    mmlu_score: Mapped[float | None] = mapped_column(Float)
+    mmlu_pro_score: Mapped[float | None] = mapped_column(Float)
+    model_size: Mapped[str] = mapped_column(String(32))
+    tokenizer: Mapped[str] = mapped_column(String(32))
+    prices_checked: Mapped[date] = mapped_column(Date)   # models.csv shows the prices in force then
+    source: Mapped[str] = mapped_column(String(512))
+
+
+class PriceVersion(Base):
+    """A model's list prices (USD per million tokens) from effective_from until effective_to."""
+
+    __tablename__ = "price_versions"
+    __table_args__ = (
+        UniqueConstraint("model_id", "effective_from"),
+        CheckConstraint("effective_to IS NULL OR effective_to > effective_from", name="dates"),
+        CheckConstraint("input_price_per_mtok >= 0 AND output_price_per_mtok >= 0 "
+                        "AND (cached_input_price_per_mtok IS NULL OR cached_input_price_per_mtok >= 0)",
+                        name="non_negative"),
+        CheckConstraint("(long_context_threshold IS NULL) = (long_input_price_per_mtok IS NULL) "
+                        "AND (long_context_threshold IS NULL) = (long_output_price_per_mtok IS NULL)",
+                        name="tier"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(128), ForeignKey("models.id"))
+    effective_from: Mapped[datetime] = mapped_column(UtcDateTime)        # when the price takes effect
+    effective_to: Mapped[datetime | None] = mapped_column(UtcDateTime)   # the next version's effective_from
+    input_price_per_mtok: Mapped[Decimal] = mapped_column(Money)
+    output_price_per_mtok: Mapped[Decimal] = mapped_column(Money)
+    cached_input_price_per_mtok: Mapped[Decimal | None] = mapped_column(Money)
+    long_context_threshold: Mapped[int | None] = mapped_column(Integer)
+    long_input_price_per_mtok: Mapped[Decimal | None] = mapped_column(Money)
+    long_output_price_per_mtok: Mapped[Decimal | None] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(512))
+    checked_at: Mapped[date] = mapped_column(Date)
+
+
+class ApiKey(Base):
+    """A named API key; only its SHA-256 is stored. One live key per name."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        Index("uq_api_keys_live_name", "name", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LedgerEntry(Base):
+    """One send_prompt outcome per model: who, what, tokens and exact cost; never text."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (Index("ix_ledger_principal_created_at", "principal", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    request_id: Mapped[str] = mapped_column(String(64))
+    principal: Mapped[str] = mapped_column(String(128))
+    model_id: Mapped[str] = mapped_column(String(128))
+    provider: Mapped[str] = mapped_column(String(32))
+    price_version_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("price_versions.id"))
+    estimated_input_tokens: Mapped[int | None] = mapped_column(Integer)
+    input_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    cached_tokens: Mapped[int | None] = mapped_column(Integer)
+    reasoning_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    cost_basis: Mapped[str | None] = mapped_column(String(32))
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_type: Mapped[str | None] = mapped_column(String(64))
+
+
+class CatalogState(Base):
+    """The single row whose version goes up with every catalog change."""
+
+    __tablename__ = "catalog_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UpstreamModel(Base):
+    """A model genai-prices lists for one of our providers, so sync can say which are new."""
+
+    __tablename__ = "upstream_models"
+
+    provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)   # genai-prices' id
+    model_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    first_seen: Mapped[date] = mapped_column(Date)
