@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app import (catalog, cors, errors, health, observability, openapi, pricing, request_body, routing, secrets,
-                 security, store, tokens)
+                 security, store, tokens, web)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -35,5 +35,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt
     health.init_app(app)                      # /health, /ready
-    openapi.init_app(app)                     # last: documents what the others registered
+    web.init_app(app, settings)               # the page at / and its static assets
+    openapi.init_app(app, settings)           # last: documents what the others registered
     return app

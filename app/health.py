@@ -64,9 +64,10 @@ OPENAPI_PATHS = {"/ready": {"get": {
     "responses": {
         "200": {"description": "Able to serve, fully or degraded", "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "checks"],
-            "properties": {"status": {"enum": ["ready", DEGRADED]},
+            "properties": {"status": {"enum": ["ready", DEGRADED], "description": "Serving fully, or with less"},
                            "checks": {"type": "object", "required": list(CHECKS),
-                                      "additionalProperties": {"enum": [OK, DEGRADED]}},
+                                      "additionalProperties": {"enum": [OK, DEGRADED]},
+                                      "description": "Each check's finding, by name"},
                            "reasons": {"type": "object", "additionalProperties": {"type": "string"},
                                        "description": "Why each degraded check is degraded"}}}}}},
         "503": {"$ref": "#/components/responses/Error"}}}}}

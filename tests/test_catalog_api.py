@@ -117,7 +117,7 @@ def test_bundled_catalog_serves_every_provider(client):
 
 def test_unknown_route_is_json_404(client):
     assert_error(client.get("/api/nothing-here"), 404)
-    assert_error(client.get("/"), 404)
+    assert_error(client.get("/nothing-here"), 404)   # "/" is the page (tests/web)
 
 
 def test_wrong_method_is_json_405_with_allow(client):

@@ -47,7 +47,7 @@ class LiveCatalog:
         self.problem: str | None = None      # why the database is not the source now (/ready)
         self._loaded = self._first_load()
         self.current: Snapshot = self._build(self._loaded)
-        self.checked_at = 0.0        # monotonic time of the last refresh (the refresher's)
+        self.checked_at = time.monotonic()   # of the last look at the database (the refresher's)
         self.watched_by: int | None = None   # the pid whose refresher watches this catalog
 
     def _first_load(self) -> Loaded:

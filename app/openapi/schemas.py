@@ -3,129 +3,146 @@ from marshmallow import Schema, fields
 
 class ErrorBodySchema(Schema):
     code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
-    message = fields.String(required=True)
+    message = fields.String(required=True, metadata={"description": "what went wrong, in words"})
     fields = fields.Dict(keys=fields.String(), values=fields.Raw(),
                          metadata={"description": "validation errors by request field"})
 
 
 class ErrorEnvelopeSchema(Schema):
-    success = fields.Boolean(required=True, metadata={"enum": [False]})
-    error = fields.Nested(ErrorBodySchema, required=True)
+    success = fields.Boolean(required=True, metadata={"enum": [False], "description": "always false here"})
+    error = fields.Nested(ErrorBodySchema, required=True, metadata={"description": "the error"})
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"enum": ["ok"]})
+    status = fields.String(required=True, metadata={"enum": ["ok"], "description": "the process answers"})
 
 
 class ModelFactsSchema(Schema):
     """Fields a catalog model and a price item share (the seed's fields among them)."""
 
-    id = fields.String(required=True)
-    model_name = fields.String(required=True)
+    id = fields.String(required=True, metadata={"description": "<provider key>/<model name>, unique"})
+    model_name = fields.String(required=True, metadata={"description": "the model's name (shared by its providers)"})
     provider = fields.String(required=True, metadata={"description": "display name"})
     price_per_token = fields.Float(required=True, metadata={"description": "input USD per token"})
-    mmlu_score = fields.Float(required=True, allow_none=True)
-    model_size = fields.String(required=True)
+    mmlu_score = fields.Float(required=True, allow_none=True, metadata={"description": "published MMLU score, percent"})
+    model_size = fields.String(required=True, metadata={"description": "parameter count as published, or Unknown"})
     configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
 
 
 class QualityScoreSchema(Schema):
-    score = fields.Float(required=True)
-    scale = fields.String(required=True, metadata={"enum": ["percent", "elo"]})
+    score = fields.Float(required=True, metadata={"description": "the published score"})
+    scale = fields.String(required=True, metadata={"enum": ["percent", "elo"],
+                                                   "description": "percent (0-100) or elo (a rating)"})
     source = fields.String(required=True, metadata={"format": "uri", "description": "where it was published"})
     date = fields.String(required=True, metadata={"format": "date", "description": "publication or snapshot"})
 
 
 class CatalogModelSchema(ModelFactsSchema):
-    api_model = fields.String(required=True)
-    input_price_per_mtok = fields.Float(required=True)
-    output_price_per_mtok = fields.Float(required=True)
-    cached_input_price_per_mtok = fields.Float(required=True, allow_none=True)
-    long_context_threshold = fields.Integer(required=True, allow_none=True)
-    long_input_price_per_mtok = fields.Float(required=True, allow_none=True)
-    long_output_price_per_mtok = fields.Float(required=True, allow_none=True)
-    context_window = fields.Integer(required=True)
-    max_output_tokens = fields.Integer(required=True)
-    mmlu_pro_score = fields.Float(required=True, allow_none=True)
-    tokenizer = fields.String(required=True)
-    prices_checked = fields.String(required=True, metadata={"format": "date"})
-    default = fields.Boolean(required=True)
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version these prices come from"})
+    api_model = fields.String(required=True, metadata={"description": "the model name the vendor's API is sent"})
+    input_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million input tokens"})
+    output_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million output tokens"})
+    cached_input_price_per_mtok = fields.Float(required=True, allow_none=True, metadata={
+        "description": "USD per million cached input tokens (null: no cache price)"})
+    long_context_threshold = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "input tokens above which the long-context prices apply to the whole request"})
+    long_input_price_per_mtok = fields.Float(required=True, allow_none=True, metadata={
+        "description": "USD per million input tokens above the threshold"})
+    long_output_price_per_mtok = fields.Float(required=True, allow_none=True, metadata={
+        "description": "USD per million output tokens above the threshold"})
+    context_window = fields.Integer(required=True, metadata={"description": "tokens the model holds, input and output"})
+    max_output_tokens = fields.Integer(required=True, metadata={"description": "the most output tokens per answer"})
+    mmlu_pro_score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "published MMLU-Pro score, percent (quality.mmlu_pro.score)"})
+    tokenizer = fields.String(required=True, metadata={"description": "the encoding or tokenizer family counted with"})
+    prices_checked = fields.String(required=True, metadata={"format": "date",
+                                                            "description": "when the prices were last checked"})
+    default = fields.Boolean(required=True, metadata={"description": "the provider's model when none is named"})
     quality = fields.Dict(keys=fields.String(), values=fields.Nested(QualityScoreSchema), required=True,
                           metadata={"description": "published scores by benchmark key (quality.csv)"})
 
 
 class ModelsResponseSchema(Schema):
-    success = fields.Boolean(required=True)
-    count = fields.Integer(required=True)
-    data = fields.List(fields.Nested(CatalogModelSchema), required=True)
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    count = fields.Integer(required=True, metadata={"description": "models in data"})
+    data = fields.List(fields.Nested(CatalogModelSchema), required=True, metadata={"description": "the models"})
 
 
 class ProviderSchema(Schema):
-    name = fields.String(required=True)
-    key = fields.String(required=True)
-    model_count = fields.Integer(required=True)
-    configured = fields.Boolean(required=True)
+    name = fields.String(required=True, metadata={"description": "display name"})
+    key = fields.String(required=True, metadata={"description": "the key used in ids and secrets.yaml"})
+    model_count = fields.Integer(required=True, metadata={"description": "its models in the catalog"})
+    configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
 
 
 class ProvidersResponseSchema(Schema):
-    success = fields.Boolean(required=True)
-    count = fields.Integer(required=True)
-    data = fields.List(fields.Nested(ProviderSchema), required=True)
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    count = fields.Integer(required=True, metadata={"description": "providers in data"})
+    data = fields.List(fields.Nested(ProviderSchema), required=True, metadata={"description": "the providers"})
 
 
 class PriceItemSchema(ModelFactsSchema):
-    estimated_tokens = fields.Integer(required=True)
-    total_cost = fields.Float(required=True)
-    input_cost = fields.Float(required=True)
-    output_cost = fields.Float(required=True)
-    expected_output_tokens = fields.Integer(required=True)
-    tokenizer = fields.String(required=True)
-    token_count_exact = fields.Boolean(required=True)
-    long_context = fields.Boolean(required=True)
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version used (the one in force at `at`)"})
+    estimated_tokens = fields.Integer(required=True, metadata={"description": "input tokens (prompt and system)"})
+    total_cost = fields.Float(required=True, metadata={"description": "input_cost + output_cost, USD"})
+    input_cost = fields.Float(required=True, metadata={"description": "USD for the input tokens"})
+    output_cost = fields.Float(required=True, metadata={"description": "USD for expected_output_tokens"})
+    expected_output_tokens = fields.Integer(required=True, metadata={"description": "output tokens priced"})
+    tokenizer = fields.String(required=True, metadata={"description": "the encoding or family estimate counted with"})
+    token_count_exact = fields.Boolean(required=True, metadata={
+        "description": "the model's own encoding counted (false: a calibrated estimate)"})
+    long_context = fields.Boolean(required=True, metadata={
+        "description": "the input is over the model's long-context threshold: its long-context prices apply"})
 
 
 class ExcludedSchema(Schema):
-    context_window = fields.Integer(required=True)
+    context_window = fields.Integer(required=True, metadata={
+        "description": "models left out: their context window cannot hold input + expected output"})
 
 
 class PriceResponseSchema(Schema):
-    success = fields.Boolean(required=True)
-    prompt = fields.String(required=True)
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    prompt = fields.String(required=True, metadata={"description": "the prompt, as sent"})
     estimated_tokens = fields.Integer(required=True, metadata={"description": "the o200k_base count"})
-    count = fields.Integer(required=True)
-    excluded = fields.Nested(ExcludedSchema, required=True)
-    data = fields.List(fields.Nested(PriceItemSchema), required=True)
+    count = fields.Integer(required=True, metadata={"description": "models in data"})
+    excluded = fields.Nested(ExcludedSchema, required=True, metadata={"description": "models left out, by reason"})
+    data = fields.List(fields.Nested(PriceItemSchema), required=True, metadata={"description": "the ranked models"})
 
 
 class ItemErrorSchema(Schema):
-    type = fields.String(required=True, metadata={"enum": [
+    type = fields.String(required=True, metadata={"description": "what kind of failure", "enum": [
         "http_error", "timeout", "connection_error", "bad_response", "response_too_large", "not_configured",
         "vendor_busy", "cancelled", "provider_error"]})
-    message = fields.String(required=True)
-    status = fields.Integer(required=True, allow_none=True)
-    retryable = fields.Boolean(required=True)
-    retry_after = fields.Float(required=True, allow_none=True)
+    message = fields.String(required=True, metadata={"description": "the vendor's or our message, keys redacted"})
+    status = fields.Integer(required=True, allow_none=True, metadata={"description": "the vendor's HTTP status"})
+    retryable = fields.Boolean(required=True, metadata={"description": "the same call may succeed later"})
+    retry_after = fields.Float(required=True, allow_none=True, metadata={
+        "description": "seconds the vendor asked to wait"})
 
 
 class SendItemSchema(Schema):
-    id = fields.String(required=True)
-    model_name = fields.String(required=True)
-    provider = fields.String(required=True)
-    success = fields.Boolean(required=True)
-    response = fields.String(required=True, allow_none=True)
-    finish_reason = fields.String(required=True, allow_none=True)
-    error = fields.Nested(ItemErrorSchema, required=True, allow_none=True)
-    latency_ms = fields.Float(required=True)
-    input_tokens = fields.Integer(required=True, allow_none=True)
-    output_tokens = fields.Integer(required=True, allow_none=True)
-    cached_tokens = fields.Integer(required=True, allow_none=True)
-    reasoning_tokens = fields.Integer(required=True, allow_none=True)
-    actual_cost = fields.Float(required=True)
-    estimated_input_tokens = fields.Integer(required=True)
+    id = fields.String(required=True, metadata={"description": "the catalog id called"})
+    model_name = fields.String(required=True, metadata={"description": "its model name"})
+    provider = fields.String(required=True, metadata={"description": "display name"})
+    success = fields.Boolean(required=True, metadata={"description": "the vendor answered"})
+    response = fields.String(required=True, allow_none=True, metadata={"description": "the answer's text"})
+    finish_reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "why the answer ended, in the vendor's words"})
+    error = fields.Nested(ItemErrorSchema, required=True, allow_none=True, metadata={
+        "description": "why this call failed (null on success)"})
+    latency_ms = fields.Float(required=True, metadata={"description": "milliseconds for this call, retries included"})
+    input_tokens = fields.Integer(required=True, allow_none=True, metadata={"description": "input tokens billed"})
+    output_tokens = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "output tokens billed, reasoning included"})
+    cached_tokens = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "input tokens billed at the cached price"})
+    reasoning_tokens = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "output tokens spent reasoning"})
+    actual_cost = fields.Float(required=True, metadata={"description": "billed usage at catalog prices, USD"})
+    estimated_input_tokens = fields.Integer(required=True, metadata={
+        "description": "what get_best_price_for_prompt counts for this prompt"})
     cached = fields.Boolean(required=True, metadata={"description": "served from the answer cache"})
     usage_reported = fields.Boolean(required=True, metadata={
         "description": "the vendor reported plausible usage; false: token counts are our estimates"})
@@ -136,8 +153,8 @@ class SendItemSchema(Schema):
 
 
 class SendResponseSchema(Schema):
-    success = fields.Boolean(required=True)
-    count = fields.Integer(required=True)
-    data = fields.List(fields.Nested(SendItemSchema), required=True)
-    total_cost = fields.Float(required=True)
-    wall_ms = fields.Float(required=True)
+    success = fields.Boolean(required=True, metadata={"description": "true: the request was valid (items may fail)"})
+    count = fields.Integer(required=True, metadata={"description": "items in data"})
+    data = fields.List(fields.Nested(SendItemSchema), required=True, metadata={"description": "one item per model"})
+    total_cost = fields.Float(required=True, metadata={"description": "sum of actual_cost, USD"})
+    wall_ms = fields.Float(required=True, metadata={"description": "milliseconds for the whole request"})

@@ -61,7 +61,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/openapi.json": {"get": {"summary": "This document", "tags": ["docs"],
                                   "responses": {"200": {"description": "OpenAPI 3.1",
                                                         "content": {JSON: {"schema": {"type": "object"}}}}}}},
-    "/api/docs": {"get": {"summary": "Human-readable API docs", "tags": ["docs"],
+    "/api/docs": {"get": {"summary": "Human-readable API docs (Swagger UI, served from this service)",
+                          "tags": ["docs"],
                           "responses": {"200": {"description": "HTML page",
                                                 "content": {"text/html": {"schema": {"type": "string"}}}}}}},
 }
@@ -74,14 +75,36 @@ COMPONENT_SCHEMAS = {
 }
 
 
-def build_spec(version: str, extra_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Return the OpenAPI document as a dict (extra_paths: endpoints other modules add)."""
+# How a caller authenticates, by AUTH_MODE (README, "Authentication and rate limits").
+SECURITY_SCHEMES = {
+    "BearerAuth": {"type": "http", "scheme": "bearer",
+                   "description": "`Authorization: Bearer <credential>`: an API key with `AUTH_MODE=api_key`, "
+                                  "a JWT with `AUTH_MODE=jwt`."},
+    "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                   "description": "`X-API-Key: <key>`, with `AUTH_MODE=api_key`."},
+}
+SECURITY = {"none": None, "api_key": [{"BearerAuth": []}, {"ApiKeyAuth": []}], "jwt": [{"BearerAuth": []}]}
+
+
+def build_spec(version: str, extra_paths: dict[str, dict[str, Any]] | None = None, auth_mode: str = "none",
+               open_paths: set[str] = frozenset()) -> dict[str, Any]:
+    """Return the OpenAPI document as a dict.
+
+    extra_paths: endpoints other modules add; auth_mode: what every operation requires, except
+    those at open_paths (no credentials needed).
+    """
+    security = SECURITY[auth_mode]
     spec = APISpec(title="Price Runner", version=version, openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()],
-                   info={"description": "Compare and call large language models by price."})
+                   info={"description": "Compare and call large language models by price."},
+                   **({"security": security} if security else {}))
+    for name, scheme in SECURITY_SCHEMES.items():
+        spec.components.security_scheme(name, scheme)
     for name, schema in COMPONENT_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     spec.components.response("Error", _json("ErrorEnvelope", "The JSON error envelope"))
     for path, operations in {**PATHS, **(extra_paths or {})}.items():
+        if security and path in open_paths:
+            operations = {method: {**operation, "security": []} for method, operation in operations.items()}
         spec.path(path=path, operations=operations)
     return spec.to_dict()

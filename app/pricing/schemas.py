@@ -5,20 +5,33 @@ from app.pricing.ranking import SORTS
 from app.validation import MAX_TOKENS, Moment, StrictBoolean, StrictFloat, StrictInteger
 
 
+def _doc(text: str) -> dict:
+    return {"description": text}   # field metadata: the OpenAPI document's description
+
+
 class PriceRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    prompt = fields.String(required=True, validate=validate.Length(min=1))
-    system = fields.String(load_default=None)
-    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0, max=MAX_TOKENS))
-    providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
-    model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None)
-    min_mmlu = StrictFloat(load_default=None, validate=validate.Range(min=0, max=100))
-    max_total_cost = StrictFloat(load_default=None, validate=validate.Range(min=0))
-    only_configured = StrictBoolean(load_default=False)
-    limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000))
-    sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS))
-    at = Moment(load_default=None, metadata={
-        "description": "price at this moment (ISO-8601 date, or date-time with a UTC offset), past or "
-                       "announced future; default now"})
+    prompt = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc(
+        "the prompt whose input tokens are counted and priced"))
+    system = fields.String(load_default=None, metadata=_doc("a system prompt, counted and priced with the prompt"))
+    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0, max=MAX_TOKENS),
+                                           metadata=_doc("output tokens priced on every model (0: input only)"))
+    providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None, metadata=_doc(
+        "only these providers: key, display name or alias, any case"))
+    model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None, metadata=_doc(
+        "only these models: catalog ids or model names (a name served by several providers matches each)"))
+    min_mmlu = StrictFloat(load_default=None, validate=validate.Range(min=0, max=100), metadata=_doc(
+        "only models with at least this MMLU score (unscored models are left out)"))
+    max_total_cost = StrictFloat(load_default=None, validate=validate.Range(min=0), metadata=_doc(
+        "only models whose total cost for this request is at most this, in USD"))
+    only_configured = StrictBoolean(load_default=False, metadata=_doc(
+        "only models of providers the service holds credentials for"))
+    limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000), metadata=_doc(
+        "at most this many models, after sorting"))
+    sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS), metadata=_doc(
+        "cost: cheapest first; mmlu: best score first; value: MMLU points per dollar, best first"))
+    at = Moment(load_default=None, metadata=_doc(
+        "price at this moment (ISO-8601 date, or date-time with a UTC offset), past or announced future; "
+        "default now"))

@@ -2,8 +2,8 @@
 
 The caller is worked out once per request (cached on flask.g) and used twice: as the
 rate-limit key (so failed attempts are limited per address) and by the check that answers
-401. CORS preflights, /health and /ready never need credentials; /metrics only with
-METRICS_REQUIRE_AUTH.
+401. CORS preflights, /health, /ready and the pages (/, /api/docs, their static files) never
+need credentials; /metrics only with METRICS_REQUIRE_AUTH.
 """
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from app.security.jwt_auth import jwt_authenticator
 
 EXTENSION = "price_runner.auth"
 OPEN_ENDPOINTS = frozenset({"health.health", "health.ready"})
+# Pages and their files hold no data (a browser cannot send a key when it opens a page); the
+# API calls they make carry the key typed into them. Rate limited like any route.
+PAGE_ENDPOINTS = frozenset({"web.index", "web.static", "docs.docs", "docs.static", "swagger_ui.static"})
 METRICS_ENDPOINT = "observability.metrics"
 REALM = 'Bearer realm="price-runner"'
 # Request headers that carry credentials, by AUTH_MODE: responses that depend on them Vary on them.
@@ -56,7 +59,7 @@ class AuthGate:
 
     def protects(self, endpoint: str | None, method: str) -> bool:
         """Tell whether a request to this endpoint needs credentials (404s do: nothing leaks)."""
-        if method == "OPTIONS" or endpoint in OPEN_ENDPOINTS:
+        if method == "OPTIONS" or endpoint in OPEN_ENDPOINTS or endpoint in PAGE_ENDPOINTS:
             return False
         return self._protect_metrics if endpoint == METRICS_ENDPOINT else True
 

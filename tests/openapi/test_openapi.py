@@ -27,7 +27,8 @@ def test_is_openapi_3_1_with_every_route(app, document):
     assert document["openapi"] == "3.1.0" and document["info"]["title"] == "Price Runner"
     documented = {(path.replace("{", "<").replace("}", ">"), method.upper())
                   for path, ops in document["paths"].items() for method in ops}
-    served = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+    # Static files (the page's assets, Swagger UI's) are not API operations.
+    served = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[-1] != "static"
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served <= documented, served - documented
 
@@ -88,3 +89,48 @@ def test_response_schemas_pin_every_field_both_ways(document, name):
     schema = document["components"]["schemas"][name]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == set(schema["properties"])
+
+
+def undescribed(node, where=""):
+    """Every property, anywhere in the document, that has no description."""
+    if isinstance(node, list):
+        return [miss for i, item in enumerate(node) for miss in undescribed(item, f"{where}/{i}")]
+    if not isinstance(node, dict):
+        return []
+    missing = [f"{where}.{name}" for name, spec in (node.get("properties") or {}).items()
+               if isinstance(spec, dict) and not spec.get("description")]
+    return missing + [miss for key, value in node.items() for miss in undescribed(value, f"{where}/{key}")]
+
+
+def test_every_field_is_described(document):
+    assert undescribed(document) == []
+    assert undescribed({"properties": {"a": {"type": "string"}}}) == [".a"]   # the check can fail
+
+
+def test_security_schemes_are_declared_whatever_the_mode(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["BearerAuth"] == {**schemes["BearerAuth"], "type": "http", "scheme": "bearer"}
+    assert schemes["ApiKeyAuth"] == {**schemes["ApiKeyAuth"], "type": "apiKey", "in": "header", "name": "X-API-Key"}
+    assert "security" not in document   # AUTH_MODE=none: nothing is required
+
+
+@pytest.mark.parametrize("mode,settings,required", [
+    ("api_key", {"API_KEYS": ["openapi-test-key-012345"]}, [{"BearerAuth": []}, {"ApiKeyAuth": []}]),
+    ("jwt", {"JWT_SECRET": "s" * 32}, [{"BearerAuth": []}]),
+])
+def test_with_auth_on_every_operation_but_the_open_ones_requires_credentials(make_app, mode, settings, required):
+    client = make_app(AUTH_MODE=mode, **settings).test_client()
+    credential = settings.get("API_KEYS", [None])[0] or _jwt(settings["JWT_SECRET"])
+    document = client.get("/api/openapi.json", headers={"Authorization": f"Bearer {credential}"}).get_json()
+    assert document["security"] == required
+    open_paths = {path for path, ops in document["paths"].items() if ops["get" if "get" in ops else "post"].get("security") == []}
+    assert open_paths == {"/health", "/ready", "/", "/api/docs", "/metrics"}   # METRICS_REQUIRE_AUTH is off
+    for path in open_paths:
+        assert client.get(path).status_code == 200, path   # the document tells the truth
+
+
+def _jwt(secret: str) -> str:
+    import time
+
+    import jwt
+    return jwt.encode({"sub": "docs-test", "exp": int(time.time()) + 60}, secret, algorithm="HS256")
