@@ -67,6 +67,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "GUNICORN_CONTROL_SOCKET": (None, str),
     "PROMETHEUS_MULTIPROC_DIR": (None, str),
     "LOG_LEVEL": ("INFO", _log_level),
+    "LOG_FLUSH_INTERVAL_MS": (10, _int),   # log lines are written in batches this often (0: each at once)
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -23,6 +24,11 @@ def _is_loopback(address) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# In this process log lines are written as they are logged, so tests read them at once from the
+# captured stdout; servers the tests start keep the default batching (servers.gunicorn_env).
+os.environ["LOG_FLUSH_INTERVAL_MS"] = "0"
 
 
 @pytest.fixture(autouse=True)

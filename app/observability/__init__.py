@@ -26,7 +26,7 @@ __all__ = ["annotate_request", "current_request_id", "init_app", "init_logging",
 
 def init_logging(app: Flask, settings: Mapping[str, Any]) -> None:
     """JSON log lines on stdout; secrets that packages hold() later are redacted from them too."""
-    configure_logging(settings["LOG_LEVEL"], redactor_of(app))
+    configure_logging(settings["LOG_LEVEL"], redactor_of(app), settings["LOG_FLUSH_INTERVAL_MS"] / 1000)
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:

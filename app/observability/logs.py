@@ -5,13 +5,17 @@ lines); any other record becomes ``{"time", "level", "message", ...}``.
 """
 from __future__ import annotations
 
+import atexit
+import collections
 import functools
 import json
 import logging
 import math
+import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -117,23 +121,31 @@ class RequestIdFilter(logging.Filter):
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Write to whatever sys.stdout is at emit time (test capture swaps it)."""
+    """Format each record in the logging thread; write the lines to whatever sys.stdout is at
+    write time (test capture swaps it), at once or in batches by a writer thread (LineWriter)."""
 
     def __init__(self):
         super().__init__()
+        self.writer = LineWriter(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format(record) + self.terminator
-            try:
-                self.stream.write(line)
-            except UnicodeEncodeError:   # a stdout that is not UTF-8: the same JSON, ASCII-escaped
-                self.stream.write(json.dumps(json.loads(line)) + self.terminator)
-            self.flush()
         except RecursionError:
             raise
         except Exception:
             self.handleError(record)
+            return
+        self.writer.put(line)
+
+    def write_lines(self, text: str) -> None:
+        """Write and flush (called by the writer, under its lock)."""
+        try:
+            self.stream.write(text)
+        except UnicodeEncodeError:   # a stdout that is not UTF-8: the same JSON, ASCII-escaped
+            self.stream.write("".join(json.dumps(json.loads(line)) + self.terminator
+                                      for line in text.splitlines()))
+        self.flush()
 
     @property
     def stream(self):
@@ -144,14 +156,79 @@ class StdoutHandler(logging.StreamHandler):
         pass
 
 
+class LineWriter:
+    """Take the syscall off the request thread: lines are queued and one thread per process writes
+    them every ``interval_s`` in one write and flush (0: each line at once, in the calling thread).
+
+    A write to stdout releases the GIL and must win it back: with every request thread logging,
+    that hand-off cost more than the line itself. Lines still queued when the process exits are
+    written by an atexit hook; a killed process loses at most one interval of lines.
+    """
+
+    def __init__(self, handler: StdoutHandler, interval_s: float = 0.0):
+        self._handler, self.interval_s = handler, interval_s
+        self._pending: collections.deque[str] = collections.deque()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        _WRITERS.add(self)
+
+    def put(self, line: str) -> None:
+        if self.interval_s <= 0:
+            with self._lock:
+                self._handler.write_lines(line)
+            return
+        self._pending.append(line)   # deque.append is atomic: no lock on the request thread
+        if self._pid != os.getpid():
+            self._start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():   # threads do not survive a fork: one per process
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="log-writer", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval_s)
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every queued line now, in order."""
+        with self._lock:
+            lines = []
+            while self._pending:
+                lines.append(self._pending.popleft())
+            if lines:
+                self._handler.write_lines("".join(lines))
+
+    def forget(self) -> None:
+        """After a fork: the parent writes what it had queued."""
+        self._pending.clear()
+        self._pid = None
+
+
+_WRITERS: weakref.WeakSet[LineWriter] = weakref.WeakSet()
+
+
+def flush_lines() -> None:
+    """Write every queued log line now (tests, shutdown)."""
+    for writer in list(_WRITERS):
+        writer.flush()
+
+
+atexit.register(flush_lines)
+os.register_at_fork(after_in_child=lambda: [writer.forget() for writer in list(_WRITERS)])
+
+
 _handler: StdoutHandler | None = None
 _lock = threading.Lock()
 
 
-def configure_logging(level: str, secrets: Redactor | Iterable[str] = ()) -> None:
+def configure_logging(level: str, secrets: Redactor | Iterable[str] = (), flush_interval_s: float = 0.0) -> None:
     """Send the app's logs to stdout as JSON lines at the given level (idempotent).
 
-    ``secrets`` is a Redactor (which may learn more secrets later) or the values to scrub.
+    ``secrets`` is a Redactor (which may learn more secrets later) or the values to scrub;
+    ``flush_interval_s`` batches the writes (0: each line at once).
     """
     global _handler
     # The logging HOWTO's "Optimization" settings for what our lines never show (caller's file
@@ -164,6 +241,8 @@ def configure_logging(level: str, secrets: Redactor | Iterable[str] = ()) -> Non
             _handler = StdoutHandler()
             _handler.addFilter(RequestIdFilter())
         _handler.setFormatter(JsonFormatter(secrets if isinstance(secrets, Redactor) else Redactor(secrets)))
+        _handler.writer.flush()
+        _handler.writer.interval_s = flush_interval_s
         for name in LOGGERS:
             logger = logging.getLogger(name)
             # The limiter logs every breach at INFO; the request line already shows each 429.

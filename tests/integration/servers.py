@@ -56,7 +56,8 @@ def gunicorn_env(port: int, **settings: str) -> dict[str, str]:
 
     credentials = {name for vendor in VENDORS.values() for names in vendor.env.values() for name in names}
     env = {k: v for k, v in os.environ.items()
-           if k not in credentials and not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))}
+           if k not in credentials and not k.endswith(("_API_KEY", "_TOKEN", "_SECRET_ACCESS_KEY"))
+           and k != "LOG_FLUSH_INTERVAL_MS"}   # servers batch their log lines, as deployed
     env.update({"PORT": str(port), "WEB_CONCURRENCY": "2", "SECRETS_FILE": "/nonexistent/secrets.yaml",
                 "DATABASE_URL": seeded_database_url(),
                 # Tests and benchmarks send many requests from one address; the ones about

@@ -1,6 +1,8 @@
 """One JSON object per line: per request, per provider call, and app logs; no prompts, no keys."""
+import json
 import logging
 import sys
+import time
 
 import pytest
 
@@ -152,3 +154,30 @@ def test_log_level_above_info_silences_request_lines(make_app, logged, level):
     make_app(LOG_LEVEL=level).test_client().get("/api/models").get_data()
     assert logged("request") == []
     configure_logging("INFO")
+
+
+def test_batched_lines_are_written_in_order_off_the_calling_thread(capsys):
+    from app.observability.logs import LineWriter, StdoutHandler
+
+    handler = StdoutHandler()
+    writer = LineWriter(handler, interval_s=0.05)
+    capsys.readouterr()
+    for n in range(100):
+        writer.put(f'{{"n":{n}}}\n')
+    assert capsys.readouterr().out == ""            # nothing written by the logging thread
+    deadline = time.monotonic() + 2
+    out = ""
+    while out.count("\n") < 100 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        out += capsys.readouterr().out
+    assert [json.loads(line)["n"] for line in out.splitlines()] == list(range(100))
+
+
+def test_flush_writes_what_is_queued_at_once(capsys):
+    from app.observability.logs import LineWriter, StdoutHandler, flush_lines
+
+    writer = LineWriter(StdoutHandler(), interval_s=60)   # its thread would wait a minute
+    capsys.readouterr()
+    writer.put('{"last":"words"}\n')
+    flush_lines()   # what the atexit hook does when a worker stops
+    assert capsys.readouterr().out == '{"last":"words"}\n'
