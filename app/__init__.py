@@ -26,10 +26,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     request_body.init_app(app)                # strict JSON; the 413 holds for chunked bodies too
     observability.init_logging(app, settings) # JSON lines; every secret held below is redacted
     secrets.init_app(app, settings)           # vendor credentials
+    store.init_app(app, settings)             # the database engine (lazy) and its CLI
     cors.init_app(app, settings)              # /api/* for browser apps
     security.init_app(app, settings)          # proxies, rate limits, then the 401 check
     observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
-    store.init_app(app, settings)             # the database engine (lazy) and its CLI
     catalog.init_app(app, settings)           # the live catalog: database snapshot, else the files
     tokens.init_app(app, settings)            # the encodings, loaded once
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price

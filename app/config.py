@@ -206,8 +206,6 @@ def _check_auth(config: Mapping[str, Any]) -> None:
         raise ConfigError(f"AUTH_MODE must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
     if config["METRICS_REQUIRE_AUTH"] and mode == "none":
         raise ConfigError("METRICS_REQUIRE_AUTH needs AUTH_MODE api_key or jwt")
-    if mode == "api_key" and not (config["API_KEYS"] or config["API_KEYS_FILE"]):
-        raise ConfigError("AUTH_MODE=api_key needs API_KEYS or API_KEYS_FILE")
     if config["JWT_ALGORITHM"] and config["JWT_ALGORITHM"] not in JWT_ALGORITHMS:
         raise ConfigError(f"JWT_ALGORITHM must be one of {', '.join(JWT_ALGORITHMS)}, "
                           f"got {config['JWT_ALGORITHM']!r}")

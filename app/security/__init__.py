@@ -19,7 +19,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
 
     Raises ConfigError when the authentication settings or the rate-limit storage are unusable.
     """
-    authenticator = build_authenticator(settings)
+    store = app.extensions.get("store")
+    authenticator = build_authenticator(settings, store.engine if store else None)
     trust_proxies(app, settings["TRUSTED_PROXIES"])
     init_rate_limits(app, settings)
     if authenticator is not None:

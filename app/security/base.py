@@ -17,6 +17,11 @@ class Principal:
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"
 
+    @property
+    def name(self) -> str:
+        """The principal's name in the ledger, budgets and usage: a key's name, a JWT's sub."""
+        return self.id if self.kind in ("key", "sub") else str(self)
+
 
 class AuthFailure(Exception):
     """No valid credentials; ``error`` is RFC 6750's code, None when none were sent at all."""

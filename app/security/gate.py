@@ -8,6 +8,7 @@ need credentials; /metrics only with METRICS_REQUIRE_AUTH.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, request
@@ -17,6 +18,7 @@ from app.observability import annotate_request
 from app.security.api_keys import ApiKeyAuthenticator, read_api_keys
 from app.security.base import AuthFailure, Authenticator, Principal
 from app.security.jwt_auth import jwt_authenticator
+from app.security.key_ring import KeyRing
 
 EXTENSION = "price_runner.auth"
 OPEN_ENDPOINTS = frozenset({"health.health", "health.ready"})
@@ -29,14 +31,26 @@ REALM = 'Bearer realm="price-runner"'
 CREDENTIAL_HEADERS = {"api_key": ("Authorization", "X-API-Key"), "jwt": ("Authorization",)}
 
 
-def build_authenticator(settings: Mapping[str, Any]) -> Authenticator | None:
-    """Return the authenticator AUTH_MODE asks for (None for none); ConfigError if misconfigured."""
+def build_authenticator(settings: Mapping[str, Any], engine: Any = None) -> Authenticator | None:
+    """Return the authenticator AUTH_MODE asks for (None for none); ConfigError if misconfigured.
+
+    With a database ``engine``, API keys created with `keys create` are accepted too.
+    """
     mode = settings["AUTH_MODE"]
     if mode == "api_key":
-        return ApiKeyAuthenticator(read_api_keys(settings["API_KEYS"], settings["API_KEYS_FILE"]))
+        ring = KeyRing(partial(_live_keys, engine), settings["CATALOG_REFRESH_S"]) if engine is not None else None
+        return ApiKeyAuthenticator(read_api_keys(settings["API_KEYS"], settings["API_KEYS_FILE"]), ring)
     if mode == "jwt":
         return jwt_authenticator(settings)
     return None
+
+
+def _live_keys(engine: Any) -> dict[str, str]:
+    from app.store.engine import reading
+    from app.store.keys import live_key_hashes
+
+    with reading(engine) as session:
+        return live_key_hashes(session)
 
 
 class AuthGate:

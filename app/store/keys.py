@@ -75,3 +75,9 @@ def principal_for(session: Session, key: str) -> str | None:
     if not key.startswith(KEY_PREFIX):
         return None
     return session.scalar(select(ApiKey.name).where(ApiKey.key_hash == key_hash(key), ApiKey.revoked_at.is_(None)))
+
+
+def live_key_hashes(session: Session) -> dict[str, str]:
+    """key hash -> name of every live key (what the API key check holds in memory)."""
+    rows = session.execute(select(ApiKey.key_hash, ApiKey.name).where(ApiKey.revoked_at.is_(None)))
+    return {digest: name for digest, name in rows}

@@ -16,7 +16,7 @@ def secured(make_app):
 
 
 def test_authenticator_accepts_either_header_and_names_the_caller_by_fingerprint():
-    auth = ApiKeyAuthenticator([KEY_A, KEY_B])
+    auth = ApiKeyAuthenticator(read_api_keys([KEY_A, KEY_B], None))
     by_header = auth.authenticate({"X-API-Key": KEY_B})
     assert by_header == auth.authenticate(bearer(KEY_B))
     assert by_header.kind == "key" and KEY_B not in str(by_header) and len(by_header.id) == 16
@@ -29,7 +29,7 @@ def test_authenticator_accepts_either_header_and_names_the_caller_by_fingerprint
     (bearer(KEY_A + "x"), "invalid_token"), (bearer(KEY_A[:-1]), "invalid_token")])
 def test_authenticator_rejects_missing_and_wrong_keys(headers, error):
     with pytest.raises(AuthFailure) as caught:
-        ApiKeyAuthenticator([KEY_A]).authenticate(headers)
+        ApiKeyAuthenticator(read_api_keys([KEY_A], None)).authenticate(headers)
     assert caught.value.error == error
 
 
@@ -40,17 +40,17 @@ def test_every_key_is_compared_with_hmac_compare_digest(monkeypatch):
         calls.append((a, b))
         return real(a, b)
     monkeypatch.setattr(api_keys.hmac, "compare_digest", spy)
-    ApiKeyAuthenticator([KEY_A, KEY_B]).authenticate({"X-API-Key": KEY_A})
+    ApiKeyAuthenticator(read_api_keys([KEY_A, KEY_B], None)).authenticate({"X-API-Key": KEY_A})
     assert calls == [(KEY_A.encode(), KEY_A.encode()), (KEY_A.encode(), KEY_B.encode())]
 
 
 def test_keys_file_adds_keys_skipping_comments_and_blank_lines(tmp_path):
     keys = tmp_path / "keys.txt"
     keys.write_text(f"# ops keys\n\n{KEY_B}\n  {KEY_A}  \n")
-    assert read_api_keys([KEY_A], str(keys)) == (KEY_A, KEY_B)
+    assert list(read_api_keys([KEY_A], str(keys)).values()) == [KEY_A, KEY_B]
 
 
-@pytest.mark.parametrize("keys", [["short"], ["pr-test key with spaces-xx"], []])
+@pytest.mark.parametrize("keys", [["short"], ["pr-test key with spaces-xx"], ["ci:short"]])
 def test_unusable_keys_are_config_errors_that_never_echo_the_key(keys):
     with pytest.raises(ConfigError) as caught:
         read_api_keys(keys, None)
@@ -125,7 +125,7 @@ def test_auth_is_off_by_default(client):
 
 
 @pytest.mark.parametrize("config,message", [
-    ({"AUTH_MODE": "api_key"}, "needs API_KEYS or API_KEYS_FILE"),
+    ({"AUTH_MODE": "api_key", "API_KEYS": (f"ci:{KEY_A}", f"ci:{KEY_B}")}, "the name 'ci' is given to two keys"),
     ({"AUTH_MODE": "api_key", "API_KEYS": ("short",)}, "at least 16"),
     ({"AUTH_MODE": "basic"}, "AUTH_MODE must be one of"),
     ({"METRICS_REQUIRE_AUTH": True}, "METRICS_REQUIRE_AUTH needs AUTH_MODE"),
@@ -133,3 +133,54 @@ def test_auth_is_off_by_default(client):
 def test_misconfiguration_stops_the_factory(make_app, config, message):
     with pytest.raises(ConfigError, match=message):
         make_app(**config)
+
+
+def test_a_named_key_is_its_name_and_a_bare_key_its_fingerprint():
+    auth = ApiKeyAuthenticator(read_api_keys([f"dashboard:{KEY_A}", KEY_B], None))
+    assert auth.authenticate({"X-API-Key": KEY_A}).id == "dashboard"
+    assert auth.authenticate(bearer(KEY_B)).id == api_keys.fingerprint(KEY_B)
+    with pytest.raises(AuthFailure):
+        auth.authenticate({"X-API-Key": f"dashboard:{KEY_A}"})   # the name is not part of the key
+
+
+def test_keys_created_in_the_database_work_and_revoked_ones_stop_without_a_restart(make_app):
+    from datetime import UTC, datetime
+
+    from app.store.engine import writing
+    from app.store.keys import create_key, revoke_key
+
+    app = make_app(AUTH_MODE="api_key", API_KEYS=(KEY_A,))
+    engine, client = app.extensions["store"].engine, app.test_client()
+    with writing(engine) as session:
+        created = create_key(session, "ci-bot", datetime.now(UTC))
+    assert client.get("/api/providers", headers={"X-API-Key": created}).status_code == 401   # not read yet
+    ring = app.extensions["price_runner.auth"]._authenticator._ring
+    ring.reload()   # what the ring does by itself once older than CATALOG_REFRESH_S
+    assert client.get("/api/providers", headers={"X-API-Key": created}).status_code == 200
+    with writing(engine) as session:
+        revoke_key(session, "ci-bot", datetime.now(UTC))
+    ring.reload()
+    assert client.get("/api/providers", headers={"X-API-Key": created}).status_code == 401
+    assert client.get("/api/providers", headers={"X-API-Key": KEY_A}).status_code == 200   # settings' keys stay
+
+
+def test_the_key_ring_reloads_in_the_background_once_stale():
+    import time
+
+    from app.security.key_ring import KeyRing
+    from app.store.keys import KEY_PREFIX, key_hash
+
+    key = KEY_PREFIX + "x" * 40
+    loads = []
+
+    def load():
+        loads.append(1)
+        return {key_hash(key): "late"} if len(loads) > 1 else {}
+    ring = KeyRing(load, refresh_s=0.05)
+    assert ring.name_of(key) is None and len(loads) == 1
+    time.sleep(0.1)
+    ring.name_of(key)   # stale: starts a reload, answers from what it holds
+    deadline = time.monotonic() + 2
+    while ring.name_of(key) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ring.name_of(key) == "late"
