@@ -202,7 +202,9 @@ class LineWriter:
                 self._handler.write_lines("".join(lines))
 
     def forget(self) -> None:
-        """After a fork: the parent writes what it had queued."""
+        """After a fork: the parent writes what it had queued, and a lock the parent's writer held
+        at the fork would never be released here: start with a new one."""
+        self._lock = threading.Lock()
         self._pending.clear()
         self._pid = None
 

@@ -181,3 +181,33 @@ def test_flush_writes_what_is_queued_at_once(capsys):
     writer.put('{"last":"words"}\n')
     flush_lines()   # what the atexit hook does when a worker stops
     assert capsys.readouterr().out == '{"last":"words"}\n'
+
+
+def test_a_forked_child_logs_even_when_the_parent_writer_held_its_lock_at_the_fork():
+    import os
+
+    from app.observability.logs import LineWriter, StdoutHandler
+
+    writer = LineWriter(StdoutHandler(), interval_s=0.01)
+    writer._lock.acquire()   # the parent's writer thread is mid-write when gunicorn forks
+    try:
+        pid = os.fork()
+        if pid == 0:   # the child: a put and a flush must not wait on the parent's lock
+            try:
+                writer.put('{"child":1}\n')
+                writer.flush()
+            finally:
+                os._exit(0)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError("the child hung on the lock it inherited")
+        assert os.WEXITSTATUS(status) == 0
+    finally:
+        writer._lock.release()
