@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app import (catalog, cors, errors, health, observability, openapi, pricing, request_body, routing, secrets,
-                 security, store, tokens)
+                 security, spend, store, tokens)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
     catalog.init_app(app, settings)           # the models
     store.init_app(app, settings)             # the database engine (lazy) and its CLI
+    spend.init_app(app, settings)             # ledger, budgets, Idempotency-Key; /api/usage
     tokens.init_app(app, settings)            # the encodings, loaded once
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt

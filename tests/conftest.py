@@ -72,13 +72,39 @@ def reference_encodings(encodings_dir):
         return {name: tiktoken.get_encoding(name) for name in ("o200k_base", "cl100k_base")}
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A migrated, empty SQLite database, made once; each app gets a copy."""
+    from app.store.engine import make_engine
+    from app.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("database") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()   # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def make_app(tmp_path, no_vendor_env, encodings_dir):
-    """Build an app from the factory with test config; a missing secrets file unless given."""
+def fresh_database(tmp_path, migrated_sqlite):
+    """A URL to this test's own migrated SQLite database."""
+    import shutil
+
+    path = tmp_path / "price-runner.db"
+    if not path.exists():
+        shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(tmp_path, no_vendor_env, encodings_dir, fresh_database):
+    """Build an app from the factory with test config; a missing secrets file unless given;
+    the test's own migrated SQLite database unless given."""
     from app import create_app
 
     def factory(**config):
         config.setdefault("SECRETS_FILE", str(tmp_path / "no-secrets.yaml"))
+        config.setdefault("DATABASE_URL", fresh_database)
         config.setdefault("TIKTOKEN_CACHE_DIR", str(encodings_dir))
         config.setdefault("TESTING", True)
         return create_app(config)

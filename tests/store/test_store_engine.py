@@ -148,7 +148,7 @@ def test_bad_database_url_stops_start_up(make_app, url, problem):
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(make_app):
-    app = make_app()
+    app = make_app(DATABASE_URL=None)
     engine = app.extensions["store"].engine
     assert engine.url.get_backend_name() == "sqlite"
     assert engine.url.database == os.path.join(app.instance_path, "price-runner.db")
