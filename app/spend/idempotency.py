@@ -61,8 +61,8 @@ def claim(engine: Engine, principal: str, key: str, digest: str, now: datetime,
         # Insert first: of two concurrent first requests, PostgreSQL makes the second wait for
         # the first's commit, then find its row (a SELECT would find nothing to lock).
         inserted = conn.execute(upsert(conn)(IdempotencyKey).values(principal=principal, key=key, **fresh)
-                                .on_conflict_do_nothing()).rowcount
-        if inserted:
+                                .on_conflict_do_nothing().returning(IdempotencyKey.key)).first()
+        if inserted is not None:
             return Claim(key)
         row = conn.execute(select(IdempotencyKey).where(where).with_for_update()).one()
         if row.created_at <= now - IDEMPOTENCY_WINDOW or (row.response is None and row.expires_at <= now):
