@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select
 
 from app.spend.budgets import DAY, MONTH, Limits, Periods, Standing, fits, remaining
-from app.spend.ledger_db import period_rows, upsert
-from app.store.engine import writer
+from app.spend.ledger_db import ensure_periods, writing_engine
 from app.store.schema import BudgetPeriod, BudgetReservation
 
 ZERO = Decimal(0)
@@ -40,8 +39,8 @@ class Decision:
 def reserve(engine: Engine, principal: str, request_id: str, periods: Periods, limits: Limits,
             holds: Sequence[Hold], now: datetime, expires_at: datetime) -> Decision:
     """Hold each call's amount while it fits, in order; refuse the ones that do not."""
-    with writer(engine).begin() as conn:
-        used = standing(conn, principal, periods, now)
+    with writing_engine(engine).begin() as conn:
+        used, expired = standing(conn, principal, periods, now)
         ids: list[int | None] = []
         left: dict[int, tuple[Decimal, str]] = {}
         for position, hold in enumerate(holds):
@@ -49,34 +48,49 @@ def reserve(engine: Engine, principal: str, request_id: str, periods: Periods, l
                 ids.append(None)
                 left[position] = remaining(limits, used)
                 continue
-            ids.append(conn.execute(insert(BudgetReservation).values(
-                principal=principal, request_id=(request_id or "")[:64], model_id=hold.model_id, amount=hold.amount,
-                day=periods.day, month=periods.month, expires_at=expires_at).returning(BudgetReservation.id)).scalar_one())
+            ids.append(conn.execute(_HOLD, {
+                "principal": principal, "request_id": (request_id or "")[:64], "model_id": hold.model_id,
+                "amount": hold.amount, "day": periods.day, "month": periods.month,
+                "expires_at": expires_at}).scalar_one())
             used = used.plus(hold.amount)
-        # A killed worker's holds count until they expire; then they go.
-        conn.execute(delete(BudgetReservation).where(BudgetReservation.principal == principal,
-                                                      BudgetReservation.expires_at <= now))
+        if expired:   # a killed worker's holds count until they expire; then they go
+            conn.execute(_DROP_EXPIRED, {"principal": principal, "now": now})
     return Decision(ids, left)
 
 
-def standing(conn: Connection, principal: str, periods: Periods, now: datetime) -> Standing:
-    """Lock the principal's period rows; return settled spend plus live holds, per period."""
-    conn.execute(upsert(conn)(BudgetPeriod).values(period_rows(principal, periods, ZERO)).on_conflict_do_nothing())
-    spent = dict(conn.execute(
-        select(BudgetPeriod.period, BudgetPeriod.spent)
-        .where(BudgetPeriod.principal == principal,
-               ((BudgetPeriod.period == DAY) & (BudgetPeriod.start == periods.day))
-               | ((BudgetPeriod.period == MONTH) & (BudgetPeriod.start == periods.month)))
-        .order_by(BudgetPeriod.period).with_for_update()).all())
-    live = (BudgetReservation.principal == principal) & (BudgetReservation.expires_at > now)
-    held_day = conn.scalar(select(func.sum(BudgetReservation.amount)).where(live, BudgetReservation.day == periods.day))
-    held_month = conn.scalar(select(func.sum(BudgetReservation.amount)).where(
-        live, BudgetReservation.month == periods.month))
-    return Standing(spent[DAY] + (held_day or ZERO), spent[MONTH] + (held_month or ZERO))
+_MINE = BudgetReservation.principal == bindparam("principal")
+_LIVE = BudgetReservation.expires_at > bindparam("now")
+# Built once (a statement made afresh per request costs more than running it).
+_PERIODS = (select(BudgetPeriod.period, BudgetPeriod.spent)
+            .where(BudgetPeriod.principal == bindparam("principal"),
+                   ((BudgetPeriod.period == DAY) & (BudgetPeriod.start == bindparam("day")))
+                   | ((BudgetPeriod.period == MONTH) & (BudgetPeriod.start == bindparam("month"))))
+            .order_by(BudgetPeriod.period).with_for_update())
+# The principal's holds are few (its calls in flight, and any a killed worker left): one pass.
+_HELD = select(
+    func.sum(case((_LIVE & (BudgetReservation.day == bindparam("day")), BudgetReservation.amount))),
+    func.sum(case((_LIVE & (BudgetReservation.month == bindparam("month")), BudgetReservation.amount))),
+    func.count(case((~_LIVE, 1)))).where(_MINE)
+_HOLD = insert(BudgetReservation).values(
+    **{name: bindparam(name) for name in ("principal", "request_id", "model_id", "amount", "day", "month",
+                                          "expires_at")}).returning(BudgetReservation.id)
+_DROP_EXPIRED = delete(BudgetReservation).where(_MINE, ~_LIVE)
+
+
+def standing(conn: Connection, principal: str, periods: Periods, now: datetime) -> tuple[Standing, int]:
+    """Lock the principal's period rows; return settled spend plus live holds per period, and how
+    many of its holds have expired."""
+    keys = {"principal": principal, "day": periods.day, "month": periods.month, "now": now}
+    spent = dict(conn.execute(_PERIODS, keys).all())
+    if len(spent) < 2:   # the principal's first call this day or month: make its rows, then lock them
+        ensure_periods(conn, principal, periods)
+        spent = dict(conn.execute(_PERIODS, keys).all())
+    held_day, held_month, expired = conn.execute(_HELD, keys).one()
+    return Standing(spent[DAY] + (held_day or ZERO), spent[MONTH] + (held_month or ZERO)), expired
 
 
 def release(engine: Engine, reservation_ids: Sequence[int]) -> None:
     """Drop holds whose calls were never made."""
     if reservation_ids:
-        with writer(engine).begin() as conn:
+        with writing_engine(engine).begin() as conn:
             conn.execute(delete(BudgetReservation).where(BudgetReservation.id.in_(reservation_ids)))

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from app.spend.usage_db import GROUPS
+from app.openapi.schemas import USAGE_GROUPS as GROUPS
 
 FORMATS = ("json", "csv")
 

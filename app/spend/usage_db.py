@@ -10,7 +10,6 @@ from sqlalchemy import Engine, func, select
 from app.store.engine import reading
 from app.store.schema import LedgerEntry
 
-from app.openapi.schemas import USAGE_GROUPS as GROUPS
 TOKENS = ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
 COLUMNS = ("key", "calls", *TOKENS, "cost", "estimated_input_tokens")
 

@@ -14,12 +14,12 @@ __all__ = ["BACKENDS"]
 
 
 @pytest.fixture
-def migrated_postgres(postgres_url):
+def migrated_postgres(postgres_url):  # noqa: F811  (the fixture imported above)
     """The session's PostgreSQL database, emptied and migrated, as a URL."""
     _fresh_schema(postgres_url)
-    engine = make_engine(postgres_url)
-    upgrade(engine)
-    engine.dispose()
+    migrating = make_engine(postgres_url)
+    upgrade(migrating)
+    migrating.dispose()
     return postgres_url
 
 
@@ -47,11 +47,7 @@ def spend_app(make_app, secrets_file):
     return build
 
 
-def url_of(engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
-def ledger(engine) -> list[dict]:
-    """Every ledger row, oldest first."""
-    with engine.connect() as conn:
+def ledger(database) -> list[dict]:
+    """Every ledger row of an engine's database, oldest first."""
+    with database.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(select(LedgerEntry.__table__).order_by(LedgerEntry.id))]

@@ -7,7 +7,6 @@ from sqlalchemy import text
 
 from app.pricing.cost import exact_cost
 from app.spend.money import to_money
-from tests.routing.sse import sse_events
 from tests.spend.conftest import ledger
 
 URL = "/api/send_prompt"

@@ -20,7 +20,10 @@ LATER = NOW + timedelta(seconds=90)
 CENT = Decimal("0.01")
 
 
-def reserve(engine, amounts, limits=Limits(day=Decimal("0.05")), now=NOW, principal="alice"):
+FIVE_CENTS_A_DAY = Limits(day=Decimal("0.05"))
+
+
+def reserve(engine, amounts, limits=FIVE_CENTS_A_DAY, now=NOW, principal="alice"):
     holds = [budgets_db.Hold("openai/gpt-6.1-sol", amount) for amount in amounts]
     return budgets_db.reserve(engine, principal, "req", Periods.at(now), limits, holds, now, now + timedelta(seconds=90))
 
