@@ -60,7 +60,11 @@ def reserve(engine: Engine, principal: str, request_id: str, periods: Periods, l
 
 _MINE = BudgetReservation.principal == bindparam("principal")
 _LIVE = BudgetReservation.expires_at > bindparam("now")
-# Built once (a statement made afresh per request costs more than running it).
+
+
+# Built once (a statement made afresh per request costs more than running it). Two statements:
+# on PostgreSQL a statement that waited for the lock still reads with the snapshot it started
+# with, so the holds are summed by a second statement, after the lock is held.
 _PERIODS = (select(BudgetPeriod.period, BudgetPeriod.spent)
             .where(BudgetPeriod.principal == bindparam("principal"),
                    ((BudgetPeriod.period == DAY) & (BudgetPeriod.start == bindparam("day")))
@@ -68,8 +72,9 @@ _PERIODS = (select(BudgetPeriod.period, BudgetPeriod.spent)
             .order_by(BudgetPeriod.period).with_for_update())
 # The principal's holds are few (its calls in flight, and any a killed worker left): one pass.
 _HELD = select(
-    func.sum(case((_LIVE & (BudgetReservation.day == bindparam("day")), BudgetReservation.amount))),
-    func.sum(case((_LIVE & (BudgetReservation.month == bindparam("month")), BudgetReservation.amount))),
+    func.coalesce(func.sum(case((_LIVE & (BudgetReservation.day == bindparam("day")), BudgetReservation.amount))), 0),
+    func.coalesce(func.sum(case((_LIVE & (BudgetReservation.month == bindparam("month")),
+                                 BudgetReservation.amount))), 0),
     func.count(case((~_LIVE, 1)))).where(_MINE)
 _HOLD = insert(BudgetReservation).values(
     **{name: bindparam(name) for name in ("principal", "request_id", "model_id", "amount", "day", "month",
@@ -86,7 +91,7 @@ def standing(conn: Connection, principal: str, periods: Periods, now: datetime) 
         ensure_periods(conn, principal, periods)
         spent = dict(conn.execute(_PERIODS, keys).all())
     held_day, held_month, expired = conn.execute(_HELD, keys).one()
-    return Standing(spent[DAY] + (held_day or ZERO), spent[MONTH] + (held_month or ZERO)), expired
+    return Standing(spent[DAY] + held_day, spent[MONTH] + held_month), expired
 
 
 def release(engine: Engine, reservation_ids: Sequence[int]) -> None:
