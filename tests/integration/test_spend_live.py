@@ -146,3 +146,14 @@ def test_kill_9_of_the_workers_mid_call_loses_no_committed_row(fake, secrets, en
     # The killed calls' holds stay, counted, until the deadline plus the grace period has passed.
     assert holds and all(timedelta(seconds=60) < h.expires_at - min(r["created_at"] for r in rows)
                          for h in holds)
+
+
+def test_the_answer_cache_is_shared_by_the_workers(fake, secrets, encodings_dir):
+    body = {"prompt": "Cache me", "model_names": [SOL], "cache": True}
+    with gunicorn(SECRETS_FILE=secrets, TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, server):
+        items = []
+        for _ in range(8):   # a new connection each time: either worker may answer
+            items.append(requests.post(f"{base}/api/send_prompt", json=body, timeout=10).json()["data"][0])
+        pids = {line["pid"] for line in json_lines(server.log()) if line.get("path") == "/api/send_prompt"}
+    assert [item["cached"] for item in items] == [False] + [True] * 7 and len(fake.requests) == 1
+    assert len(pids) == 2, "both workers should have answered from the one cache"
