@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.observability.metrics import metrics
-from app.spend import idempotency
+from app.spend import idempotency, idempotency_db
 from app.spend.accountant import Accountant
 from app.spend.budgets import read_budgets
 from app.spend.errors import SpendUnavailable
@@ -33,7 +33,7 @@ class Spend:
         """Claim an Idempotency-Key (IdempotencyConflict, or SpendUnavailable without a database)."""
         now = datetime.now(UTC)
         try:
-            return idempotency.claim(self.accountant.engine, principal, key, idempotency.body_hash(body), now,
+            return idempotency_db.claim(self.accountant.engine, principal, key, idempotency.body_hash(body), now,
                                      self.accountant.hold_until(now))
         except SQLAlchemyError:
             raise SpendUnavailable("The database that keeps Idempotency-Key answers is unavailable; "
@@ -43,7 +43,7 @@ class Spend:
         """Free a claim whose request ended without an answer (a retry may then run)."""
         if claim is not None:
             try:
-                idempotency.release(self.accountant.engine, principal, claim.key)
+                idempotency_db.release(self.accountant.engine, principal, claim.key)
             except SQLAlchemyError:   # the claim expires by itself after the deadline
                 pass
 

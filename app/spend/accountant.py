@@ -68,10 +68,6 @@ class Accountant:
     def engine(self) -> Engine:
         return self._engine
 
-    def budgeted(self, principal: str) -> bool:
-        """Tell whether the principal has a budget (its calls need the database)."""
-        return self._book.limits(principal).on
-
     def hold_until(self, now: datetime) -> datetime:
         """When a hold (or an idempotency claim) taken now stops counting if nobody settles it."""
         return now + self._hold_for

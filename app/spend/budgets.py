@@ -80,10 +80,6 @@ class BudgetBook:
     def limits(self, principal: str) -> Limits:
         return self._overrides.get(principal, self._default)
 
-    @property
-    def any_on(self) -> bool:
-        return self._default.on or any(limits.on for limits in self._overrides.values())
-
 
 def read_budgets(settings: Mapping[str, Any]) -> BudgetBook:
     """The budget book from BUDGET_DAILY_USD, BUDGET_MONTHLY_USD and BUDGETS_FILE (ConfigError if bad)."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.spend import budgets_db, idempotency, ledger_db
+from app.spend import budgets_db, idempotency, idempotency_db, ledger_db
 from app.spend.budgets import Limits, Periods
 from app.spend.errors import IdempotencyConflict
 from app.store.answer_cache import DatabaseBackend
@@ -116,7 +116,7 @@ def test_one_of_ten_concurrent_claims_of_a_key_wins_the_others_get_409(engine, d
 
     def attempt(each):
         try:
-            return idempotency.claim(each, "alice", "k1", "h", NOW, LATER)
+            return idempotency_db.claim(each, "alice", "k1", "h", NOW, LATER)
         except IdempotencyConflict as exc:
             return exc.status
     try:
@@ -129,29 +129,29 @@ def test_one_of_ten_concurrent_claims_of_a_key_wins_the_others_get_409(engine, d
 
 
 def test_a_claim_replays_its_answer_for_24_hours_and_refuses_another_body(engine):
-    assert isinstance(idempotency.claim(engine, "alice", "k", "h1", NOW, LATER), idempotency.Claim)
+    assert isinstance(idempotency_db.claim(engine, "alice", "k", "h1", NOW, LATER), idempotency.Claim)
     ledger_db.write(engine, ledger_db.Entry("alice", PERIODS, [row(CENT)], answer=("k", b'{"success":true}')))
-    assert idempotency.claim(engine, "alice", "k", "h1", NOW + timedelta(hours=23), LATER) == \
+    assert idempotency_db.claim(engine, "alice", "k", "h1", NOW + timedelta(hours=23), LATER) == \
         idempotency.Replay(b'{"success":true}')
     with pytest.raises(IdempotencyConflict) as refused:
-        idempotency.claim(engine, "alice", "k", "h2", NOW, LATER)
+        idempotency_db.claim(engine, "alice", "k", "h2", NOW, LATER)
     assert refused.value.status == 422
-    assert isinstance(idempotency.claim(engine, "bob", "k", "h2", NOW, LATER), idempotency.Claim)   # per principal
-    assert isinstance(idempotency.claim(engine, "alice", "k", "h2", NOW + timedelta(hours=24), LATER),
+    assert isinstance(idempotency_db.claim(engine, "bob", "k", "h2", NOW, LATER), idempotency.Claim)   # per principal
+    assert isinstance(idempotency_db.claim(engine, "alice", "k", "h2", NOW + timedelta(hours=24), LATER),
                       idempotency.Claim)
 
 
 def test_a_claim_left_running_by_a_dead_worker_expires(engine):
-    idempotency.claim(engine, "alice", "k", "h", NOW, LATER)
+    idempotency_db.claim(engine, "alice", "k", "h", NOW, LATER)
     with pytest.raises(IdempotencyConflict):
-        idempotency.claim(engine, "alice", "k", "h", LATER - timedelta(seconds=1), LATER)
-    assert isinstance(idempotency.claim(engine, "alice", "k", "h", LATER, LATER), idempotency.Claim)
+        idempotency_db.claim(engine, "alice", "k", "h", LATER - timedelta(seconds=1), LATER)
+    assert isinstance(idempotency_db.claim(engine, "alice", "k", "h", LATER, LATER), idempotency.Claim)
 
 
 def test_a_released_claim_may_run_again(engine):
-    idempotency.claim(engine, "alice", "k", "h", NOW, LATER)
-    idempotency.release(engine, "alice", "k")
-    assert isinstance(idempotency.claim(engine, "alice", "k", "h", NOW, LATER), idempotency.Claim)
+    idempotency_db.claim(engine, "alice", "k", "h", NOW, LATER)
+    idempotency_db.release(engine, "alice", "k")
+    assert isinstance(idempotency_db.claim(engine, "alice", "k", "h", NOW, LATER), idempotency.Claim)
 
 
 def test_the_answer_cache_keeps_entries_for_their_ttl(engine):
@@ -181,7 +181,7 @@ def test_purge_drops_old_rows_and_what_has_expired(engine):
     old = NOW - timedelta(days=40)
     ledger_db.write(engine, ledger_db.Entry("alice", Periods.at(old), [row(CENT, created_at=old)]))
     ledger_db.write(engine, ledger_db.Entry("alice", PERIODS, [row(CENT)]))
-    idempotency.claim(engine, "alice", "k", "h", old, old + timedelta(seconds=90))
+    idempotency_db.claim(engine, "alice", "k", "h", old, old + timedelta(seconds=90))
     reserve(engine, [CENT], now=old)
     done = ledger_db.purge(engine, datetime(2026, 12, 1, tzinfo=UTC), NOW)
     assert (done.ledger, done.periods, done.idempotency_keys, done.reservations) == (1, 2, 1, 1)

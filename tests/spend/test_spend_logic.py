@@ -86,7 +86,7 @@ def test_budgets_file_overrides_the_defaults_by_principal(tmp_path):
     assert book.limits("alice") == Limits(Decimal("2.5"), Decimal("20"))
     assert book.limits("batch") == Limits(None, Decimal("100"))
     assert book.limits("bob") == Limits(Decimal("1"), Decimal("20"))
-    assert not read_budgets(build_config(environ={})).any_on
+    assert not read_budgets(build_config(environ={})).limits("anyone").on
 
 
 @pytest.mark.parametrize("text,problem", [
