@@ -22,9 +22,9 @@ class UtcMoment(fields.Field):
             if len(value) == 10:
                 return datetime.combine(date.fromisoformat(value), time(), UTC)
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError):   # not a date; or 0001-01-01T00:00+14:00, before year 1 in UTC
             raise self.make_error("invalid") from None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class UsageQuerySchema(Schema):

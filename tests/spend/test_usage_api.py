@@ -96,6 +96,7 @@ def test_a_principal_name_cannot_be_a_spreadsheet_formula(spend_app):
 @pytest.mark.parametrize("params,field", [
     ({"from": "2026-13-01"}, "from"), ({"to": "yesterday"}, "to"), ({"group_by": "colour"}, "group_by"),
     ({"format": "xml"}, "format"), ({"from": "2026-12-03", "to": "2026-12-01"}, "to"), ({"limit": "5"}, "limit"),
+    ({"from": "0001-01-01T00:00:00+14:00"}, "from"), ({"to": "9999-12-31T23:59:59-14:00"}, "to"),
 ])
 def test_bad_parameters_are_400_naming_them(spend_app, params, field):
     response = spend_app().test_client().get("/api/usage", query_string=params)
