@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.catalog import Model
 from app.responses import dumps
@@ -25,6 +24,7 @@ from app.spend.idempotency import Claim
 from app.spend.money import usd
 from app.spend.rows import ledger_row
 from app.spend.worst_case import worst_case
+from app.spend.writes import DATABASE_ERRORS
 from app.tokens.counter import TokenCount
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Accountant:
         try:
             decision = budgets_db.reserve(self._engine, principal, tab.request_id, tab.periods, limits, holds,
                                           now, self.hold_until(now))
-        except SQLAlchemyError as exc:
+        except DATABASE_ERRORS as exc:
             log.error("budget hold failed: %s", type(exc).__name__)
             raise SpendUnavailable("The spend database is unavailable, so budgets cannot be checked; "
                                    "retry shortly.") from None
@@ -110,7 +110,7 @@ class Accountant:
     def release(self, reservation_ids: list[int]) -> None:
         try:
             budgets_db.release(self._engine, reservation_ids)
-        except SQLAlchemyError as exc:   # the holds expire by themselves
+        except DATABASE_ERRORS as exc:   # the holds expire by themselves
             log.error("releasing budget holds failed: %s", type(exc).__name__)
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import Engine, delete, select, update
 
 from app.spend.errors import IdempotencyConflict
 from app.spend.idempotency import HEADER, Claim, Replay
-from app.spend.ledger_db import IDEMPOTENCY_WINDOW, upsert, writing_engine
+from app.spend.ledger_db import IDEMPOTENCY_WINDOW, upsert
+from app.spend.writes import writing_engine
 from app.store.schema import IdempotencyKey
 
 
