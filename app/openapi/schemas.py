@@ -150,19 +150,21 @@ class UsageRowSchema(Schema):
     key = fields.String(required=True, metadata={"description": "the model id, provider key, principal or UTC date"})
     calls = fields.Integer(required=True, metadata={"description": "ledger rows: every outcome, refusals included"})
     input_tokens = fields.Integer(required=True, metadata={"description": "billed input tokens"})
-    output_tokens = fields.Integer(required=True)
-    cached_tokens = fields.Integer(required=True)
-    reasoning_tokens = fields.Integer(required=True)
+    output_tokens = fields.Integer(required=True, metadata={"description": "billed output tokens (reasoning included)"})
+    cached_tokens = fields.Integer(required=True, metadata={"description": "billed input tokens read from the cache"})
+    reasoning_tokens = fields.Integer(required=True, metadata={"description": "billed reasoning tokens"})
     cost = fields.Float(required=True, metadata={"description": "USD at the prices in force (exact in CSV)"})
     estimated_input_tokens = fields.Integer(required=True, metadata={"description": "our counts of the prompts"})
 
 
 class UsageResponseSchema(Schema):
-    success = fields.Boolean(required=True)
-    start = fields.String(required=True, data_key="from", metadata={"format": "date-time"})
-    end = fields.String(required=True, data_key="to", metadata={"format": "date-time"})
-    group_by = fields.String(required=True, metadata={"enum": list(USAGE_GROUPS)})
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    start = fields.String(required=True, data_key="from", metadata={
+        "format": "date-time", "description": "the first moment counted (UTC)"})
+    end = fields.String(required=True, data_key="to", metadata={
+        "format": "date-time", "description": "the moment counting stops, excluded (UTC)"})
+    group_by = fields.String(required=True, metadata={"enum": list(USAGE_GROUPS), "description": "what a row sums"})
     principal = fields.String(required=True, allow_none=True, metadata={
         "description": "whose usage: the caller's, or null for every principal (USAGE_ADMIN_KEYS)"})
-    count = fields.Integer(required=True)
-    data = fields.List(fields.Nested(UsageRowSchema), required=True)
+    count = fields.Integer(required=True, metadata={"description": "rows in data"})
+    data = fields.List(fields.Nested(UsageRowSchema), required=True, metadata={"description": "one row per group"})
