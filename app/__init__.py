@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app import (catalog, cors, errors, health, observability, openapi, pricing, request_body, routing, secrets,
-                 security, store, tokens, web)
+                 security, spend, store, tokens, web)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app, settings)          # proxies, rate limits, then the 401 check
     observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
     catalog.init_app(app, settings)           # the live catalog: database snapshot, else the files
+    spend.init_app(app, settings)             # ledger, budgets, Idempotency-Key; /api/usage
     tokens.init_app(app, settings)            # the encodings, loaded once
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,16 @@ def _origins(raw: str) -> list[str] | str:
 
 def _names(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _usd(raw: str) -> Decimal:
+    try:
+        amount = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError(f"expected a USD amount such as 5 or 0.25, got {raw!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"expected a USD amount of 0 or more, got {raw!r}")
+    return amount
 
 
 def _lower(raw: str) -> str:
@@ -90,6 +101,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "ANSWER_CACHE_MAX_ITEM_BYTES": (1024 * 1024, _int),
     "CACHE_REDIS_URL": (None, str),
     "SEND_PROMPT_MAX_MODELS": (10, _int),
+    # Spend (issue 11): USD per principal per UTC day / month (None: no limit), overrides by name,
+    # and the principals that see everyone's usage.
+    "BUDGET_DAILY_USD": (None, _usd),
+    "BUDGET_MONTHLY_USD": (None, _usd),
+    "BUDGETS_FILE": (None, str),
+    "USAGE_ADMIN_KEYS": ((), _names),
     # Operations (issue 5): metrics, logs, rate limits, proxies, authentication.
     "METRICS_ENABLED": (True, _bool),
     "METRICS_REQUIRE_AUTH": (False, _bool),

@@ -50,15 +50,23 @@ def _auth(app: Any) -> Finding | None:
     return (FAILED, reason) if reason else None
 
 
+def _database(app: Any) -> Finding | None:
+    # Degraded, not failed: the catalog and estimates serve from memory without it.
+    spend = app.extensions.get("spend")
+    reason = spend.database.problem() if spend else None
+    return (DEGRADED, reason) if reason else None
+
+
 # name -> check(app): None when fine, else a Finding. A new check is one entry here.
 CHECKS: dict[str, Callable[[Any], Finding | None]] = {
-    "catalog": _catalog, "encodings": _encodings, "config": _config, "auth": _auth}
+    "catalog": _catalog, "encodings": _encodings, "config": _config, "auth": _auth, "database": _database}
 
 # /ready in the OpenAPI document (/health is in app/openapi/spec.py).
 OPENAPI_PATHS = {"/ready": {"get": {
-    "summary": "Readiness: catalog, token encodings and settings", "tags": ["ops"],
+    "summary": "Readiness: catalog, token encodings, settings, auth keys, database", "tags": ["ops"],
     "description": ("200 when this worker can serve: `status` is `ready`, or `degraded` when it serves "
-                    "with less (no exact token encodings: counts are labelled estimates), with "
+                    "with less (no exact token encodings: counts are labelled estimates; no database: "
+                    "send_prompt records nothing and refuses budgeted callers), with "
                     "`reasons` naming each degraded check. 503 in the error envelope when it cannot "
                     "serve (no catalog, bad settings); `fields` names every check that is not ok."),
     "responses": {

@@ -81,17 +81,29 @@ def reference_encodings(encodings_dir):
 
 
 @pytest.fixture(scope="session")
-def seeded_database(tmp_path_factory):
-    """A SQLite file migrated to the newest schema and seeded from models.csv + price_history.csv."""
+def migrated_sqlite(tmp_path_factory):
+    """A migrated, empty SQLite database, made once; apps get copies."""
+    from app.store.engine import make_engine
+    from app.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("database") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()   # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_database(migrated_sqlite):
+    """The migrated database seeded from models.csv + price_history.csv (as `make run` leaves it)."""
     from datetime import UTC, datetime
 
     from app.store.catalog_db import seed_if_empty
     from app.store.engine import make_engine, writing
-    from app.store.migrate import upgrade
 
-    path = tmp_path_factory.mktemp("database") / "seeded.db"
+    path = migrated_sqlite.with_name("seeded.db")
+    shutil.copyfile(migrated_sqlite, path)
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     with writing(engine) as session:
         seed_if_empty(session, REPO / "models.csv", REPO / "price_history.csv", datetime.now(UTC))
     engine.dispose()
@@ -99,8 +111,19 @@ def seeded_database(tmp_path_factory):
 
 
 @pytest.fixture
-def make_app(tmp_path, no_vendor_env, encodings_dir, seeded_database):
-    """Build an app from the factory with test config; a missing secrets file unless given."""
+def fresh_database(tmp_path, seeded_database):
+    """A URL to this test's own seeded SQLite database (every app of the test shares it)."""
+    path = tmp_path / "price-runner.db"
+    if not path.exists():
+        shutil.copyfile(seeded_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(tmp_path, no_vendor_env, encodings_dir, fresh_database, migrated_sqlite):
+    """Build an app from the factory with test config: a missing secrets file and the test's own
+    seeded database unless given. A test's own MODELS_CSV gets a migrated database without a
+    catalog, so that its file is what serves (the ledger still records)."""
     from app import create_app
 
     counter = itertools.count()
@@ -108,12 +131,12 @@ def make_app(tmp_path, no_vendor_env, encodings_dir, seeded_database):
     def factory(**config):
         config.setdefault("SECRETS_FILE", str(tmp_path / "no-secrets.yaml"))
         if "DATABASE_URL" not in config:
-            # The bundled catalog comes from a migrated, seeded database of its own (a copy of one
-            # made per session); a test's own MODELS_CSV is served from the files (an empty database).
-            database = tmp_path / f"app-{next(counter)}.db"
-            if "MODELS_CSV" not in config:
-                shutil.copyfile(seeded_database, database)
-            config["DATABASE_URL"] = f"sqlite:///{database}"
+            if "MODELS_CSV" in config:
+                database = tmp_path / f"catalogless-{next(counter)}.db"
+                shutil.copyfile(migrated_sqlite, database)
+                config["DATABASE_URL"] = f"sqlite:///{database}"
+            else:
+                config["DATABASE_URL"] = fresh_database
         config.setdefault("TIKTOKEN_CACHE_DIR", str(encodings_dir))
         config.setdefault("TESTING", True)
         return create_app(config)

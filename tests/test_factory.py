@@ -1,7 +1,7 @@
 """The factory honours each send_prompt and catalog setting (operations settings: test_operations_config)."""
 from cachelib import RedisCache
 
-from app.routing.answer_cache import MemoryBackend
+from app.store.answer_cache import DatabaseBackend
 
 
 def router_of(app):
@@ -16,11 +16,12 @@ def test_provider_settings_reach_the_router(make_app):
     assert (router._dispatcher._pool_size, router._dispatcher._max_per_vendor) == (12, 3)
 
 
-def test_answer_cache_is_in_process_by_default_with_its_ttl_and_bounds(make_app):
-    cache = router_of(make_app(ANSWER_CACHE_TTL=42, ANSWER_CACHE_MAX_BYTES=5000, ANSWER_CACHE_MAX_ITEM_BYTES=700,
-                               ANSWER_CACHE_SCOPE="shared"))._cache
-    assert isinstance(cache._backend, MemoryBackend) and cache._ttl == 42
-    assert (cache._backend._items.maxsize, cache._backend._items.ttl) == (5000, 42)
+def test_answer_cache_is_in_the_database_by_default_with_its_ttl_and_bounds(make_app):
+    app = make_app(ANSWER_CACHE_TTL=42, ANSWER_CACHE_MAX_BYTES=5000, ANSWER_CACHE_MAX_ITEM_BYTES=700,
+                   ANSWER_CACHE_SCOPE="shared")
+    cache = router_of(app)._cache
+    assert isinstance(cache._backend, DatabaseBackend) and cache._ttl == 42
+    assert cache._backend._engine is app.extensions["store"].engine and cache._backend._max_bytes == 5000
     assert (cache._max_item_bytes, cache._scope) == (700, "shared")
 
 

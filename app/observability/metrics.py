@@ -29,6 +29,7 @@ class Metrics:
     provider_retries: Counter
     provider_tokens: Counter
     provider_cost: Counter
+    ledger_write_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -56,6 +57,9 @@ class Metrics:
                                     "implausible).", (*call, "direction", "basis"), registry=registry),
             provider_cost=Counter("price_runner_provider_cost_usd", "What the calls cost, in USD, at catalog "
                                   "prices; basis as for the tokens.", (*call, "basis"), registry=registry),
+            ledger_write_failures=Counter("price_runner_ledger_write_failures", "send_prompt answers whose "
+                                          "ledger rows could not be committed (their items say recorded: "
+                                          "false), by exception type.", ("reason",), registry=registry),
         )
 
 

@@ -1,6 +1,8 @@
 """Response bodies, as marshmallow schemas: they document the API (they validate nothing at run time)."""
 from marshmallow import Schema, fields
 
+USAGE_GROUPS = ("model", "provider", "principal", "day")
+
 class ErrorBodySchema(Schema):
     code = fields.Integer(required=True, metadata={"description": "the HTTP status"})
     message = fields.String(required=True, metadata={"description": "what went wrong, in words"})
@@ -114,12 +116,14 @@ class PriceResponseSchema(Schema):
 class ItemErrorSchema(Schema):
     type = fields.String(required=True, metadata={"description": "what kind of failure", "enum": [
         "http_error", "timeout", "connection_error", "bad_response", "response_too_large", "not_configured",
-        "vendor_busy", "cancelled", "provider_error"]})
+        "vendor_busy", "cancelled", "provider_error", "budget_exceeded"]})
     message = fields.String(required=True, metadata={"description": "the vendor's or our message, keys redacted"})
     status = fields.Integer(required=True, allow_none=True, metadata={"description": "the vendor's HTTP status"})
     retryable = fields.Boolean(required=True, metadata={"description": "the same call may succeed later"})
     retry_after = fields.Float(required=True, allow_none=True, metadata={
         "description": "seconds the vendor asked to wait"})
+    budget_remaining = fields.Float(required=True, allow_none=True, metadata={
+        "description": "budget_exceeded: USD left of the caller's tighter budget (day or month); else null"})
 
 
 class SendItemSchema(Schema):
@@ -150,6 +154,9 @@ class SendItemSchema(Schema):
         "enum": ["billed", "estimated", None],
         "description": "billed: the vendor's usage at catalog prices; estimated: our counts of the prompt "
                        "and the answer; null: the call failed (cost 0)"})
+    recorded = fields.Boolean(required=True, metadata={
+        "description": "the item's ledger row was committed before this answer was sent; false: it could "
+                       "not be (logged, counted in price_runner_ledger_write_failures_total)"})
 
 
 class SendResponseSchema(Schema):
@@ -158,3 +165,27 @@ class SendResponseSchema(Schema):
     data = fields.List(fields.Nested(SendItemSchema), required=True, metadata={"description": "one item per model"})
     total_cost = fields.Float(required=True, metadata={"description": "sum of actual_cost, USD"})
     wall_ms = fields.Float(required=True, metadata={"description": "milliseconds for the whole request"})
+
+
+class UsageRowSchema(Schema):
+    key = fields.String(required=True, metadata={"description": "the model id, provider key, principal or UTC date"})
+    calls = fields.Integer(required=True, metadata={"description": "ledger rows: every outcome, refusals included"})
+    input_tokens = fields.Integer(required=True, metadata={"description": "billed input tokens"})
+    output_tokens = fields.Integer(required=True, metadata={"description": "billed output tokens (reasoning included)"})
+    cached_tokens = fields.Integer(required=True, metadata={"description": "billed input tokens read from the cache"})
+    reasoning_tokens = fields.Integer(required=True, metadata={"description": "billed reasoning tokens"})
+    cost = fields.Float(required=True, metadata={"description": "USD at the prices in force (exact in CSV)"})
+    estimated_input_tokens = fields.Integer(required=True, metadata={"description": "our counts of the prompts"})
+
+
+class UsageResponseSchema(Schema):
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    start = fields.String(required=True, data_key="from", metadata={
+        "format": "date-time", "description": "the first moment counted (UTC)"})
+    end = fields.String(required=True, data_key="to", metadata={
+        "format": "date-time", "description": "the moment counting stops, excluded (UTC)"})
+    group_by = fields.String(required=True, metadata={"enum": list(USAGE_GROUPS), "description": "what a row sums"})
+    principal = fields.String(required=True, allow_none=True, metadata={
+        "description": "whose usage: the caller's, or null for every principal (USAGE_ADMIN_KEYS)"})
+    count = fields.Integer(required=True, metadata={"description": "rows in data"})
+    data = fields.List(fields.Nested(UsageRowSchema), required=True, metadata={"description": "one row per group"})

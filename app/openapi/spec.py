@@ -48,6 +48,12 @@ PATHS: dict[str, dict[str, Any]] = {
         "responses": {"200": _json("PriceResponse", "Models ranked by cost"), **_errors(400, 413, 415)}}},
     "/api/send_prompt": {"post": {
         "summary": "Send a prompt to several models at once", "tags": ["routing"],
+        "description": ("`Idempotency-Key`: the same key from the same principal within 24 hours returns the "
+                        "recorded answer without calling any vendor; 409 while the first request runs, 422 "
+                        "with a different body. 402 when the caller's budget holds no chosen model."),
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "description": "1-255 visible ASCII characters, e.g. a UUID"}],
         "requestBody": {"required": True, "content": {JSON: {
             "schema": {"$ref": "#/components/schemas/SendPromptRequest"},
             "example": {"prompt": "Say hello in French.", "providers": ["openai", "anthropic"]}}}},
@@ -57,7 +63,24 @@ PATHS: dict[str, dict[str, Any]] = {
                                    "then `done` ({count, total_cost, wall_ms}); `:` lines are heartbeats.",
                     "content": {JSON: {"schema": {"$ref": "#/components/schemas/SendResponse"}},
                                 "text/event-stream": {"schema": {"type": "string"}}}},
-            **_errors(400, 413, 415, 503)}}},
+            **_errors(400, 402, 409, 413, 415, 422, 503)}}},
+    "/api/usage": {"get": {
+        "summary": "Calls, tokens and cost from the ledger, grouped", "tags": ["spend"],
+        "description": ("The caller's own usage (everyone's for the principals in `USAGE_ADMIN_KEYS`), "
+                        "from `from` (inclusive) to `to` (exclusive), UTC. `format=csv` gives the same "
+                        "columns as CSV, with exact costs."),
+        "parameters": [
+            {"name": "from", "in": "query", "schema": {"type": "string"}, "example": "2026-12-01",
+             "description": "ISO-8601 date or date-time (UTC); default: the first day of this month"},
+            {"name": "to", "in": "query", "schema": {"type": "string"}, "example": "2027-01-01",
+             "description": "ISO-8601 date or date-time (UTC), exclusive; default: the first day of next month"},
+            {"name": "group_by", "in": "query", "schema": {"enum": list(schemas.USAGE_GROUPS), "default": "day"}},
+            {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"], "default": "json"}}],
+        "responses": {
+            "200": {"description": "One row per group, in key order",
+                    "content": {JSON: {"schema": {"$ref": "#/components/schemas/UsageResponse"}},
+                                "text/csv": {"schema": {"type": "string"}}}},
+            **_errors(400, 503)}}},
     "/api/openapi.json": {"get": {"summary": "This document", "tags": ["docs"],
                                   "responses": {"200": {"description": "OpenAPI 3.1",
                                                         "content": {JSON: {"schema": {"type": "object"}}}}}}},
@@ -72,6 +95,7 @@ COMPONENT_SCHEMAS = {
     "ErrorEnvelope": schemas.ErrorEnvelopeSchema, "Health": schemas.HealthSchema,
     "ModelsResponse": schemas.ModelsResponseSchema, "ProvidersResponse": schemas.ProvidersResponseSchema,
     "PriceResponse": schemas.PriceResponseSchema, "SendResponse": schemas.SendResponseSchema,
+    "UsageResponse": schemas.UsageResponseSchema,
 }
 
 

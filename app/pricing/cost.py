@@ -34,14 +34,18 @@ class PriceTable:
     long: tuple[int, int, int] | None   # the tier's prices, if the model has a tier
     threshold: int | None               # input tokens strictly above this use `long`
 
-    def amounts(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0
-                ) -> tuple[float, float, float, bool]:
-        """Return (input_cost, output_cost, total_cost, long_context) in USD for one request."""
+    def units(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> tuple[int, int, bool]:
+        """Return (input_units, output_units, long_context); USD = units / denominator."""
         # The tier is chosen by all input tokens, cached ones included, as genai-prices does.
         long_context = self.threshold is not None and input_tokens > self.threshold
         price_in, price_cached, price_out = self.long if long_context else self.base
         input_units = (input_tokens - cached_tokens) * price_in + cached_tokens * price_cached
-        output_units = output_tokens * price_out
+        return input_units, output_tokens * price_out, long_context
+
+    def amounts(self, input_tokens: int, output_tokens: int, cached_tokens: int = 0
+                ) -> tuple[float, float, float, bool]:
+        """Return (input_cost, output_cost, total_cost, long_context) in USD for one request."""
+        input_units, output_units, long_context = self.units(input_tokens, output_tokens, cached_tokens)
         den = self.denominator
         return input_units / den, output_units / den, (input_units + output_units) / den, long_context
 
@@ -86,3 +90,12 @@ def price_request(model: Model, input_tokens: int, output_tokens: int, cached_to
     if cached_tokens > input_tokens:
         raise ValueError(f"cached_tokens ({cached_tokens}) cannot exceed input_tokens ({input_tokens})")
     return Cost(*price_table(model).amounts(input_tokens, output_tokens, cached_tokens))
+
+
+def exact_cost(model: Model, input_tokens: int, output_tokens: int, cached_tokens: int = 0) -> Fraction:
+    """The same cost as price_request, as an exact fraction of a USD (ledger and budgets)."""
+    if min(input_tokens, output_tokens, cached_tokens) < 0 or cached_tokens > input_tokens:
+        raise ValueError("token counts must not be negative, nor cached tokens exceed input tokens")
+    table = price_table(model)
+    input_units, output_units, _ = table.units(input_tokens, output_tokens, cached_tokens)
+    return Fraction(input_units + output_units, table.denominator)

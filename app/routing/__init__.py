@@ -15,7 +15,7 @@ from app.vendors import VENDORS
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Build the router (an adapter per vendor, the pool, the answer cache); register the blueprint."""
+    """Build the router (an adapter per vendor, the pool, the answer cache, the accountant); register the blueprint."""
     from app.routing.views import bp
 
     credentials = app.extensions["credentials"]
@@ -25,6 +25,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
                         max_retries=settings["PROVIDER_MAX_RETRIES"],
                         max_response_bytes=settings["PROVIDER_MAX_RESPONSE_BYTES"])
     dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
+    spend = app.extensions.get("spend")   # budgets and the ledger (app/spend), built before routing
     app.extensions["routing"] = PromptRouter(adapters, app.extensions["tokens"], dispatcher, limits,
-                                             observer=observe_call, cache=answer_cache(app, settings))
+                                             observer=observe_call, cache=answer_cache(app, settings),
+                                             accountant=spend.accountant if spend else None)
     app.register_blueprint(bp)

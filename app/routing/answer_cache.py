@@ -1,7 +1,7 @@
 """Optional cache of vendor answers, keyed by the caller and everything that shapes the answer.
 
 Bounded in bytes: an answer whose item is larger than ``max_item_bytes`` is not stored, and the
-in-process store holds at most ``ANSWER_CACHE_MAX_BYTES`` per worker (least recently used out first).
+database store (or the in-process one) holds at most ``ANSWER_CACHE_MAX_BYTES`` (oldest out first).
 """
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ class AnswerCache:
 
 
 def answer_cache(app: Flask, settings: dict[str, Any]) -> AnswerCache:
-    """Use Redis through flask-caching (shared by every instance) when configured, else a per-worker store."""
+    """Use Redis through flask-caching (shared by every instance) when configured, else the
+    database (shared by every worker of the instance: SQLite in its instance folder by default)."""
     url, ttl = settings["CACHE_REDIS_URL"], settings["ANSWER_CACHE_TTL"]
     if url:
         cache = Cache(app, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url})
@@ -93,6 +94,8 @@ def answer_cache(app: Flask, settings: dict[str, Any]) -> AnswerCache:
         # PromptRouter can use it.
         backend: Backend = app.extensions["cache"][cache]
     else:
-        backend = MemoryBackend(settings["ANSWER_CACHE_MAX_BYTES"], ttl)
+        from app.store.answer_cache import DatabaseBackend
+
+        backend = DatabaseBackend(app.extensions["store"].engine, settings["ANSWER_CACHE_MAX_BYTES"])
     return AnswerCache(backend, ttl, scope=settings["ANSWER_CACHE_SCOPE"],
                        max_item_bytes=settings["ANSWER_CACHE_MAX_ITEM_BYTES"])

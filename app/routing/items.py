@@ -20,7 +20,7 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     text = _json_safe(completion.text) if completion else None
     usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text)
                     if completion else (None, None))
-    error = outcome.error.to_dict() if outcome.error else None
+    error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
         error["message"] = _json_safe(error["message"])
     return {
@@ -44,13 +44,26 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         "cached": False,
         "usage_reported": basis == BILLED,
         "cost_basis": basis,
+        "recorded": False,   # set once the ledger row is committed (app/spend)
     }
 
 
 def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str, Any]:
     """Return a stored answer as this request's item: nothing was billed, nothing waited for."""
     return {**stored, "cached": True, "actual_cost": 0.0, "latency_ms": 0.0,
-            "estimated_input_tokens": estimated_input_tokens}
+            "estimated_input_tokens": estimated_input_tokens, "recorded": False}
+
+
+def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, remaining: float,
+                 message: str) -> dict[str, Any]:
+    """Return the item of a call its caller's budget could not hold: not made, cost 0."""
+    error = {"type": "budget_exceeded", "message": message, "status": None, "retryable": False,
+             "retry_after": None, "budget_remaining": remaining}
+    return {"id": model.id, "model_name": model.model_name, "provider": provider_name, "success": False,
+            "response": None, "finish_reason": None, "error": error, "latency_ms": 0.0,
+            "input_tokens": None, "output_tokens": None, "cached_tokens": None, "reasoning_tokens": None,
+            "actual_cost": 0.0, "estimated_input_tokens": estimated_input_tokens, "cached": False,
+            "usage_reported": False, "cost_basis": None, "recorded": False}
 
 
 def _json_safe(text: str | None) -> str | None:

@@ -16,9 +16,10 @@ from app.providers.sessions import session_for
 from app.providers.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
-from app.routing.dispatch import Batch, Dispatcher, Outcome
-from app.routing.items import cached_item, item
+from app.routing.dispatch import Batch, Dispatcher, Outcome, PoolSaturated
+from app.routing.items import cached_item, item, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
+from app.spend.accountant import Accountant, Planned, Tab
 from app.tokens.counter import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -40,89 +41,133 @@ class _Plan:
     models: Sequence[Model]
     requests: list[PromptRequest]
     estimates: list[int]
-    cached: dict[int, dict[str, Any]]   # model index -> the cached answer's item
+    early: dict[int, dict[str, Any]]    # model index -> its item before any call: cached, or refused by budget
     pending: list[int]                  # model indexes to call, in batch order
     started: float
     deadline: float
     use_cache: bool
     caller: str                         # whose answer cache: the principal, or ANONYMOUS
     request_id: str | None
+    tab: Tab | None = None              # the request's budget holds and ledger records
 
 
 class PromptRouter:
     """Send one prompt to many models at once and price what each vendor reports."""
 
     def __init__(self, adapters: Mapping[str, Adapter], tokens: TokenCounter, dispatcher: Dispatcher,
-                 limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None):
+                 limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None,
+                 accountant: Accountant | None = None):
         self._adapters = adapters          # vendor key -> adapter (NotConfiguredAdapter without credentials)
         self._tokens = tokens
         self._dispatcher = dispatcher
         self._limits = limits
         self._observer = observer
         self._cache = cache
+        self._accountant = accountant      # budgets and the ledger (app/spend); None records nothing
 
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
-            use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None) -> dict[str, Any]:
-        """Call every model concurrently; return the JSON response envelope."""
-        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id)
+            use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
+            claim: Any = None) -> dict[str, Any]:
+        """Call every model concurrently; record the items; return the JSON response envelope.
+
+        ``claim``: the request's Idempotency-Key claim; its answer is stored with the records.
+        """
+        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
         batch = self._start(plan, inline=True)   # one call runs in this thread; more fan out
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
-        data = [plan.cached.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
-        return {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
+        data = [plan.early.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
+        envelope = {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
+        self._record(plan, list(enumerate(data)), envelope)   # one transaction, before the answer leaves
+        return envelope
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
-               heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        """Start every call now (PoolSaturated is raised here, before any event), and return the
-        events: ("result", item) as each model finishes, ("heartbeat", None) while waiting, then
-        ("done", totals). Closing the events early cancels what has not finished."""
-        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id)
+               claim: Any = None, heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """Start every call now (PoolSaturated, and the spend errors, are raised here, before any
+        event), and return the events: ("result", item) as each model finishes, each recorded
+        first, ("heartbeat", None) while waiting, then ("done", totals). Closing the events early
+        cancels what has not finished."""
+        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
         batch = self._start(plan)
         return self._events(plan, batch, heartbeat_s)
 
     def _events(self, plan: _Plan, batch: Batch | None,
                 heartbeat_s: float) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        data, taken = list(plan.cached.values()), set()
+        early = sorted(plan.early.items())
+        data, taken = [entry for _, entry in early], set()
         try:
-            for cached in data:
-                yield "result", cached
+            self._record(plan, early)
+            for known in data:
+                yield "result", known
             for event in (batch.as_completed(heartbeat_s) if batch else ()):
                 if event is None:
                     yield "heartbeat", None
                     continue
                 position, outcome = event
                 taken.add(position)
-                data.append(self._finish(plan, plan.pending[position], outcome))
+                index = plan.pending[position]
+                data.append(self._finish(plan, index, outcome))
+                self._record(plan, [(index, data[-1])])
                 yield "result", data[-1]
-            yield "done", {"count": len(data), **_totals(data, plan.started)}
+            totals = {"count": len(data), **_totals(data, plan.started)}
+            if plan.tab is not None and plan.tab.claim is not None:
+                self._record(plan, [], {"success": True, "data": data, **totals})
+            yield "done", totals
         finally:
             if batch:
                 batch.cancel()   # the client went away (or all is done): stop what is left
-                # Calls the client no longer waits for are still counted and logged, as they end.
-                batch.settle(taken, lambda position, outcome: self._finish(plan, plan.pending[position], outcome))
+                # Calls the client no longer waits for are still counted, logged and recorded, as they end.
+                batch.settle(taken, lambda position, outcome: self._late(plan, plan.pending[position], outcome))
+
+    def _late(self, plan: _Plan, index: int, outcome: Outcome) -> None:
+        self._record(plan, [(index, self._finish(plan, index, outcome))])
+
+    def _record(self, plan: _Plan, entries: list[tuple[int, dict[str, Any]]],
+                envelope: dict[str, Any] | None = None) -> None:
+        """Commit the items' ledger rows (each item's ``recorded`` says whether that worked)."""
+        if plan.tab is not None and (entries or envelope is not None):
+            plan.tab.record([(index, plan.models[index], entry) for index, entry in entries], envelope)
 
     def _plan(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None, use_cache: bool,
-              caller: str, request_id: str | None) -> _Plan:
+              caller: str, request_id: str | None, claim: Any = None) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
         counts = self._tokens.count(prompt.prompt, {m.tokenizer for m in models}, system=prompt.system or "")
         requests = [self._request(model, prompt) for model in models]
         estimates = [counts[model.tokenizer].count for model in models]
-        cached = {}
+        early = {}
         if use_cache and self._cache is not None:
             for index, (model, request) in enumerate(zip(models, requests)):
                 hit = self._cache.get(model.provider, request, caller)
                 if hit is not None:
-                    cached[index] = cached_item(hit, estimates[index])
-        pending = [index for index in range(len(models)) if index not in cached]
-        return _Plan(models, requests, estimates, cached, pending, started, started + budget,
-                     use_cache, caller, request_id)
+                    early[index] = cached_item(hit, estimates[index])
+        tab = None
+        if self._accountant is not None:
+            # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
+            tab = self._accountant.open(caller, request_id, [
+                Planned(index, models[index], requests[index].max_tokens, counts[models[index].tokenizer])
+                for index in range(len(models)) if index not in early], claim)
+            for index, refusal in tab.refused.items():
+                early[index] = refused_item(models[index], VENDORS[models[index].provider].name, estimates[index],
+                                            float(refusal.remaining), refusal.message())
+        pending = [index for index in range(len(models)) if index not in early]
+        plan = _Plan(models, requests, estimates, early, pending, started, started + budget,
+                     use_cache, caller, request_id, tab)
+        if tab is not None and len(tab.refused) == len(models):
+            self._record(plan, sorted(early.items()))   # refusals are ledger rows too
+            raise tab.refusal_error()
+        return plan
 
     def _start(self, plan: _Plan, inline: bool = False) -> Batch | None:
         if not plan.pending:
             return None
         calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
-        return self._dispatcher.start(calls, plan.deadline, inline=inline)
+        try:
+            return self._dispatcher.start(calls, plan.deadline, inline=inline)
+        except PoolSaturated:
+            if plan.tab is not None:
+                plan.tab.release()   # no call was made: give the holds back
+            raise
 
     def _finish(self, plan: _Plan, index: int, outcome: Outcome) -> dict[str, Any]:
         model = plan.models[index]

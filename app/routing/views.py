@@ -9,10 +9,10 @@ from app.responses import json_response
 from app.routing import sse
 from app.routing.dispatch import PoolSaturated
 from app.routing.schemas import SendPromptSchema
-from app.routing.service import ANONYMOUS
 from app.providers.base import PromptRequest
 from app.routing.targets import TargetError, choose_targets
-from app.security.gate import current_principal
+from app.security.gate import current_caller
+from app.spend.http import Replay, claim_key, replay, spend_errors
 from app.validation import load_json
 
 bp = Blueprint("routing", __name__, url_prefix="/api")
@@ -33,14 +33,23 @@ def send_prompt() -> Response:
     prompt = PromptRequest(body["prompt"], body["system"], body["max_tokens"], body["temperature"])
     # Worker threads cannot see flask.g: the request id and the caller (whose answer cache) are
     # read here and travel with the call.
-    principal = current_principal()
-    options = {"use_cache": body["cache"], "request_id": current_request_id(),
-               "caller": str(principal) if principal else ANONYMOUS}
+    caller = current_caller()
+    streaming = body["stream"] or request.accept_mimetypes.best == "text/event-stream"
+    spend = current_app.extensions["spend"]
+    with spend_errors():
+        claim = claim_key(spend, caller, body)
+    if isinstance(claim, Replay):
+        return replay(claim.body, streaming)
+    options = {"use_cache": body["cache"], "request_id": current_request_id(), "caller": caller, "claim": claim}
     try:
-        if body["stream"] or request.accept_mimetypes.best == "text/event-stream":
-            events = router.stream(models, prompt, body["timeout"], **options)
-            return Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
-        return json_response(router.run(models, prompt, body["timeout"], **options))
-    except PoolSaturated as exc:
-        raise APIError(503, "All provider threads are busy; retry shortly.",
-                       headers={"Retry-After": str(exc.retry_after)}) from None
+        with spend_errors():
+            if streaming:
+                events = router.stream(models, prompt, body["timeout"], **options)
+                return Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
+            return json_response(router.run(models, prompt, body["timeout"], **options))
+    except BaseException as exc:
+        spend.release(caller, claim)   # no answer to replay: a retry with the key may run
+        if isinstance(exc, PoolSaturated):
+            raise APIError(503, "All provider threads are busy; retry shortly.",
+                           headers={"Retry-After": str(exc.retry_after)}) from None
+        raise

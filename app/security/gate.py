@@ -109,3 +109,13 @@ def auth_problem() -> str | None:
     """Why this app cannot verify credentials now (JWKS not fetched yet), else None."""
     gate: AuthGate | None = current_app.extensions.get(EXTENSION) if has_app_context() else None
     return gate.problem() if gate else None
+
+
+ANONYMOUS = "anonymous"   # the caller when authentication is off
+
+
+def current_caller() -> str:
+    """This request's principal by name (a key's name, a JWT's sub), or ANONYMOUS: what the
+    ledger, budgets, usage, idempotency keys and the answer cache's scope call the caller."""
+    principal = current_principal()
+    return principal.name if principal else ANONYMOUS

@@ -56,6 +56,10 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode = WAL")   # readers never wait for the writer
+            # SQLite's advice for WAL: a commit is not fsynced (the checkpoint is), so a killed
+            # process loses nothing and the file never corrupts; only a power cut may drop the
+            # last commits. FULL costs an fsync per ledger write (~1 ms here).
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,10 +1,10 @@
-"""The tables: providers, models, dated price versions, API keys, the ledger, catalog state."""
+"""The tables: providers, models, price versions, API keys, ledger, catalog state, budgets, idempotency, answer cache."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
                         String, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -140,3 +140,65 @@ class UpstreamModel(Base):
     provider_id: Mapped[str] = mapped_column(String(64), primary_key=True)   # genai-prices' id
     model_id: Mapped[str] = mapped_column(String(256), primary_key=True)
     first_seen: Mapped[date] = mapped_column(Date)
+
+
+class BudgetPeriod(Base):
+    """What a principal has spent in one UTC day or month: the row budgets lock and add to."""
+
+    __tablename__ = "budget_periods"
+
+    principal: Mapped[str] = mapped_column(String(128), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)   # "day" or "month"
+    start: Mapped[date] = mapped_column(Date, primary_key=True)       # the day, or the month's first day
+    spent: Mapped[Decimal] = mapped_column(Money)                      # settled costs (the ledger's sum)
+
+
+class BudgetReservation(Base):
+    """One call's worst-case cost, held against its principal's budgets until settled or expired."""
+
+    __tablename__ = "budget_reservations"
+    __table_args__ = (Index("ix_budget_reservations_principal_day", "principal", "day"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str] = mapped_column(String(64))
+    model_id: Mapped[str] = mapped_column(String(128))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    day: Mapped[date] = mapped_column(Date)
+    month: Mapped[date] = mapped_column(Date)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)   # a killed worker's hold ends here
+
+
+class IdempotencyKey(Base):
+    """A send_prompt Idempotency-Key: running (response NULL) until its response is stored."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)   # a running claim left by a killed worker ends here
+    response: Mapped[bytes | None] = mapped_column(LargeBinary)  # the JSON envelope, once answered
+
+
+class CachedAnswer(Base):
+    """The answer cache's entries (a hashed key, the item as JSON), bounded in bytes."""
+
+    __tablename__ = "answer_cache"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AnswerCacheState(Base):
+    """The single row holding the answer cache's total size, kept in step with its entries."""
+
+    __tablename__ = "answer_cache_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    total_bytes: Mapped[int] = mapped_column(BigInteger)

@@ -129,7 +129,8 @@ class Server:
 @contextmanager
 def gunicorn(app: str = "wsgi:app", cwd: Path = REPO, **settings: str):
     """Run `gunicorn -c gunicorn.conf.py wsgi:app` (in cwd: another checkout) on a free port;
-    yield (base_url, Server)."""
+    yield (base_url, Server). Unless DATABASE_URL is given, it gets its own copy of a migrated
+    database seeded with the bundled catalog (gunicorn_env), as `make run` leaves it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = Server([str(GUNICORN), "-c", "gunicorn.conf.py", app], gunicorn_env(port, **settings),
@@ -139,6 +140,18 @@ def gunicorn(app: str = "wsgi:app", cwd: Path = REPO, **settings: str):
     finally:
         server.stop()
         server.output.close()
+
+
+def migrated_sqlite(path: Path) -> str:
+    """Migrate a SQLite database at path (as `flask db upgrade` does); return its URL."""
+    from app.store.engine import make_engine
+    from app.store.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
 
 
 def json_lines(output: str) -> list[dict]:

@@ -14,7 +14,7 @@ def test_ready_when_catalog_encodings_and_config_are_fine(client):
     response = client.get("/ready")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready", "checks": {
-        "catalog": "ok", "encodings": "ok", "config": "ok", "auth": "ok"}}
+        "catalog": "ok", "encodings": "ok", "config": "ok", "auth": "ok", "database": "ok"}}
 
 
 def test_without_encodings_the_service_is_ready_but_degraded(make_app, tmp_path):
@@ -22,7 +22,8 @@ def test_without_encodings_the_service_is_ready_but_degraded(make_app, tmp_path)
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "degraded"
-    assert body["checks"] == {"catalog": "ok", "encodings": "degraded", "config": "ok", "auth": "ok"}
+    assert body["checks"] == {"catalog": "ok", "encodings": "degraded", "config": "ok", "auth": "ok",
+                              "database": "ok"}
     assert set(body["reasons"]) == {"encodings"} and "TIKTOKEN_CACHE_DIR" in body["reasons"]["encodings"]
 
 

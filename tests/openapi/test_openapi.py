@@ -52,6 +52,8 @@ def test_request_schemas_are_the_validating_schemas(document):
     ("post", "/api/send_prompt", {"prompt": "Hello", "providers": ["openai", "groq"]}, 200, "SendResponse"),
     ("post", "/api/send_prompt", {"prompt": "Hello"}, 400, "ErrorEnvelope"),
     ("post", "/api/nowhere", {"prompt": "Hello"}, 404, "ErrorEnvelope"),
+    ("get", "/api/usage?group_by=model", None, 200, "UsageResponse"),
+    ("get", "/api/usage?group_by=nothing", None, 400, "ErrorEnvelope"),
 ])
 def test_responses_conform_to_the_document(client, document, method, path, body, status, schema):
     response = getattr(client, method)(path, json=body) if body is not None else getattr(client, method)(path)
@@ -79,7 +81,25 @@ def test_conformance_check_rejects_undocumented_fields(document):
 
 
 RESPONSE_SCHEMAS = ("ErrorEnvelope", "Health", "CatalogModel", "QualityScore", "ModelsResponse", "Provider",
-                    "ProvidersResponse", "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse")
+                    "ProvidersResponse", "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse",
+                    "UsageRow", "UsageResponse")
+
+
+def test_usage_rows_and_refused_items_conform(app, client, document):
+    client.post("/api/send_prompt", json={"prompt": "Hi", "providers": ["openai", "groq"], "max_tokens": 1})
+    body = client.get("/api/usage?group_by=model").get_json()
+    assert body["count"] == 2
+    conforms(document, "UsageResponse", body)
+    from app.routing.items import refused_item
+    model = app.extensions["catalog"].get("openai/gpt-6.1-sol")
+    conforms(document, "SendItem", refused_item(model, "OpenAI", 3, 0.25, "Budget exceeded"))
+
+
+def test_send_prompt_documents_its_spend_answers(document):
+    operation = document["paths"]["/api/send_prompt"]["post"]
+    assert {"402", "409", "422", "503"} <= set(operation["responses"])
+    assert [p["name"] for p in operation["parameters"]] == ["Idempotency-Key"]
+    assert {p["name"] for p in document["paths"]["/api/usage"]["get"]["parameters"]} == {"from", "to", "group_by", "format"}
 
 
 @pytest.mark.parametrize("name", RESPONSE_SCHEMAS)

@@ -88,6 +88,7 @@ def test_sqlite_pragmas_and_lazy_instance_folder(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1   # NORMAL: WAL commits without fsync
     assert path.is_file()
 
 

@@ -29,8 +29,9 @@ function drawBars(host, days) {
   const width = Math.max(300, Math.round(host.clientWidth || 720)), height = 180, bottom = height - 24;
   const most = Math.max(...days.map((d) => d.cost), 0) || 1;
   const step = (width - 16) / days.length;
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
-                         "aria-labelledby": "usage-note" });
+  // Scales with its box (width 100%): drawn at one width, it still fits after the window narrows.
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, role: "img",
+                         preserveAspectRatio: "none", "aria-labelledby": "usage-note" });
   days.forEach((d, i) => {
     const barHeight = d.cost / most * (bottom - 12);
     svg.append(s("rect", { class: "bar", x: 8 + i * step + 1, y: bottom - barHeight, width: Math.max(1, step - 2),
