@@ -78,6 +78,7 @@ def test_twenty_concurrent_requests_on_two_workers_never_overspend(request, fake
         for key in keys:
             statuses = burst(base, key.partition(":")[2])
             principal = key.partition(":")[0]
+            time.sleep(0.1)   # log lines are written in batches (LOG_FLUSH_INTERVAL_MS)
             pids = {line["pid"] for line in json_lines(server.log()) if line.get("principal") == f"key:{principal}"}
             assert statuses.count(200) == 5 and statuses.count(402) == 15, statuses
             if len(pids) == 2:
@@ -164,9 +165,12 @@ def test_kill_9_of_the_workers_mid_call_loses_no_committed_row(fake, secrets, en
 def test_the_answer_cache_is_shared_by_the_workers(fake, secrets, encodings_dir):
     body = {"prompt": "Cache me", "model_names": [SOL], "cache": True}
     with gunicorn(SECRETS_FILE=secrets, TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, server):
-        items = []
-        for _ in range(8):   # a new connection each time: either worker may answer
+        items, pids = [], set()
+        # A new connection each time: the kernel picks the worker, so ask until both have answered
+        # (their log lines are written in batches: read them a moment later).
+        while len(pids) < 2 and len(items) < 200:
             items.append(requests.post(f"{base}/api/send_prompt", json=body, timeout=10).json()["data"][0])
-        pids = {line["pid"] for line in json_lines(server.log()) if line.get("path") == "/api/send_prompt"}
-    assert [item["cached"] for item in items] == [False] + [True] * 7 and len(fake.requests) == 1
+            time.sleep(0.03)
+            pids = {line["pid"] for line in json_lines(server.log()) if line.get("path") == "/api/send_prompt"}
+    assert [item["cached"] for item in items] == [False] + [True] * (len(items) - 1) and len(fake.requests) == 1
     assert len(pids) == 2, "both workers should have answered from the one cache"
