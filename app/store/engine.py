@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 5000   # how long a writer waits for another worker's write lock
 _WRITE = "price_runner_write"   # execution option: this transaction writes
+# libpq waits for an unreachable server as long as TCP does (minutes): /ready and every request
+# would hang on it. A URL that sets its own connect_timeout keeps it.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 _live_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 _fork_hook = []   # registered once, by the first engine
@@ -30,7 +33,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed)
         _configure_sqlite(engine, parsed.database)
     else:
-        engine = create_engine(parsed, pool_pre_ping=True)
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     _live_engines.add(engine)
     if not _fork_hook:
         os.register_at_fork(after_in_child=_dispose_after_fork)

@@ -161,3 +161,23 @@ def test_price_history_sits_beside_models_csv_unless_set(make_app, tmp_path):
     store = make_app(PRICE_HISTORY_CSV=str(tmp_path / "h.csv")).extensions["store"]
     assert store.history_csv == tmp_path / "h.csv"
     assert store.history_for(str(tmp_path / "other" / "models.csv")) == tmp_path / "other" / "price_history.csv"
+
+
+
+@pytest.mark.parametrize("url, timeout", [
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", 5),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2", "2"),   # the URL's own wins
+])
+def test_postgres_connections_have_a_connect_timeout(url, timeout):
+    # Without one, libpq waits for an unreachable server as long as TCP does: /ready would hang.
+    from sqlalchemy.exc import OperationalError
+    engine = make_engine(url)
+    seen = {}
+
+    @event.listens_for(engine, "do_connect")
+    def record(dialect, conn_rec, cargs, cparams):
+        seen.update(cparams)
+
+    with pytest.raises(OperationalError):
+        engine.connect()   # port 1: refused at once
+    assert seen["connect_timeout"] == timeout
