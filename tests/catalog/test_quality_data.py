@@ -1,28 +1,47 @@
-"""Data tests for quality.csv: sourced, dated, in range, mapped to catalog models; coverage printed.
+"""Data tests for quality.csv: sourced, dated, in range, mapped to catalog models; coverage held.
 
 Run with ``-s`` to see the coverage report (``coverage_report`` below computes it).
 """
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from app.catalog import load_catalog, load_quality
-from app.catalog.quality import SCALES
+from app.catalog.quality import QUALITY_COLUMNS, SCALES
 
 REPO = Path(__file__).resolve().parents[2]
-MODELS_CSV, QUALITY_CSV = REPO / "models.csv", REPO / "quality.csv"
+MODELS_CSV, QUALITY_CSV, README = REPO / "models.csv", REPO / "quality.csv", REPO / "README.md"
 
-# What the bundled data reaches today (see README "Quality scores"); a floor, not the issue's target.
-MIN_ROWS_WITH_A_SCORE = 0.27
-MIN_ROWS_SHARING_ONE_PERCENT_BENCHMARK = 0.21
+# The benchmark keys README documents, each with the one scale its publishers use.
+BENCHMARK_SCALES = {"mmlu": "percent", "mmlu_pro": "percent", "gpqa_diamond": "percent",
+                    "swe_bench_verified": "percent", "terminal_bench_2_0": "percent",
+                    "terminal_bench_2_1": "percent", "lmarena_text": "elo"}
+SHARED_BENCHMARK = "gpqa_diamond"
+
+# What the bundled data reaches (README "Quality scores"): 33 and 30 of 80 rows. A floor, so that
+# a lost row fails here; the issue's target (90% / 75%) is not reached, see README for why.
+MIN_ROWS_WITH_A_SCORE = 0.41
+MIN_ROWS_SHARING_ONE_PERCENT_BENCHMARK = 0.375
 
 
 @pytest.fixture(scope="module")
 def table():
     return load_quality(QUALITY_CSV)
+
+
+@pytest.fixture(scope="module")
+def raw_rows():
+    with open(QUALITY_CSV, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == QUALITY_COLUMNS
+        return [(line, row) for line, row in enumerate(reader, start=2) if any(row.values())]
 
 
 @pytest.fixture(scope="module")
@@ -46,17 +65,35 @@ def test_every_score_has_a_source_a_date_and_a_score_in_range(table, models):
     for model, scores in table.items():
         for benchmark, score in scores.items():
             where = f"quality.csv line {score.line} ({model} {benchmark})"
-            assert score.source.startswith("https://") and len(score.source) > len("https://x.y"), where
+            source = urlsplit(score.source)
+            assert source.scheme == "https" and "." in source.netloc, where
+            assert not re.search(r"\s", score.source), where
             low, high = SCALES[score.scale]
             assert low <= score.score <= high, where
-            # published no later than the catalog snapshot: a later date is a typo or a guess
+            # a real day, published no later than the catalog snapshot: a later date is a typo or a guess
+            assert dt.date.fromisoformat(score.date), where
             assert "2020-01-01" <= score.date <= catalog_date, where
+
+
+def test_every_benchmark_is_a_documented_key_on_its_own_scale(table):
+    for model, scores in table.items():
+        for benchmark, score in scores.items():
+            where = f"quality.csv line {score.line} ({model} {benchmark})"
+            assert benchmark in BENCHMARK_SCALES, f"{where}: undocumented benchmark key"
+            assert score.scale == BENCHMARK_SCALES[benchmark], where
+
+
+def test_every_row_states_its_setting_and_cells_are_tidy(raw_rows):
+    for line, row in raw_rows:
+        assert row["note"].strip(), f"quality.csv line {line}: the note (setting, variant) is empty"
+        for column, cell in row.items():
+            assert cell == cell.strip(), f"quality.csv line {line}: {column} has stray spaces"
 
 
 def test_the_mapping_names_only_catalog_models(table, models):
     # quality.csv's `model` is models.csv's model_name: the vendor's name, shared by its providers
-    stale = sorted(set(table) - {m.model_name for m in models})
-    assert not stale, f"quality.csv scores models the catalog does not list: {stale}"
+    orphans = sorted(set(table) - {m.model_name for m in models})
+    assert not orphans, f"quality.csv scores models the catalog does not list: {orphans}"
 
 
 def test_rows_of_one_model_share_its_scores(models):
@@ -81,10 +118,24 @@ def test_every_seed_mmlu_score_has_a_source(models):
         assert model.quality["mmlu"].score == model.mmlu_score, model.id
 
 
-def test_coverage_is_reported(models):
+def test_coverage_holds_its_floor(models):
     report = coverage_report(models)
     print(f"\nquality coverage: {report['with_score']}/{report['rows']} rows have a published score; "
           f"{report['with_shared']}/{report['rows']} share {report['shared_benchmark']}")
     print("rows without a score:", ", ".join(report["without"]))
+    assert report["shared_benchmark"] == SHARED_BENCHMARK
     assert report["with_score"] / report["rows"] >= MIN_ROWS_WITH_A_SCORE
     assert report["with_shared"] / report["rows"] >= MIN_ROWS_SHARING_ONE_PERCENT_BENCHMARK
+
+
+def test_readme_states_the_coverage_and_the_rows_without_a_score(models):
+    # README's figures and list are written from this report; a data change must update them.
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- quality-coverage -->(.*?)<!-- /quality-coverage -->", text, re.S)
+    assert block, "README lacks the quality-coverage block"
+    report = coverage_report(models)
+    block = block.group(1)
+    assert f"{report['with_score']} of {report['rows']} rows" in block
+    assert f"{report['with_shared']} of {report['rows']} rows share `{report['shared_benchmark']}`" in block
+    listed = set(re.findall(r"`([a-z0-9-]+/[A-Za-z0-9.:_-]+)`", block))
+    assert listed == set(report["without"])
