@@ -22,12 +22,13 @@ MODELS_CSV, QUALITY_CSV, README = REPO / "models.csv", REPO / "quality.csv", REP
 # The benchmark keys README documents, each with the one scale its publishers use.
 BENCHMARK_SCALES = {"mmlu": "percent", "mmlu_pro": "percent", "gpqa_diamond": "percent",
                     "swe_bench_verified": "percent", "terminal_bench_2_0": "percent",
-                    "terminal_bench_2_1": "percent", "lmarena_text": "elo"}
+                    "terminal_bench_2_1": "percent", "lmarena_text": "elo",
+                    "lmarena_webdev": "elo"}
 SHARED_BENCHMARK = "gpqa_diamond"
 
-# What the bundled data reaches (README "Quality scores"): 68 and 27 of 80 rows. A floor, so that
+# What the bundled data reaches (README "Quality scores"): 70 and 27 of 80 rows. A floor, so that
 # a lost row fails here; the target (90% / 75%) is not reached, see README for why.
-MIN_ROWS_WITH_A_SCORE = 0.85
+MIN_ROWS_WITH_A_SCORE = 0.875
 MIN_ROWS_SHARING_ONE_PERCENT_BENCHMARK = 0.3375
 
 
