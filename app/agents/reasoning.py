@@ -1,0 +1,70 @@
+"""``reasoning_effort`` (minimal, low, medium, high) as each vendor's control.
+
+OpenAI and the OpenAI-compatible vendors take ``reasoning_effort`` as is. Anthropic (and Claude on
+Bedrock) take a thinking budget in tokens, Gemini a ``thinkingBudget``: the tables below are our
+documented mapping. Reasoning tokens are output tokens: adapters report them in
+``Usage.reasoning_tokens`` as a part of ``output_tokens``, so they are priced at the output price.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import AgentParamError
+
+EFFORTS = ("minimal", "low", "medium", "high")
+
+# Anthropic extended thinking: budget_tokens must be >= 1024 and < max_tokens
+# (https://docs.claude.com/en/docs/build-with-claude/extended-thinking). The budget is the table's
+# figure, lowered to max_tokens - 1 when max_tokens is smaller: like OpenAI's reasoning tokens, thinking
+# counts against the output limit the caller set.
+ANTHROPIC_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576}
+ANTHROPIC_MIN_BUDGET = 1024
+
+# Gemini thinkingBudget (https://ai.google.dev/gemini-api/docs/thinking): ranges are model dependent
+# (e.g. 128..32768 on Pro, 0..24576 on Flash); the vendor clamps a budget outside its model's range.
+GEMINI_BUDGETS = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+
+
+def read_effort(body: Mapping[str, Any]) -> str | None:
+    """Return the request's reasoning_effort, or None when it has none."""
+    effort = body.get("reasoning_effort")
+    if effort is None:
+        return None
+    if effort not in EFFORTS:
+        raise AgentParamError("reasoning_effort", f"reasoning_effort must be one of {', '.join(EFFORTS)}")
+    return effort
+
+
+def anthropic_thinking(body: Mapping[str, Any], max_tokens: int) -> dict | None:
+    """Return Anthropic's ``thinking`` object for the request's effort (None without one).
+
+    Thinking is incompatible with a changed temperature or top_p and with forced tool use
+    (same page, "Feature compatibility"): those are refused here rather than left to fail upstream.
+    """
+    effort = read_effort(body)
+    if effort is None:
+        return None
+    if max_tokens <= ANTHROPIC_MIN_BUDGET:
+        raise AgentParamError("max_tokens", f"reasoning_effort on Claude needs max_tokens above "
+                              f"{ANTHROPIC_MIN_BUDGET} (thinking takes at least {ANTHROPIC_MIN_BUDGET} of them)")
+    for name in ("temperature", "top_p"):
+        if body.get(name) not in (None, 1, 1.0):
+            raise AgentParamError(name, f"{name} cannot be changed together with reasoning_effort on Claude")
+    choice = body.get("tool_choice")
+    if choice == "required" or isinstance(choice, dict):
+        raise AgentParamError("tool_choice", "Claude cannot be forced to use a tool while reasoning_effort is set "
+                              "(use tool_choice auto or none)")
+    if any(isinstance(m, dict) and m.get("role") == "assistant" and m.get("tool_calls")
+           for m in body.get("messages") or []):
+        # Claude needs its signed thinking blocks sent back with the tool calls they led to;
+        # OpenAI's format has no place for them, so such a follow-up would be refused upstream.
+        raise AgentParamError("reasoning_effort", "reasoning_effort cannot be used on Claude once the "
+                              "conversation holds tool calls (their thinking blocks cannot be sent back)")
+    return {"type": "enabled", "budget_tokens": min(ANTHROPIC_BUDGETS[effort], max_tokens - 1)}
+
+
+def gemini_thinking(body: Mapping[str, Any]) -> dict | None:
+    """Return Gemini's ``thinkingConfig`` for the request's effort (None without one)."""
+    effort = read_effort(body)
+    return None if effort is None else {"thinkingBudget": GEMINI_BUDGETS[effort]}
