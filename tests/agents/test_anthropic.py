@@ -1,0 +1,128 @@
+"""Anthropic Messages: OpenAI tools, tool calls/results, images, reasoning; answers and stream events back."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.agents import AgentParamError, anthropic
+from tests.agents.anthropic_overlay import validate_anthropic
+from tests.agents.conversation import TOOLS, agent_messages, data_url, png, request
+
+
+def body_for(openai_body: dict, max_tokens: int = 4096) -> dict:
+    return {"model": "claude-x", "max_tokens": max_tokens,
+            **anthropic.request_fields(openai_body, max_tokens=max_tokens)}
+
+
+def test_agent_conversation_translates_and_is_valid_for_the_spec():
+    body = body_for({"model": "m", "messages": agent_messages(data_url(png(40, 30))), "tools": TOOLS})
+    validate_anthropic(body)
+    assert body["system"] == "You are terse."
+    assert [t["name"] for t in body["tools"]] == ["get_weather", "get_time"]
+    assert body["tools"][0]["input_schema"]["required"] == ["city"]
+    assert body["tool_choice"] == {"type": "auto"}
+    roles = [m["role"] for m in body["messages"]]
+    assert roles == ["user", "assistant", "user"]
+    user, assistant, results = body["messages"]
+    assert user["content"][1]["source"]["type"] == "base64"
+    assert user["content"][1]["source"]["media_type"] == "image/png"
+    assert assistant["content"] == [
+        {"type": "tool_use", "id": "call_w1", "name": "get_weather", "input": {"city": "Paris"}},
+        {"type": "tool_use", "id": "call_t1", "name": "get_time", "input": {"tz": "CET"}}]
+    # both results and the follow-up make one user turn, results first
+    assert results["content"] == [
+        {"type": "tool_result", "tool_use_id": "call_w1", "content": '{"temp": 12, "unit": "c"}'},
+        {"type": "tool_result", "tool_use_id": "call_t1", "content": "14:05"},
+        {"type": "text", "text": "And tomorrow?"}]
+
+
+@pytest.mark.parametrize("choice, expected", [
+    ("auto", {"type": "auto"}), ("none", {"type": "none"}), ("required", {"type": "any"}),
+    ({"type": "function", "function": {"name": "get_time"}}, {"type": "tool", "name": "get_time"}),
+])
+def test_tool_choice_maps_and_validates(choice, expected):
+    body = body_for(request(tool_choice=choice))
+    validate_anthropic(body)
+    assert body["tool_choice"] == expected
+
+
+def test_parallel_tool_calls_off_disables_parallel_use():
+    body = body_for(request(parallel_tool_calls=False))
+    validate_anthropic(body)
+    assert body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+
+
+def test_remote_image_url_is_passed_as_a_url_source():
+    messages = [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}]}]
+    body = body_for({"messages": messages})
+    validate_anthropic(body)
+    assert body["messages"][0]["content"][0]["source"] == {"type": "url", "url": "https://x.test/a.png"}
+
+
+def test_ids_anthropic_rejects_are_replaced_by_the_same_hash_on_call_and_result():
+    odd = "call_abc__thought__c2lnbmF0dXJl+/="
+    messages = [{"role": "user", "content": "hi"},
+                {"role": "assistant", "tool_calls": [{"id": odd, "type": "function",
+                                                      "function": {"name": "get_time", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": odd, "content": "noon"}]
+    body = body_for({"messages": messages, "tools": TOOLS})
+    validate_anthropic(body)
+    use_id = body["messages"][1]["content"][0]["id"]
+    assert use_id != odd and use_id == body["messages"][2]["content"][0]["tool_use_id"]
+
+
+@pytest.mark.parametrize("fmt", [{"type": "json_object"},
+                                 {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}])
+def test_structured_output_is_refused_naming_response_format(fmt):
+    with pytest.raises(AgentParamError) as caught:
+        body_for(request(response_format=fmt))
+    assert caught.value.param == "response_format"
+
+
+def test_text_response_format_is_accepted():
+    assert "messages" in body_for(request(response_format={"type": "text"}))
+
+
+def test_reasoning_effort_becomes_a_thinking_budget_below_max_tokens():
+    body = body_for({"messages": [{"role": "user", "content": "think"}], "reasoning_effort": "high"}, max_tokens=30000)
+    validate_anthropic(body)
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 24576}
+    small = body_for({"messages": [{"role": "user", "content": "think"}], "reasoning_effort": "high"}, max_tokens=2000)
+    assert small["thinking"]["budget_tokens"] == 1999
+
+
+def test_answer_with_tool_use_becomes_openai_tool_calls():
+    payload = {"content": [{"type": "text", "text": "Let me check."},
+                           {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Oslo"}}],
+               "stop_reason": "tool_use"}
+    calls = anthropic.tool_calls(payload)
+    assert calls == [{"id": "toolu_1", "type": "function",
+                      "function": {"name": "get_weather", "arguments": '{"city":"Oslo"}'}}]
+    assert json.loads(calls[0]["function"]["arguments"]) == {"city": "Oslo"}
+    assert anthropic.finish_reason("tool_use", bool(calls)) == "tool_calls"
+    assert anthropic.finish_reason("max_tokens") == "length"
+    assert anthropic.finish_reason("end_turn") == "stop"
+
+
+def test_stream_events_become_tool_call_deltas():
+    stream = anthropic.ToolCallStream()
+    events = [
+        {"type": "message_start", "message": {"id": "msg"}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Checking"}},
+        {"type": "content_block_start", "index": 1,
+         "content_block": {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": '{"ci'}},
+        {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": 'ty":"Oslo"}'}},
+        {"type": "content_block_stop", "index": 1},
+        {"type": "content_block_start", "index": 2,
+         "content_block": {"type": "tool_use", "id": "toolu_2", "name": "get_time", "input": {}}},
+        {"type": "content_block_delta", "index": 2, "delta": {"type": "input_json_delta", "partial_json": "{}"}},
+    ]
+    deltas = [d for e in events for d in stream.feed(e)]
+    assert deltas[0] == {"index": 0, "id": "toolu_1", "type": "function",
+                         "function": {"name": "get_weather", "arguments": ""}}
+    assert "".join(d["function"]["arguments"] for d in deltas if d["index"] == 0) == '{"city":"Oslo"}'
+    assert deltas[3]["index"] == 1 and deltas[3]["id"] == "toolu_2"
+    assert stream.called
