@@ -8,7 +8,8 @@
 - images: data URLs -> base64 image blocks; https URLs -> URL image blocks (Anthropic fetches them).
 - ``response_format`` json_object/json_schema is refused: the Messages spec in ../shared/specs has
   no structured output (and we do not fake it with a forced tool).
-- ``reasoning_effort`` -> ``thinking`` (see reasoning.py).
+- ``reasoning_effort`` -> ``output_config.effort`` on the Claude models that take it, else
+  ``thinking`` with a token budget (see reasoning.py).
 Docs: https://docs.claude.com/en/docs/agents-and-tools/tool-use/implement-tool-use
 """
 from __future__ import annotations
@@ -20,15 +21,16 @@ from .errors import AgentParamError
 from .images import ImageInput
 from .messages import (FunctionTool, Message, ToolChoice, group_turns, openai_tool_call, read_messages,
                        read_tool_choice, read_tools, split_system, vendor_id)
-from .reasoning import anthropic_thinking
+from .reasoning import anthropic_thinking, claude_effort, takes_effort
 from .structured import refuse_structured
 
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
           "refusal": "content_filter", "pause_turn": "stop"}
 
 
-def request_fields(body: Mapping[str, Any], *, max_tokens: int) -> dict[str, Any]:
-    """Return the Messages fields for an OpenAI request: system, messages, tools, tool_choice, thinking."""
+def request_fields(body: Mapping[str, Any], *, max_tokens: int, model: str) -> dict[str, Any]:
+    """Return the Messages fields for an OpenAI request: system, messages, tools, tool_choice, and
+    output_config or thinking. ``model`` is the API model id (it decides how reasoning is asked for)."""
     system, rest = split_system(read_messages(body))
     tools = read_tools(body)
     fields: dict[str, Any] = {"messages": messages(rest)}
@@ -36,10 +38,17 @@ def request_fields(body: Mapping[str, Any], *, max_tokens: int) -> dict[str, Any
         fields["system"] = system
     fields.update(tool_fields(tools, read_tool_choice(body, tools), body.get("parallel_tool_calls")))
     refuse_structured(body, "Anthropic")
-    thinking = anthropic_thinking(body, max_tokens)
-    if thinking:
-        fields["thinking"] = thinking
+    fields.update(reasoning_fields(body, max_tokens, model))
     return fields
+
+
+def reasoning_fields(body: Mapping[str, Any], max_tokens: int, model: str) -> dict[str, Any]:
+    """Return ``output_config.effort`` or ``thinking`` for the request's reasoning_effort (none without)."""
+    if takes_effort(model):
+        effort = claude_effort(body)
+        return {"output_config": {"effort": effort}} if effort else {}
+    thinking = anthropic_thinking(body, max_tokens)
+    return {"thinking": thinking} if thinking else {}
 
 
 def tool_fields(tools: list[FunctionTool], choice: ToolChoice, parallel: Any = None) -> dict[str, Any]:

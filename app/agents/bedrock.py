@@ -11,9 +11,10 @@
   bytes or S3 locations only, and we never fetch).
 - response_format json_schema -> ``outputConfig.textFormat`` (type json_schema, the schema as a JSON
   string); json_object is refused (Converse needs a schema).
-- reasoning_effort -> for Claude models, Anthropic's ``thinking`` in ``additionalModelRequestFields``
+- reasoning_effort -> for Claude models that take effort, Converse's own ``outputConfig.effort``;
+  for other Claude models Anthropic's ``thinking`` budget in ``additionalModelRequestFields``
   (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html);
-  refused for other models.
+  refused for non-Claude models (no documented mapping).
 Docs: https://docs.aws.amazon.com/bedrock/latest/userguide/tool-use-inference-call.html
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .errors import AgentParamError
 from .images import ImageInput
 from .messages import (FunctionTool, Message, ToolChoice, group_turns, openai_tool_call, read_messages,
                        read_tool_choice, read_tools, refuse_parallel_off, split_system, vendor_id)
-from .reasoning import anthropic_thinking, read_effort
+from .reasoning import anthropic_thinking, claude_effort, read_effort, takes_effort
 from .structured import read_response_format
 
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
@@ -49,8 +50,12 @@ def request_fields(body: Mapping[str, Any], *, max_tokens: int, model_id: str) -
     if system:
         fields["system"] = [{"text": system}]
     fields.update(tool_fields(tools, read_tool_choice(body, tools), any(m.tool_calls for m in rest)))
-    fields.update(output_fields(body))
-    fields.update(reasoning_fields(body, max_tokens, model_id))
+    output = output_fields(body)
+    reasoning = reasoning_fields(body, max_tokens, model_id)
+    if "outputConfig" in output and "outputConfig" in reasoning:
+        output["outputConfig"].update(reasoning.pop("outputConfig"))
+    fields.update(output)
+    fields.update(reasoning)
     return fields
 
 
@@ -91,12 +96,14 @@ def output_fields(body: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def reasoning_fields(body: Mapping[str, Any], max_tokens: int, model_id: str) -> dict[str, Any]:
-    """Return ``additionalModelRequestFields.thinking`` for a Claude model's reasoning_effort."""
+    """Return ``outputConfig.effort`` or ``additionalModelRequestFields.thinking`` for a Claude model."""
     if read_effort(body) is None:
         return {}
     if not is_claude(model_id):
         raise AgentParamError("reasoning_effort", f"reasoning_effort is mapped for Claude models on Bedrock only, "
                               f"not {model_id}")
+    if takes_effort(model_id):
+        return {"outputConfig": {"effort": claude_effort(body)}}
     return {"additionalModelRequestFields": {"thinking": anthropic_thinking(body, max_tokens)}}
 
 

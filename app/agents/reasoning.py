@@ -7,12 +7,24 @@ documented mapping. Reasoning tokens are output tokens: adapters report them in
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from .errors import AgentParamError
 
 EFFORTS = ("minimal", "low", "medium", "high")
+
+# Claude models that take the effort parameter, ``output_config.effort`` (low|medium|high|xhigh|max):
+# the page's supportedModels list, https://platform.claude.com/docs/en/build-with-claude/effort
+# (checked 2026-12-01). On these, effort is the documented way to set thinking depth, and the newest
+# (Opus 4.7 and later) refuse the older ``thinking.budget_tokens``. Other Claude models take a budget.
+CLAUDE_EFFORT_MODELS = frozenset({
+    "claude-fable-5-1", "claude-mythos-5-1", "claude-fable-5", "claude-mythos-5", "claude-mythos-preview",
+    "claude-opus-5-5", "claude-opus-5", "claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6",
+    "claude-opus-4-5", "claude-sonnet-5-5", "claude-sonnet-5", "claude-sonnet-4-6", "claude-haiku-5-5"})
+CLAUDE_EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}
+_CLAUDE_NAME = re.compile(r"(claude-[a-z]+(?:-\d+)*?)(?:-\d{8})?(?:-v\d+(?::\d+)?)?$")
 
 # Anthropic extended thinking: budget_tokens must be >= 1024 and < max_tokens
 # (https://docs.claude.com/en/docs/build-with-claude/extended-thinking). The budget is the table's
@@ -34,6 +46,24 @@ def read_effort(body: Mapping[str, Any]) -> str | None:
     if effort not in EFFORTS:
         raise AgentParamError("reasoning_effort", f"reasoning_effort must be one of {', '.join(EFFORTS)}")
     return effort
+
+
+def claude_name(model_id: str) -> str:
+    """Return the Claude model name in an API id: ``global.anthropic.claude-x-1-20250101-v1:0`` -> ``claude-x-1``."""
+    tail = model_id.rsplit("anthropic.", 1)[-1]
+    match = _CLAUDE_NAME.match(tail)
+    return match.group(1) if match else tail
+
+
+def takes_effort(model_id: str) -> bool:
+    """Tell whether a Claude model takes ``output_config.effort`` (else a thinking budget)."""
+    return claude_name(model_id) in CLAUDE_EFFORT_MODELS
+
+
+def claude_effort(body: Mapping[str, Any]) -> str | None:
+    """Return the Claude effort level for the request's reasoning_effort (minimal is low), or None."""
+    effort = read_effort(body)
+    return None if effort is None else CLAUDE_EFFORTS[effort]
 
 
 def anthropic_thinking(body: Mapping[str, Any], max_tokens: int) -> dict | None:

@@ -4,6 +4,8 @@ The spec copy is from 2024-11 (see ../shared/specs/SOURCES.txt). Three request s
 later; they are added here, transcribed from Anthropic's API reference
 (https://docs.claude.com/en/api/messages), and nothing else is loosened:
 - ``thinking``: {"type": "enabled", "budget_tokens": integer >= 1024} (extended thinking),
+- ``output_config``: {"effort": low|medium|high|xhigh|max}
+  (https://platform.claude.com/docs/en/build-with-claude/effort),
 - ``tool_choice`` {"type": "none"},
 - an image ``source`` {"type": "url", "url": string}.
 """
@@ -20,6 +22,8 @@ from tests.spec_validation import OPENAPI_REQUESTS, assert_declared, assert_no_n
 
 THINKING = {"type": "object", "additionalProperties": False, "required": ["type", "budget_tokens"],
             "properties": {"type": {"const": "enabled"}, "budget_tokens": {"type": "integer", "minimum": 1024}}}
+OUTPUT_CONFIG = {"type": "object", "additionalProperties": False, "required": ["effort"],
+                 "properties": {"effort": {"enum": ["low", "medium", "high", "xhigh", "max"]}}}
 TOOL_CHOICE_NONE = {"type": "object", "additionalProperties": False, "required": ["type"],
                     "properties": {"type": {"const": "none"}}}
 URL_IMAGE_SOURCE = {"type": "object", "additionalProperties": False, "required": ["type", "url"],
@@ -33,6 +37,8 @@ def overlaid() -> dict:
     schemas = doc["components"]["schemas"]
     schemas["ThinkingConfigEnabled"] = THINKING
     schemas["ToolChoiceNone"] = TOOL_CHOICE_NONE
+    schemas["OutputConfig"] = OUTPUT_CONFIG
+    schemas["CreateMessageParams"]["properties"]["output_config"] = {"$ref": "#/components/schemas/OutputConfig"}
     schemas["URLImageSource"] = URL_IMAGE_SOURCE
     schemas["CreateMessageParams"]["properties"]["thinking"] = {"$ref": "#/components/schemas/ThinkingConfigEnabled"}
     schemas["ToolChoice"].pop("discriminator", None)

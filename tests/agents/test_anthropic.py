@@ -10,9 +10,13 @@ from tests.agents.anthropic_overlay import validate_anthropic
 from tests.agents.conversation import TOOLS, agent_messages, data_url, png, request
 
 
-def body_for(openai_body: dict, max_tokens: int = 4096) -> dict:
-    return {"model": "claude-x", "max_tokens": max_tokens,
-            **anthropic.request_fields(openai_body, max_tokens=max_tokens)}
+BUDGET_MODEL = "claude-haiku-4-5-20251001"     # takes a thinking budget
+EFFORT_MODEL = "claude-sonnet-5-5"             # takes output_config.effort
+
+
+def body_for(openai_body: dict, max_tokens: int = 4096, model: str = BUDGET_MODEL) -> dict:
+    return {"model": model, "max_tokens": max_tokens,
+            **anthropic.request_fields(openai_body, max_tokens=max_tokens, model=model)}
 
 
 def test_agent_conversation_translates_and_is_valid_for_the_spec():
@@ -90,6 +94,42 @@ def test_reasoning_effort_becomes_a_thinking_budget_below_max_tokens():
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 24576}
     small = body_for({"messages": [{"role": "user", "content": "think"}], "reasoning_effort": "high"}, max_tokens=2000)
     assert small["thinking"]["budget_tokens"] == 1999
+
+
+@pytest.mark.parametrize("effort, level", [("minimal", "low"), ("low", "low"), ("medium", "medium"),
+                                           ("high", "high")])
+def test_reasoning_effort_is_output_config_effort_on_models_that_take_it(effort, level):
+    body = body_for({"messages": [{"role": "user", "content": "think"}], "reasoning_effort": effort},
+                    model=EFFORT_MODEL)
+    validate_anthropic(body)
+    assert body["output_config"] == {"effort": level} and "thinking" not in body
+
+
+@pytest.mark.parametrize("extra, param", [
+    ({"temperature": 0.2}, "temperature"), ({"tool_choice": "required", "tools": TOOLS}, "tool_choice"),
+    ({}, "max_tokens"),
+])
+def test_thinking_budget_refusals(extra, param):
+    with pytest.raises(AgentParamError) as caught:
+        body_for({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "low", **extra},
+                 max_tokens=1024 if param == "max_tokens" else 4096)
+    assert caught.value.param == param
+
+
+def test_thinking_budget_with_tool_history_is_refused():
+    with pytest.raises(AgentParamError) as caught:
+        body_for(request(reasoning_effort="low"))
+    assert caught.value.param == "reasoning_effort"
+
+
+def test_overlay_still_rejects_what_the_api_rejects():
+    body = body_for({"messages": [{"role": "user", "content": "x"}]})
+    with pytest.raises(AssertionError):
+        validate_anthropic({**body, "thinking": {"type": "enabled", "budget_tokens": 1000}})
+    with pytest.raises(AssertionError):
+        validate_anthropic({**body, "tool_choice": {"type": "none", "name": "x"}})
+    with pytest.raises(AssertionError):
+        validate_anthropic({**body, "output_config": {"effort": "minimal"}})
 
 
 def test_answer_with_tool_use_becomes_openai_tool_calls():

@@ -11,6 +11,7 @@ from tests.spec_validation import validate_bedrock
 
 CLAUDE = "global.anthropic.claude-sonnet-5-5"
 NOVA = "us.amazon.nova-pro-v1:0"
+BUDGET_CLAUDE = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 
 def body_for(openai_body: dict, model_id: str = CLAUDE, max_tokens: int = 4096) -> dict:
@@ -88,9 +89,19 @@ def test_json_object_is_refused():
     assert caught.value.param == "response_format"
 
 
-def test_reasoning_on_claude_is_thinking_in_additional_fields():
-    body = body_for({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "medium"})
+def test_reasoning_on_effort_claude_models_is_converse_output_config_effort():
+    fmt = {"type": "json_schema", "json_schema": {"name": "n", "schema": {"type": "object"}}}
+    body = body_for({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "minimal",
+                     "response_format": fmt})
     validate_bedrock(body, CLAUDE)
+    assert body["outputConfig"]["effort"] == "low" and "textFormat" in body["outputConfig"]
+    assert "additionalModelRequestFields" not in body
+
+
+def test_reasoning_on_budget_claude_models_is_thinking_in_additional_fields():
+    body = body_for({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "medium"},
+                    model_id=BUDGET_CLAUDE)
+    validate_bedrock(body, BUDGET_CLAUDE)
     assert body["additionalModelRequestFields"] == {"thinking": {"type": "enabled", "budget_tokens": 4095}}
 
 
