@@ -14,6 +14,7 @@
 - images: data URLs -> ``inlineData``; remote URLs are refused (Gemini needs bytes or uploaded files).
 - response_format json_object -> ``responseMimeType: application/json``; json_schema -> that plus
   ``responseJsonSchema``. ``parallel_tool_calls: false`` is refused (no such control).
+- reasoning_effort -> ``thinkingConfig.thinkingLevel`` (Gemini 3+) or ``thinkingBudget`` (reasoning.py).
 Docs: https://ai.google.dev/gemini-api/docs/function-calling
 """
 from __future__ import annotations
@@ -42,9 +43,10 @@ def new_call_id() -> str:
     return "call_" + uuid.uuid4().hex[:24]
 
 
-def request_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+def request_fields(body: Mapping[str, Any], model: str = "") -> dict[str, Any]:
     """Return generateContent fields: contents, systemInstruction, tools, toolConfig, and the
-    generationConfig entries for response_format and reasoning (merge those into the adapter's)."""
+    generationConfig entries for response_format and reasoning (merge those into the adapter's).
+    ``model`` is the API model id (it decides how reasoning is asked for)."""
     all_messages = read_messages(body)
     system, rest = split_system(all_messages)
     tools = read_tools(body)
@@ -53,7 +55,7 @@ def request_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     if system:
         fields["systemInstruction"] = {"parts": [{"text": system}]}
     fields.update(tool_fields(tools, read_tool_choice(body, tools)))
-    generation = generation_config(body)
+    generation = generation_config(body, model)
     if generation:
         fields["generationConfig"] = generation
     return fields
@@ -82,7 +84,7 @@ def _declaration(tool: FunctionTool, index: int) -> dict[str, Any]:
     return declaration
 
 
-def generation_config(body: Mapping[str, Any]) -> dict[str, Any]:
+def generation_config(body: Mapping[str, Any], model: str = "") -> dict[str, Any]:
     """Return the generationConfig entries response_format and reasoning_effort ask for."""
     config: dict[str, Any] = {}
     fmt = read_response_format(body)
@@ -90,7 +92,7 @@ def generation_config(body: Mapping[str, Any]) -> dict[str, Any]:
         config["responseMimeType"] = "application/json"
     if fmt.kind == "json_schema":
         config["responseJsonSchema"] = gemini_schema(fmt.schema, "response_format.json_schema.schema")
-    thinking = gemini_thinking(body)
+    thinking = gemini_thinking(body, model)
     if thinking:
         config["thinkingConfig"] = thinking
     return config

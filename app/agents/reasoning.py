@@ -33,9 +33,16 @@ _CLAUDE_NAME = re.compile(r"(claude-[a-z]+(?:-\d+)*?)(?:-\d{8})?(?:-v\d+(?::\d+)
 ANTHROPIC_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576}
 ANTHROPIC_MIN_BUDGET = 1024
 
-# Gemini thinkingBudget (https://ai.google.dev/gemini-api/docs/thinking): ranges are model dependent
-# (e.g. 128..32768 on Pro, 0..24576 on Flash); the vendor clamps a budget outside its model's range.
+# Gemini: "thinking levels (Gemini 3 and later models) or thinking budgets (Gemini 2.5 models)"
+# (https://firebase.google.com/docs/ai-logic/thinking, https://ai.google.dev/gemini-api/docs/thinking).
+# Levels: minimal is refused by some models (Gemini 3.7 Flash's page), so it maps to LOW; Pro models
+# take LOW and HIGH only, and refuse MEDIUM themselves. ``thinkingLevel`` is newer than the proto in
+# ../shared/specs (which has thinkingBudget only); the tests check it apart, see tests/agents.
+GEMINI_LEVELS = {"minimal": "LOW", "low": "LOW", "medium": "MEDIUM", "high": "HIGH"}
+# Budgets for Gemini 2.x: ranges are model dependent (128..32768 on Pro, 0..24576 on Flash); the
+# vendor clamps a budget outside its model's range.
 GEMINI_BUDGETS = {"minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+_GEMINI_MAJOR = re.compile(r"gemini-(\d+)")
 
 
 def read_effort(body: Mapping[str, Any]) -> str | None:
@@ -94,7 +101,13 @@ def anthropic_thinking(body: Mapping[str, Any], max_tokens: int) -> dict | None:
     return {"type": "enabled", "budget_tokens": min(ANTHROPIC_BUDGETS[effort], max_tokens - 1)}
 
 
-def gemini_thinking(body: Mapping[str, Any]) -> dict | None:
-    """Return Gemini's ``thinkingConfig`` for the request's effort (None without one)."""
+def gemini_thinking(body: Mapping[str, Any], model: str = "") -> dict | None:
+    """Return Gemini's ``thinkingConfig`` for the request's effort (None without one): a level for
+    Gemini 3 and later, a budget for earlier models."""
     effort = read_effort(body)
-    return None if effort is None else {"thinkingBudget": GEMINI_BUDGETS[effort]}
+    if effort is None:
+        return None
+    major = _GEMINI_MAJOR.search(model)
+    if major and int(major.group(1)) >= 3:
+        return {"thinkingLevel": GEMINI_LEVELS[effort]}
+    return {"thinkingBudget": GEMINI_BUDGETS[effort]}

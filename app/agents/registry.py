@@ -26,7 +26,7 @@ DIALECTS: dict[str, Dialect] = {
     "azure": Dialect(_openai, openai.tool_calls, None, None),
     "anthropic": Dialect(lambda b, mt, m, v: anthropic.request_fields(b, max_tokens=mt, model=m),
                          anthropic.tool_calls, anthropic.finish_reason, anthropic.ToolCallStream),
-    "gemini": Dialect(lambda b, mt, m, v: gemini.request_fields(b), gemini.tool_calls, gemini.finish_reason,
+    "gemini": Dialect(lambda b, mt, m, v: gemini.request_fields(b, m), gemini.tool_calls, gemini.finish_reason,
                       gemini.ToolCallStream),
     "bedrock": Dialect(lambda b, mt, m, v: bedrock.request_fields(b, max_tokens=mt, model_id=m),
                        bedrock.tool_calls, bedrock.finish_reason, bedrock.ToolCallStream),

@@ -14,7 +14,8 @@ from tests.agents.anthropic_overlay import validate_anthropic
 from tests.agents.conversation import TOOLS
 from tests.fakes.server import FakeVendorServer
 from tests.fakes.tools import SIGNATURE, tool_stream
-from tests.spec_validation import validate_bedrock, validate_gemini
+from tests.agents.gemini_overlay import validate_gemini
+from tests.spec_validation import validate_bedrock
 
 CLAUDE_ON_BEDROCK = "global.anthropic.claude-sonnet-5-5"
 START = [{"role": "system", "content": "Use tools."}, {"role": "user", "content": "Weather in Paris?"}]
@@ -37,7 +38,7 @@ def send_anthropic(fake, openai_body):
 
 
 def send_gemini(fake, openai_body):
-    body = gemini.request_fields(openai_body)
+    body = gemini.request_fields(openai_body, "gemini-3.5-flash")
     validate_gemini(body)
     payload = requests.post(f"{fake.url}/v1beta/models/gemini-3.5-flash:generateContent", json=body,
                             headers={"x-goog-api-key": "k"}, timeout=5).json()

@@ -5,7 +5,7 @@ import pytest
 
 from app.agents import AgentParamError, gemini
 from tests.agents.conversation import TOOLS, agent_messages, data_url, png, request
-from tests.spec_validation import validate_gemini
+from tests.agents.gemini_overlay import validate_gemini
 
 
 def body_for(openai_body: dict) -> dict:
@@ -96,10 +96,20 @@ def test_unsupported_schema_keywords_are_refused_not_dropped():
     assert "multipleOf" in caught.value.message
 
 
-def test_reasoning_effort_sets_the_thinking_budget():
-    body = body_for({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": "low"})
-    validate_gemini(body)
-    assert body["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 1024}
+@pytest.mark.parametrize("model, effort, config", [
+    ("gemini-3.5-flash", "minimal", {"thinkingLevel": "LOW"}), ("gemini-4-argon", "medium", {"thinkingLevel": "MEDIUM"}),
+    ("gemini-3.8-flash", "high", {"thinkingLevel": "HIGH"}), ("gemini-2.5-flash", "low", {"thinkingBudget": 1024}),
+])
+def test_reasoning_effort_sets_a_thinking_level_or_budget(model, effort, config):
+    fields = gemini.request_fields({"messages": [{"role": "user", "content": "x"}], "reasoning_effort": effort}, model)
+    validate_gemini(fields)
+    assert fields["generationConfig"]["thinkingConfig"] == config
+
+
+def test_the_overlay_still_rejects_bad_levels():
+    with pytest.raises(AssertionError):
+        validate_gemini({"contents": [{"role": "user", "parts": [{"text": "x"}]}],
+                         "generationConfig": {"thinkingConfig": {"thinkingLevel": "EXTREME"}}})
 
 
 def test_parallel_tool_calls_off_is_refused():

@@ -28,8 +28,13 @@ def test_efforts_are_checked():
 
 
 @pytest.mark.parametrize("effort, budget", [("minimal", 512), ("low", 1024), ("medium", 8192), ("high", 24576)])
-def test_gemini_budgets(effort, budget):
-    assert gemini_thinking({"reasoning_effort": effort}) == {"thinkingBudget": budget}
+def test_gemini_budgets_before_gemini_3(effort, budget):
+    assert gemini_thinking({"reasoning_effort": effort}, "gemini-2.5-pro") == {"thinkingBudget": budget}
+
+
+@pytest.mark.parametrize("effort, level", [("minimal", "LOW"), ("low", "LOW"), ("medium", "MEDIUM"), ("high", "HIGH")])
+def test_gemini_levels_from_gemini_3(effort, level):
+    assert gemini_thinking({"reasoning_effort": effort}, "gemini-3.1-flash-lite") == {"thinkingLevel": level}
 
 
 def test_reasoning_tokens_are_priced_as_output():
