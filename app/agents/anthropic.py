@@ -21,7 +21,7 @@ from .errors import AgentParamError
 from .images import ImageInput
 from .messages import (FunctionTool, Message, ToolChoice, group_turns, openai_tool_call, read_messages,
                        read_tool_choice, read_tools, split_system, vendor_id)
-from .reasoning import anthropic_thinking, claude_effort, takes_effort
+from .reasoning import anthropic_thinking, claude_effort, refuse_forced_tools, takes_effort
 from .structured import refuse_structured
 
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
@@ -37,6 +37,7 @@ def request_fields(body: Mapping[str, Any], *, max_tokens: int, model: str) -> d
     if system:
         fields["system"] = system
     fields.update(tool_fields(tools, read_tool_choice(body, tools), body.get("parallel_tool_calls")))
+    refuse_forced_tools(body, model)
     refuse_structured(body, "Anthropic")
     fields.update(reasoning_fields(body, max_tokens, model))
     return fields

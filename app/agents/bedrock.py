@@ -27,7 +27,7 @@ from .errors import AgentParamError
 from .images import ImageInput
 from .messages import (FunctionTool, Message, ToolChoice, group_turns, openai_tool_call, read_messages,
                        read_tool_choice, read_tools, refuse_parallel_off, split_system, vendor_id)
-from .reasoning import anthropic_thinking, claude_effort, read_effort, takes_effort
+from .reasoning import anthropic_thinking, claude_effort, refuse_forced_tools, read_effort, takes_effort
 from .structured import read_response_format
 
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
@@ -50,6 +50,8 @@ def request_fields(body: Mapping[str, Any], *, max_tokens: int, model_id: str) -
     if system:
         fields["system"] = [{"text": system}]
     fields.update(tool_fields(tools, read_tool_choice(body, tools), any(m.tool_calls for m in rest)))
+    if is_claude(model_id):
+        refuse_forced_tools(body, model_id)
     output = output_fields(body)
     reasoning = reasoning_fields(body, max_tokens, model_id)
     if "outputConfig" in output and "outputConfig" in reasoning:

@@ -24,6 +24,10 @@ CLAUDE_EFFORT_MODELS = frozenset({
     "claude-opus-5-5", "claude-opus-5", "claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6",
     "claude-opus-4-5", "claude-sonnet-5-5", "claude-sonnet-5", "claude-sonnet-4-6", "claude-haiku-5-5"})
 CLAUDE_EFFORTS = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}
+# Claude models on which "forced tool use returns an error" (tool_choice any/tool), per the Opus 5.5 page's
+# breaking changes, which "also apply to Claude Fable 5.1":
+# https://platform.claude.com/docs/en/models/opus-5-5/overview (checked 2026-12-01).
+CLAUDE_NO_FORCED_TOOLS = frozenset({"claude-opus-5-5", "claude-fable-5-1"})
 _CLAUDE_NAME = re.compile(r"(claude-[a-z]+(?:-\d+)*?)(?:-\d{8})?(?:-v\d+(?::\d+)?)?$")
 
 # Anthropic extended thinking: budget_tokens must be >= 1024 and < max_tokens
@@ -65,6 +69,14 @@ def claude_name(model_id: str) -> str:
 def takes_effort(model_id: str) -> bool:
     """Tell whether a Claude model takes ``output_config.effort`` (else a thinking budget)."""
     return claude_name(model_id) in CLAUDE_EFFORT_MODELS
+
+
+def refuse_forced_tools(body: Mapping[str, Any], model_id: str) -> None:
+    """Refuse tool_choice required or a named function on the Claude models that reject forced tool use."""
+    choice = body.get("tool_choice")
+    if (choice == "required" or isinstance(choice, dict)) and claude_name(model_id) in CLAUDE_NO_FORCED_TOOLS:
+        raise AgentParamError("tool_choice", f"{claude_name(model_id)} cannot be forced to use a tool: "
+                              "use tool_choice auto")
 
 
 def claude_effort(body: Mapping[str, Any]) -> str | None:

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import anthropic, bedrock, gemini, openai
+from . import anthropic, bedrock, gemini, openai_chat
 from .images import ImageCost, image_cost, image_rule, images_of
 
 
@@ -18,12 +18,12 @@ class Dialect:
 
 
 def _openai(body, max_tokens, model, vendor):
-    return openai.request_fields(body, vendor)
+    return openai_chat.request_fields(body, vendor)
 
 
 DIALECTS: dict[str, Dialect] = {
-    "openai_chat": Dialect(_openai, openai.tool_calls, None, None),
-    "azure": Dialect(_openai, openai.tool_calls, None, None),
+    "openai_chat": Dialect(_openai, openai_chat.tool_calls, None, None),
+    "azure": Dialect(_openai, openai_chat.tool_calls, None, None),
     "anthropic": Dialect(lambda b, mt, m, v: anthropic.request_fields(b, max_tokens=mt, model=m),
                          anthropic.tool_calls, anthropic.finish_reason, anthropic.ToolCallStream),
     "gemini": Dialect(lambda b, mt, m, v: gemini.request_fields(b, m), gemini.tool_calls, gemini.finish_reason,

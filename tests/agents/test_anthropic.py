@@ -166,3 +166,11 @@ def test_stream_events_become_tool_call_deltas():
     assert "".join(d["function"]["arguments"] for d in deltas if d["index"] == 0) == '{"city":"Oslo"}'
     assert deltas[3]["index"] == 1 and deltas[3]["id"] == "toolu_2"
     assert stream.called
+
+
+@pytest.mark.parametrize("model", ["claude-opus-5-5", "claude-fable-5-1"])
+def test_forced_tools_are_refused_on_models_that_reject_them(model):
+    with pytest.raises(AgentParamError) as caught:
+        body_for(request(tool_choice="required"), model=model)
+    assert caught.value.param == "tool_choice"
+    assert body_for(request(tool_choice="auto"), model=model)["tool_choice"] == {"type": "auto"}

@@ -141,3 +141,10 @@ def test_stream_events_become_tool_call_deltas():
     deltas = [d for e in events for d in stream.feed(e)]
     assert deltas[0] == {"index": 0, "id": "tu_1", "type": "function", "function": {"name": "get_time", "arguments": ""}}
     assert "".join(d["function"]["arguments"] for d in deltas) == '{"tz":"UTC"}'
+
+
+def test_forced_tools_are_refused_on_claude_models_that_reject_them():
+    with pytest.raises(AgentParamError) as caught:
+        body_for(request(tool_choice={"type": "function", "function": {"name": "get_time"}}),
+                 model_id="global.anthropic.claude-opus-5-5")
+    assert caught.value.param == "tool_choice"

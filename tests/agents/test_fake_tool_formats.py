@@ -9,7 +9,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from app.agents import anthropic, bedrock, gemini, openai
+from app.agents import anthropic, bedrock, gemini
+from app.agents import openai_chat as openai
 from tests.agents.conversation import TOOLS
 from tests.fakes.tools import tool_error, tool_reply
 from tests.spec_validation import _bedrock_converse_shape, _gemini_service, load_document, require_specs

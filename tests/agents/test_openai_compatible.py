@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.agents import AgentParamError, openai
+from app.agents import AgentParamError, openai_chat as openai
 from tests.agents.conversation import agent_messages, data_url, png, request
 from tests.spec_validation import validate_azure, validate_openapi
 
