@@ -42,6 +42,9 @@ class Model:
     source: str                   # price page URL
     # Published scores by benchmark key, from quality.csv (shared by every provider of the model).
     quality: Mapping[str, Score] = field(default_factory=dict, compare=False)
+    # What the model supports (tools, structured_output, reasoning, vision -> bool), from
+    # capabilities.csv (app/agents/capabilities.py); a missing feature is unknown.
+    capabilities: Mapping[str, bool] = field(default_factory=dict, compare=False)
     # The dated price version these prices come from (app/catalog/snapshot.py): its start, and
     # its database row (None when served from the files).
     price_effective_from: datetime | None = field(default=None, compare=False)

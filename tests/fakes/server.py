@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes.dialects import Exchange, error, reply, route, words
+from tests.fakes.tools import tool_error, tool_reply
 
 AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
 
@@ -124,7 +125,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(how.status, body, headers)
         if how.garbage:
             return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
-        body = how.body if how.body is not None else json.dumps(self._reply(ex, how)).encode()
+        sent = json.loads(raw or b"{}")
+        if problem := tool_error(ex.dialect, sent):   # tool results must answer the calls made, as upstream
+            headers, body = error(ex.dialect, 400, problem)
+            return self._send(400, body, headers)
+        agent = tool_reply(ex.dialect, ex.model, sent) if how.body is None else None
+        body = how.body if how.body is not None else json.dumps(agent or self._reply(ex, how)).encode()
         if how.drip:
             return self._drip(body, how)
         if how.chunked:
