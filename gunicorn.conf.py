@@ -4,6 +4,7 @@ import glob
 import importlib.util
 import os
 import shutil
+import socket
 import sys
 import tempfile
 
@@ -92,6 +93,30 @@ def on_starting(server):
         os.makedirs(directory, exist_ok=True)
         for stale in glob.glob(os.path.join(directory, "*.db")):
             os.remove(stale)
+
+
+def when_ready(server):
+    """Make SIGTERM stop the listening socket itself, not only the master's copy of it.
+
+    gunicorn's master closes its own descriptor on SIGTERM, but each worker holds the same
+    socket until it exits: the kernel would go on queueing new connections that nobody serves
+    until the graceful timeout ends, then reset them (a POST nginx had sent is then a 502).
+    shutdown() ends listening in every process at once: new connections are refused, so a
+    proxy tries another instance; requests already accepted finish. Not when the socket is
+    shared with another master (USR2 upgrade) or systemd's.
+    """
+    terminate = server.handle_term
+
+    def handle_term():
+        if server.reexec_pid == server.master_pid == 0 and not server.systemd:
+            for listener in server.LISTENERS:
+                try:
+                    listener.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        terminate()
+
+    server.handle_term = handle_term
 
 
 def child_exit(server, worker):
