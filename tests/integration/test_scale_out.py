@@ -12,6 +12,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,7 @@ from tests.integration.test_spend_live import hold_of_one_call
 from tests.store.conftest import _fresh_schema, postgres_url  # noqa: F401  (session fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-FLASK = pathlib.Path(os.sys.executable).with_name("flask")
+FLASK = pathlib.Path(sys.executable).with_name("flask")
 SOL, ASTRA = "openai/gpt-6.1-sol", "openai/gpt-6-astra"
 PROMPT = "Say hello in French"
 LIMIT = 60                 # RATELIMIT_DEFAULT per minute, per client and route
