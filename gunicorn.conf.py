@@ -4,6 +4,7 @@ import glob
 import importlib.util
 import os
 import shutil
+import socket
 import sys
 import tempfile
 
@@ -42,7 +43,10 @@ workers = _SETTINGS["WEB_CONCURRENCY"]
 threads = _SETTINGS["GUNICORN_THREADS"]
 # Longer than the provider deadline, so a slow fan-out is never killed mid-answer.
 timeout = int(_SETTINGS["PROVIDER_TIMEOUT"]) + 15
-graceful_timeout = 30
+# On SIGTERM the master closes its listeners at once (new connections go to other instances),
+# then each worker finishes the requests it holds within this time: longer than the provider
+# deadline (checked by app/config.py), so a call in flight ends, is recorded, and answers.
+graceful_timeout = _SETTINGS["GRACEFUL_TIMEOUT"]
 keepalive = 5
 # Load the app once in the master: a bad catalog or secrets file stops start-up with one
 # clear message and a non-zero exit, instead of workers that crash and restart forever.
@@ -72,17 +76,47 @@ if _SETTINGS["METRICS_ENABLED"] and not _SETTINGS["PROMETHEUS_MULTIPROC_DIR"]:
 
 
 def on_starting(server):
-    """Start from zero: remove the files a previous run left in the metrics directory.
+    """Start from zero: remove the drain file and the files a previous run left in the metrics directory.
 
     The master has loaded the app by now (preload_app); the only value it created is the
     unlabelled in-flight gauge, still zero, and its file goes too. prometheus_client notices
     the pid change after fork, so each worker writes its own files, named by its pid.
     """
+    if _SETTINGS["DRAIN_FILE"]:
+        # A drain file left by the previous run of this instance would keep it out of service.
+        try:
+            os.remove(_SETTINGS["DRAIN_FILE"])
+        except FileNotFoundError:
+            pass
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         os.makedirs(directory, exist_ok=True)
         for stale in glob.glob(os.path.join(directory, "*.db")):
             os.remove(stale)
+
+
+def when_ready(server):
+    """Make SIGTERM stop the listening socket itself, not only the master's copy of it.
+
+    gunicorn's master closes its own descriptor on SIGTERM, but each worker holds the same
+    socket until it exits: the kernel would go on queueing new connections that nobody serves
+    until the graceful timeout ends, then reset them (a POST nginx had sent is then a 502).
+    shutdown() ends listening in every process at once: new connections are refused, so a
+    proxy tries another instance; requests already accepted finish. Not when the socket is
+    shared with another master (USR2 upgrade) or systemd's.
+    """
+    terminate = server.handle_term
+
+    def handle_term():
+        if server.reexec_pid == server.master_pid == 0 and not server.systemd:
+            for listener in server.LISTENERS:
+                try:
+                    listener.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        terminate()
+
+    server.handle_term = handle_term
 
 
 def child_exit(server, worker):

@@ -90,6 +90,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
     "TIKTOKEN_CACHE_DIR": (None, str),
     "PROVIDER_TIMEOUT": (30.0, _float),
+    # Shutdown (issue 15): seconds gunicorn's workers get to finish in-flight requests after
+    # SIGTERM (None: PROVIDER_TIMEOUT rounded up + 15), and the file whose presence makes /ready answer 503
+    # (a Kubernetes preStop hook creates it, so the pod leaves the load balancer first).
+    "GRACEFUL_TIMEOUT": (None, _int),
+    "DRAIN_FILE": (None, str.strip),
     "PROVIDER_CONNECT_TIMEOUT": (3.05, _float),
     "PROVIDER_MAX_RETRIES": (2, _int),
     "PROVIDER_POOL_SIZE": (None, _int),   # None: GUNICORN_THREADS x SEND_PROMPT_MAX_MODELS
@@ -152,6 +157,8 @@ def build_config(overrides: Mapping[str, Any] | None = None,
     config.update(overrides)  # Flask's own keys (TESTING, ...) pass straight through
     if config["PROVIDER_POOL_SIZE"] is None:
         config["PROVIDER_POOL_SIZE"] = _pool_size(config)
+    if config["GRACEFUL_TIMEOUT"] is None:
+        config["GRACEFUL_TIMEOUT"] = _graceful_timeout(config)
     _check(config)
     return config
 
@@ -163,6 +170,17 @@ def _pool_size(config: Mapping[str, Any]) -> int:
         return int(config["GUNICORN_THREADS"]) * int(config["SEND_PROMPT_MAX_MODELS"])
     except (TypeError, ValueError):
         raise ConfigError("GUNICORN_THREADS and SEND_PROMPT_MAX_MODELS must be integers") from None
+
+
+# What a request may still need after its provider deadline: the ledger write, the answer.
+SHUTDOWN_MARGIN_S = 15
+
+
+def _graceful_timeout(config: Mapping[str, Any]) -> int:
+    try:   # whole seconds, as gunicorn and Kubernetes take them
+        return math.ceil(float(config["PROVIDER_TIMEOUT"])) + SHUTDOWN_MARGIN_S
+    except (TypeError, ValueError):
+        raise ConfigError("PROVIDER_TIMEOUT must be a number of seconds") from None
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -184,6 +202,10 @@ def _check(config: Mapping[str, Any]) -> None:
     if config["ANSWER_CACHE_SCOPE"] not in CACHE_SCOPES:
         raise ConfigError(f"ANSWER_CACHE_SCOPE must be one of {', '.join(CACHE_SCOPES)}, "
                           f"got {config['ANSWER_CACHE_SCOPE']!r}")
+    if not config["GRACEFUL_TIMEOUT"] > config["PROVIDER_TIMEOUT"]:
+        # A shorter grace would kill calls in flight before their deadline: billed, never recorded.
+        raise ConfigError(f"GRACEFUL_TIMEOUT must be longer than PROVIDER_TIMEOUT "
+                          f"({config['PROVIDER_TIMEOUT']!r}), got {config['GRACEFUL_TIMEOUT']!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
     _check_operations(config)

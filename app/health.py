@@ -1,6 +1,7 @@
 """Liveness and readiness for ops: /health is fast with no I/O; /ready checks what serving needs."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -57,18 +58,30 @@ def _database(app: Any) -> Finding | None:
     return (DEGRADED, reason) if reason else None
 
 
+def _draining(app: Any) -> Finding | None:
+    # The preStop hook creates the file, then waits: the load balancer takes this instance out
+    # while it still serves; SIGTERM comes after, and gunicorn finishes what it holds.
+    path = app.config.get("DRAIN_FILE")
+    if path and os.path.exists(path):
+        return (FAILED, "this instance is shutting down (DRAIN_FILE exists); it finishes the "
+                        "requests it holds and takes no new ones once stopped")
+    return None
+
+
 # name -> check(app): None when fine, else a Finding. A new check is one entry here.
 CHECKS: dict[str, Callable[[Any], Finding | None]] = {
-    "catalog": _catalog, "encodings": _encodings, "config": _config, "auth": _auth, "database": _database}
+    "catalog": _catalog, "encodings": _encodings, "config": _config, "auth": _auth, "database": _database,
+    "draining": _draining}
 
 # /ready in the OpenAPI document (/health is in app/openapi/spec.py).
 OPENAPI_PATHS = {"/ready": {"get": {
-    "summary": "Readiness: catalog, token encodings, settings, auth keys, database", "tags": ["ops"],
+    "summary": "Readiness: catalog, token encodings, settings, auth keys, database, draining", "tags": ["ops"],
     "description": ("200 when this worker can serve: `status` is `ready`, or `degraded` when it serves "
                     "with less (no exact token encodings: counts are labelled estimates; no database: "
                     "send_prompt records nothing and refuses budgeted callers), with "
                     "`reasons` naming each degraded check. 503 in the error envelope when it cannot "
-                    "serve (no catalog, bad settings); `fields` names every check that is not ok."),
+                    "serve (no catalog, bad settings) or is draining before a shutdown (`DRAIN_FILE` exists); "
+                    "`fields` names every check that is not ok."),
     "responses": {
         "200": {"description": "Able to serve, fully or degraded", "content": {"application/json": {"schema": {
             "type": "object", "required": ["status", "checks"],

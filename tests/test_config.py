@@ -63,3 +63,17 @@ def test_vendor_fault_settings_have_safe_defaults():
 def test_bad_vendor_fault_settings_are_config_errors(name, value):
     with pytest.raises(ConfigError, match=name):
         build_config(environ={name: value})
+
+
+def test_the_shutdown_grace_outlasts_the_provider_deadline():
+    assert build_config(environ={})["GRACEFUL_TIMEOUT"] == 30 + 15
+    assert build_config(environ={"PROVIDER_TIMEOUT": "10.5"})["GRACEFUL_TIMEOUT"] == 26
+    assert build_config(environ={"GRACEFUL_TIMEOUT": "60"})["GRACEFUL_TIMEOUT"] == 60
+    assert build_config(environ={})["DRAIN_FILE"] is None
+
+
+@pytest.mark.parametrize("grace", ["30", "12", "0"])
+def test_a_grace_no_longer_than_the_provider_deadline_is_refused(grace):
+    # Killed before its deadline, a call in flight could be billed and never recorded.
+    with pytest.raises(ConfigError, match="GRACEFUL_TIMEOUT must be longer than PROVIDER_TIMEOUT"):
+        build_config(environ={"GRACEFUL_TIMEOUT": grace, "PROVIDER_TIMEOUT": "30"})

@@ -61,3 +61,17 @@ def test_every_error_nginx_makes_has_an_internal_json_page_a_browser_can_read():
 def test_json_is_gzipped_but_event_streams_are_not():
     assert "gzip on;" in CONFIG and "gzip_vary on;" in CONFIG
     assert re.search(r"gzip_types application/json;", CONFIG) and "event-stream" not in CONFIG
+
+
+def test_a_post_that_reached_an_instance_is_never_sent_to_another():
+    # `non_idempotent` would resend a send_prompt the vendor may already have billed.
+    directives = re.findall(r"proxy_next_upstream\s+([^;]*);", CONFIG)
+    assert directives == ["error timeout"]
+    assert "non_idempotent" not in CONFIG
+
+
+def test_several_instances_render_as_one_server_line_each():
+    rendered = render_nginx("127.0.0.1:8080", ["127.0.0.1:3001", "127.0.0.1:3002"])
+    upstream = rendered[rendered.index("upstream price_runner {"):]
+    upstream = upstream[:upstream.index("}")]
+    assert re.findall(r"^\s*server (\S+);", upstream, re.M) == ["127.0.0.1:3001", "127.0.0.1:3002"]

@@ -9,7 +9,8 @@ from tests.conftest import REPO
 
 CONF = str(REPO / "gunicorn.conf.py")
 GUNICORN_SETTINGS = ("PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_CONTROL_SOCKET",
-                     "PROMETHEUS_MULTIPROC_DIR", "PROVIDER_TIMEOUT", "LOG_LEVEL", "METRICS_ENABLED")
+                     "PROMETHEUS_MULTIPROC_DIR", "PROVIDER_TIMEOUT", "LOG_LEVEL", "METRICS_ENABLED",
+                     "GRACEFUL_TIMEOUT", "DRAIN_FILE")
 
 
 @pytest.fixture
@@ -46,6 +47,21 @@ def test_values_come_from_the_environment(environ):
     assert conf["control_socket_disable"] is False and conf["control_socket"] == "/run/price-runner/a.ctl"
 
 
+def test_workers_get_longer_than_the_provider_deadline_to_finish_after_sigterm(environ):
+    assert load(environ)["graceful_timeout"] == 45
+    assert load(environ, PROVIDER_TIMEOUT="12.5")["graceful_timeout"] == 28
+    assert load(environ, GRACEFUL_TIMEOUT="90")["graceful_timeout"] == 90
+
+
+def test_a_drain_file_left_by_the_last_run_is_removed_at_start(environ, tmp_path):
+    drain = tmp_path / "draining"
+    drain.touch()
+    conf = load(environ, DRAIN_FILE=str(drain))
+    conf["on_starting"](None)
+    assert not drain.exists()
+    conf["on_starting"](None)   # none there: nothing to do
+
+
 @pytest.mark.parametrize("name", ["PROVIDER_TIMEOUT", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_LEVEL"])
 def test_an_empty_value_means_the_default(environ, name):
     assert load(environ, **{name: ""})["timeout"] == 45
@@ -53,7 +69,8 @@ def test_an_empty_value_means_the_default(environ, name):
 
 @pytest.mark.parametrize("name,value", [("PROVIDER_TIMEOUT", "soon"), ("PROVIDER_TIMEOUT", "0"), ("PORT", "http"),
                                         ("PORT", "70000"), ("WEB_CONCURRENCY", "0"), ("GUNICORN_THREADS", "many"),
-                                        ("LOG_LEVEL", "LOUD"), ("METRICS_ENABLED", "perhaps")])
+                                        ("LOG_LEVEL", "LOUD"), ("METRICS_ENABLED", "perhaps"),
+                                        ("GRACEFUL_TIMEOUT", "20"), ("GRACEFUL_TIMEOUT", "1.5")])
 def test_a_bad_value_stops_with_one_line_naming_it(environ, name, value):
     with pytest.raises(SystemExit) as stopped:
         load(environ, **{name: value})

@@ -205,16 +205,21 @@ def redis_server():
             server.output.close()
 
 
-def render_nginx(listen: str, upstream: str) -> str:
-    """deploy/nginx.conf with its three variables filled in, as envsubst would."""
+def render_nginx(listen: str, upstream: str | list[str]) -> str:
+    """deploy/nginx.conf with its three variables filled in, as envsubst would; several upstreams
+    (host:port each) become one `server` line each, as its header says."""
     template = (REPO / "deploy" / "nginx.conf").read_text()
-    return string.Template(template).safe_substitute(
-        NGINX_USER=pwd.getpwuid(os.geteuid()).pw_name, NGINX_LISTEN=listen, PRICE_RUNNER_UPSTREAM=upstream)
+    first, *more = [upstream] if isinstance(upstream, str) else upstream
+    rendered = string.Template(template).safe_substitute(
+        NGINX_USER=pwd.getpwuid(os.geteuid()).pw_name, NGINX_LISTEN=listen, PRICE_RUNNER_UPSTREAM=first)
+    line = f"        server {first};\n"
+    return rendered.replace(line, line + "".join(f"        server {address};\n" for address in more), 1)
 
 
 @contextmanager
-def nginx(upstream: str, edit=None):
-    """Run nginx from deploy/nginx.conf in a temporary prefix, proxying to upstream (host:port).
+def nginx(upstream: str | list[str], edit=None):
+    """Run nginx from deploy/nginx.conf in a temporary prefix, proxying to upstream (host:port,
+    or a list of them: one `server` line each).
 
     edit, when given, changes the rendered text first. Yields (base_url, prefix): the access
     and error logs are prefix/logs/*.log.

@@ -14,7 +14,7 @@ def test_ready_when_catalog_encodings_and_config_are_fine(client):
     response = client.get("/ready")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready", "checks": {
-        "catalog": "ok", "encodings": "ok", "config": "ok", "auth": "ok", "database": "ok"}}
+        "catalog": "ok", "encodings": "ok", "config": "ok", "auth": "ok", "database": "ok", "draining": "ok"}}
 
 
 def test_without_encodings_the_service_is_ready_but_degraded(make_app, tmp_path):
@@ -23,7 +23,7 @@ def test_without_encodings_the_service_is_ready_but_degraded(make_app, tmp_path)
     body = response.get_json()
     assert body["status"] == "degraded"
     assert body["checks"] == {"catalog": "ok", "encodings": "degraded", "config": "ok", "auth": "ok",
-                              "database": "ok"}
+                              "database": "ok", "draining": "ok"}
     assert set(body["reasons"]) == {"encodings"} and "TIKTOKEN_CACHE_DIR" in body["reasons"]["encodings"]
 
 
@@ -65,3 +65,17 @@ def test_the_documented_ready_schema_accepts_both_answers(make_app, tmp_path):
     schema = OPENAPI_PATHS["/ready"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     validate(make_app().test_client().get("/ready").get_json(), schema)
     validate(make_app(TIKTOKEN_CACHE_DIR=str(tmp_path)).test_client().get("/ready").get_json(), schema)
+
+
+def test_ready_turns_503_while_the_drain_file_exists_and_health_stays_200(make_app, tmp_path):
+    drain = tmp_path / "draining"
+    client = make_app(DRAIN_FILE=str(drain)).test_client()
+    assert client.get("/ready").status_code == 200
+    drain.touch()   # what the preStop hook does
+    response = client.get("/ready")
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["message"] == "Not ready: draining." and "DRAIN_FILE" in error["fields"]["draining"][0]
+    assert client.get("/health").status_code == 200   # liveness: Kubernetes must not restart it
+    drain.unlink()
+    assert client.get("/ready").status_code == 200
