@@ -63,9 +63,19 @@ def list_models() -> Response:
     return json_response(current_app.extensions["gateway"].models())
 
 
-@bp.get("/models/<path:model_id>")
-def get_model(model_id: str) -> Response:
-    """One model of the list (catalog ids hold a slash)."""
+@bp.get("/models/<provider>/<name>")
+def get_model(provider: str, name: str) -> Response:
+    """One model of the list by its catalog id (provider/model)."""
+    return _model(f"{provider}/{name}")
+
+
+@bp.get("/models/<model_id>")
+def get_plain_model(model_id: str) -> Response:
+    """auto (the one id without a provider)."""
+    return _model(model_id)
+
+
+def _model(model_id: str) -> Response:
     found = next((m for m in current_app.extensions["gateway"].models()["data"] if m["id"] == model_id), None)
     if found is None:
         raise APIError(404, f"The model {model_id!r} does not exist.", param="model", code="model_not_found")
