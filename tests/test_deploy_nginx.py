@@ -61,3 +61,17 @@ def test_every_error_nginx_makes_has_an_internal_json_page_a_browser_can_read():
 def test_json_is_gzipped_but_event_streams_are_not():
     assert "gzip on;" in CONFIG and "gzip_vary on;" in CONFIG
     assert re.search(r"gzip_types application/json;", CONFIG) and "event-stream" not in CONFIG
+
+
+def test_v1_errors_nginx_makes_are_in_openais_format():
+    import json
+    v1 = block("location /v1/ ")
+    pages = dict(re.findall(r"error_page (\d+) (/_errors/v1/\d+);", v1))
+    assert set(pages) == {"413", "502", "504"} and "proxy_buffering off;" in v1
+    for status, uri in pages.items():
+        page = block(f"location = {uri} ")
+        assert "internal;" in page and "default_type application/json;" in page
+        start = CONFIG.index(f"location = {uri} ")
+        body = json.loads(re.compile(rf"return {status} '(.*)';").search(CONFIG, start).group(1))
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+        assert body["error"]["type"] == ("invalid_request_error" if status == "413" else "server_error")
