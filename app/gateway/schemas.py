@@ -38,9 +38,6 @@ class Content(fields.Field):
             raise self.make_error("invalid")
         return self.PARTS.deserialize(value, attr, data, **kwargs)
 
-    def _jsonschema_type_mapping(self):   # pragma: no cover - documentation only
-        return {"oneOf": [{"type": "string"}, {"type": "array"}]}
-
 
 class MessageSchema(_Strict):
     role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata=_doc(
