@@ -66,7 +66,7 @@ class Chooser:
 
     catalog: CatalogRepository
     table: RankingTable
-    counts: Mapping[str, TokenCount]
+    count: Callable[[Collection[str]], Mapping[str, TokenCount]]   # the prompt's counts for these tokenizers
     configured: Collection[str]
     output_tokens: int
     unsupported: Callable[[Model], str | None]   # the parameter the model's vendor cannot honour
@@ -98,7 +98,7 @@ class Chooser:
             if parameter is not None:
                 raise CandidateError(400, parameter, f"{model.id} does not support the parameter {parameter!r}; "
                                      "leave it out or choose another model.", "unsupported_parameter")
-        ranked = self._rank(model_ids={model.id for model in usable})
+        ranked = self._rank(model_ids={model.id for model in usable}, tokenizers={m.tokenizer for m in usable})
         if not ranked:
             raise CandidateError(400, "messages", f"The conversation and max_tokens do not fit {name!r}'s "
                                  "context window.", "context_length_exceeded")
@@ -126,9 +126,12 @@ class Chooser:
         return [candidate for candidate in ranked
                 if (score := self.quality(candidate.model, benchmark)) is not None and score >= lowest]
 
-    def _rank(self, *, model_ids: set[str] | None = None, providers: Collection[str] | None = None,
-              max_cost: float | None = None, sort: str = "cost") -> list[Candidate]:
-        ranking = rank(self.table, self.counts, expected_output_tokens=self.output_tokens, sort=sort,
+    def _rank(self, *, model_ids: set[str] | None = None, tokenizers: Collection[str] | None = None,
+              providers: Collection[str] | None = None, max_cost: float | None = None,
+              sort: str = "cost") -> list[Candidate]:
+        # Only the tokenizers of the models that can be ranked: a named model is counted once.
+        counts = self.count(self.table.tokenizers if tokenizers is None else tokenizers)
+        ranking = rank(self.table, counts, expected_output_tokens=self.output_tokens, sort=sort,
                        providers=providers, model_ids=model_ids, max_total_cost=max_cost,
                        configured=self.configured, only_configured=True)
         return [Candidate(self.catalog.get(item["id"]), item["total_cost"]) for item in ranking.items

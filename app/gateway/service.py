@@ -65,9 +65,10 @@ class Gateway:
         """The candidates in the order to try them (CandidateError when there is none)."""
         snapshot = self._catalog.current   # one snapshot: the same prices rank and serve
         table = snapshot.derived["pricing"].ranking
-        counts = self._tokens.count_texts(prompt.texts(), table.tokenizers)
+        texts = prompt.texts()
         max_tokens = body["max_completion_tokens"] or body["max_tokens"]
-        chooser = Chooser(snapshot.repository, table, counts, self.configured, expected_output_tokens(max_tokens),
+        chooser = Chooser(snapshot.repository, table, lambda tokenizers: self._tokens.count_texts(texts, tokenizers),
+                          self.configured, expected_output_tokens(max_tokens),
                           lambda model: self._router.unsupported(model, prompt), self._quality)
         return chooser.choose(body["model"], body["models"], constraints)[:self._max_attempts]
 
