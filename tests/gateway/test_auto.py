@@ -96,3 +96,16 @@ def test_the_loop_stops_at_success_a_final_failure_or_the_deadline():
     outcomes["b"] = item(False, 503)
     assert [a.ok for a in attempt(candidates("a", "b", "c"), call, 100, clock=lambda: 0)] == [False, False, True]
     assert attempt(candidates("a"), call, 100, clock=lambda: 99.99) == []
+
+
+def test_a_slow_failure_leaves_the_next_candidate_only_the_time_that_is_left():
+    now = [0.0]
+    given = []
+
+    def call(candidate, left, earlier):
+        given.append(round(left, 2))
+        now[0] += 7.0   # this attempt took 7 s and timed out
+        return item(False, None, "timeout")
+
+    attempts = attempt(candidates("a", "b", "c"), call, 10.0, clock=lambda: now[0])
+    assert given == [10.0, 3.0] and len(attempts) == 2   # c: the deadline has passed
