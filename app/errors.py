@@ -1,36 +1,80 @@
-"""The one JSON error envelope, produced in one place for every failure.
+"""Every failure as JSON, produced in one place; the format depends on the path prefix.
 
-``{"success": false, "error": {"code": <status>, "message": "...", "fields": {...}?}}``
+The API's envelope everywhere, ``{"success": false, "error": {"code": <status>, "message": "...",
+"fields": {...}?}}``, except under prefixes a package registers its own format for (``/v1``:
+OpenAI's ``{"error": {"message", "type", "param", "code"}}``, app/gateway/errors.py).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from app.responses import json_response
 
 log = logging.getLogger(__name__)
+FORMATS = "error_formats"   # app.extensions key: {path prefix: formatter}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failure, before any format: what every error format is built from."""
+
+    status: int
+    message: str
+    fields: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    param: str | None = None      # the one request field to blame, when a format names one
+    code: str | None = None       # a machine-readable reason, when a format carries one
+    extra: dict[str, Any] | None = None   # more top-level members for formats that allow them
+
+
+Formatter = Callable[[Problem], Response]
 
 
 class APIError(Exception):
     """An error a view raises on purpose, with the status and message the client sees."""
 
     def __init__(self, status: int, message: str, fields: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, *, param: str | None = None, code: str | None = None,
+                 extra: dict[str, Any] | None = None):
         super().__init__(message)
         self.status, self.message, self.fields, self.headers = status, message, fields, headers or {}
+        self.param, self.code, self.extra = param, code, extra
+
+
+def envelope(problem: Problem) -> Response:
+    """The API's own JSON error envelope."""
+    error: dict[str, Any] = {"code": problem.status, "message": problem.message}
+    if problem.fields:
+        error["fields"] = problem.fields
+    return json_response({"success": False, "error": error}, problem.status, problem.headers)
 
 
 def error_response(status: int, message: str, fields: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """Build the JSON error envelope."""
-    error: dict[str, Any] = {"code": status, "message": message}
-    if fields:
-        error["fields"] = fields
-    return json_response({"success": False, "error": error}, status, headers)
+                   headers: dict[str, str] | None = None, **details: Any) -> Response:
+    """Build the error in the format of this request's path (the envelope outside a request)."""
+    problem = Problem(status, message, fields, headers or {}, **details)
+    return _formatter()(problem)
+
+
+def register_format(app: Flask, prefix: str, formatter: Formatter) -> None:
+    """Answer every error under ``prefix`` (the path itself and below it) with formatter."""
+    app.extensions.setdefault(FORMATS, {})[prefix.rstrip("/")] = formatter
+
+
+def _formatter() -> Formatter:
+    if not has_request_context():
+        return envelope
+    path = request.path
+    for prefix, formatter in current_app.extensions.get(FORMATS, {}).items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return formatter
+    return envelope
 
 
 # Friendlier wording than werkzeug's HTML-oriented descriptions.
@@ -51,7 +95,8 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _api_error(exc: APIError) -> Response:
-    return error_response(exc.status, exc.message, exc.fields, exc.headers)
+    return error_response(exc.status, exc.message, exc.fields, exc.headers, param=exc.param, code=exc.code,
+                          extra=exc.extra)
 
 
 def _unexpected(exc: Exception) -> Response:
@@ -60,7 +105,7 @@ def _unexpected(exc: Exception) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Route every HTTP error and unexpected exception to the JSON envelope."""
+    """Route every HTTP error and unexpected exception to the JSON error of its path."""
     app.register_error_handler(APIError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -17,6 +17,7 @@ class Vendor:
     base_url: str                 # default address (Bedrock: a template with {region})
     env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # secret field -> env vars, first wins
     max_tokens_field: str = "max_completion_tokens"  # OpenAI-compatible dialects differ here
+    seed_field: str | None = "seed"  # None: the vendor takes no seed (a request with one is a 400)
     needs_key: bool = True        # Ollama runs locally without a key
     aliases: tuple[str, ...] = ()
 
@@ -47,9 +48,9 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
            env={"api_key": ("AZURE_OPENAI_API_KEY",), "endpoint": ("AZURE_OPENAI_ENDPOINT",),
                 "api_version": ("OPENAI_API_VERSION",)}),
     _compatible("mistral", "Mistral", "https://api.mistral.ai/v1", "MISTRAL",
-                max_tokens_field="max_tokens"),
+                max_tokens_field="max_tokens", seed_field="random_seed"),
     _compatible("groq", "Groq", "https://api.groq.com/openai/v1", "GROQ"),
-    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK"),
+    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None),
     _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
                 max_tokens_field="max_tokens", aliases=("together ai", "togetherai")),

@@ -75,3 +75,17 @@ def test_several_instances_render_as_one_server_line_each():
     upstream = rendered[rendered.index("upstream price_runner {"):]
     upstream = upstream[:upstream.index("}")]
     assert re.findall(r"^\s*server (\S+);", upstream, re.M) == ["127.0.0.1:3001", "127.0.0.1:3002"]
+
+
+def test_v1_errors_nginx_makes_are_in_openais_format():
+    import json
+    v1 = block("location /v1/ ")
+    pages = dict(re.findall(r"error_page (\d+) (/_errors/v1/\d+);", v1))
+    assert set(pages) == {"413", "502", "504"} and "proxy_buffering off;" in v1
+    for status, uri in pages.items():
+        page = block(f"location = {uri} ")
+        assert "internal;" in page and "default_type application/json;" in page
+        start = CONFIG.index(f"location = {uri} ")
+        body = json.loads(re.compile(rf"return {status} '(.*)';").search(CONFIG, start).group(1))
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+        assert body["error"]["type"] == ("invalid_request_error" if status == "413" else "server_error")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .messages import merged_turns, system_texts
 from .errors import ProviderResponseError
 from .shapes import dig, text_or_none, tokens, usage_or_none
 
@@ -13,19 +14,28 @@ API_VERSION = "2023-06-01"
 class AnthropicAdapter(Adapter):
     """POST {base_url}/v1/messages with ``x-api-key`` and a pinned ``anthropic-version``."""
 
+    supports = frozenset({"temperature", "top_p", "stop"})   # the Messages API has no seed
+
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the Messages call; the system prompt is a top-level field, not a message."""
         base = str(self.setting("base_url", self.vendor.base_url)).rstrip("/")
         headers = {"x-api-key": str(self.setting("api_key", "")), "anthropic-version": API_VERSION,
                    "content-type": "application/json", "accept": "application/json"}
-        body = without_nones({
+        return HttpCall("POST", f"{base}/v1/messages", headers, self.encode(self.body(request)))
+
+    @staticmethod
+    def body(request: PromptRequest) -> dict[str, Any]:
+        """Return the Messages body: system parts top-level, user and assistant turns alternating."""
+        conversation = request.conversation()
+        return without_nones({
             "model": request.model,
             "max_tokens": request.max_tokens,
-            "system": request.system or None,
-            "messages": [{"role": "user", "content": request.prompt}],
+            "system": _content(system_texts(conversation)) or None,
+            "messages": [{"role": turn.role, "content": _content(turn.texts)} for turn in merged_turns(conversation)],
             "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stop_sequences": list(request.stop) if request.stop else None,
         })
-        return HttpCall("POST", f"{base}/v1/messages", headers, self.encode(body))
 
     def parse(self, payload: Any) -> Completion:
         """Join the text blocks; input counts every prompt token, cache reads and writes included."""
@@ -44,3 +54,8 @@ class AnthropicAdapter(Adapter):
         cache_write = tokens(usage, "cache_creation_input_tokens", required=False)
         return Usage(input_tokens=tokens(usage, "input_tokens") + cache_read + cache_write,
                      output_tokens=tokens(usage, "output_tokens"), cached_tokens=cache_read)
+
+
+def _content(texts: list[str]) -> str | list[dict[str, str]]:
+    """One text as a plain string (the shorter form), several as text blocks."""
+    return texts[0] if len(texts) == 1 else [{"type": "text", "text": text} for text in texts]

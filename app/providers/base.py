@@ -10,21 +10,49 @@ from typing import TYPE_CHECKING, Any
 from app.redaction import secrets_of
 from app.vendors import Vendor
 
+from .messages import SYSTEM, USER, Message
 from .shapes import as_json, first_text, plain_text
 
 if TYPE_CHECKING:
     from app.catalog.model import Model as CatalogModel
 
 
+# The optional generation parameters a dialect may not honour (Adapter.supports).
+OPTIONAL_PARAMETERS = ("temperature", "top_p", "stop", "seed")
+
+
 @dataclass(frozen=True)
 class PromptRequest:
-    """A prompt and its generation parameters; ``model`` is what the vendor API is sent."""
+    """A prompt (or a whole conversation) and its generation parameters; ``model`` is what the vendor API is sent.
+
+    ``messages``, when given, is the conversation and ``prompt``/``system`` are ignored;
+    otherwise the conversation is the system prompt (if any) and the prompt as one user turn.
+    """
 
     prompt: str
     system: str | None = None
     max_tokens: int = 1024
     temperature: float | None = None
     model: str = ""            # the API model id / deployment; set per target by the router
+    messages: tuple[Message, ...] = ()
+    top_p: float | None = None
+    stop: tuple[str, ...] | None = None
+    seed: int | None = None
+
+    def conversation(self) -> tuple[Message, ...]:
+        """The messages to send, in order."""
+        if self.messages:
+            return self.messages
+        user = Message.text(USER, self.prompt)
+        return (Message.text(SYSTEM, self.system), user) if self.system else (user,)
+
+    def texts(self) -> list[str]:
+        """Every text the prompt holds, for counting its tokens."""
+        return [text for message in self.conversation() for text in message.texts]
+
+    def parameters_set(self) -> list[str]:
+        """The optional generation parameters this request sets."""
+        return [name for name in OPTIONAL_PARAMETERS if getattr(self, name) is not None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,13 @@ class Adapter(ABC):
         self.vendor = vendor
         self.settings = dict(settings)
         self.secrets = secrets_of(self.settings)
+
+    # The optional generation parameters this dialect can send (OPTIONAL_PARAMETERS).
+    supports: frozenset[str] = frozenset(OPTIONAL_PARAMETERS)
+
+    def unsupported(self, request: PromptRequest) -> str | None:
+        """The first parameter the request sets that this vendor cannot honour, else None."""
+        return next((name for name in request.parameters_set() if name not in self.supports), None)
 
     def api_model(self, model: CatalogModel) -> str:
         """Return what this vendor's API is sent as the model for a catalog row."""

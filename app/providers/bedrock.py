@@ -11,6 +11,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .messages import merged_turns, system_texts
 from .errors import ProviderResponseError
 from .shapes import as_json, dig, first_text, plain_text, text_or_none, tokens, usage_or_none
 
@@ -22,6 +23,7 @@ class BedrockConverseAdapter(Adapter):
     """POST {endpoint_url}/model/{modelId}/converse."""
 
     credentials = (("bearer_token",), ("access_key_id", "secret_access_key"))
+    supports = frozenset({"temperature", "top_p", "stop"})   # Converse's inferenceConfig has no seed
 
     @property
     def region(self) -> str:
@@ -39,10 +41,15 @@ class BedrockConverseAdapter(Adapter):
     @staticmethod
     def body(request: PromptRequest) -> dict[str, Any]:
         """Return the Converse input (modelId travels in the URL, not the body)."""
-        body: dict[str, Any] = {"messages": [{"role": "user", "content": [{"text": request.prompt}]}]}
-        if request.system:
-            body["system"] = [{"text": request.system}]
-        body["inferenceConfig"] = without_nones({"maxTokens": request.max_tokens, "temperature": request.temperature})
+        conversation = request.conversation()
+        body: dict[str, Any] = {"messages": [{"role": turn.role, "content": [{"text": text} for text in turn.texts]}
+                                             for turn in merged_turns(conversation)]}
+        system = system_texts(conversation)
+        if system:
+            body["system"] = [{"text": text} for text in system]
+        body["inferenceConfig"] = without_nones({
+            "maxTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
+            "stopSequences": list(request.stop) if request.stop else None})
         return body
 
     def authorize(self, url: str, headers: dict[str, str], body: bytes) -> dict[str, str]:

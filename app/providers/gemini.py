@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .messages import ASSISTANT, merged_turns, system_texts
 from .errors import ProviderResponseError
 from .shapes import mapping, text_or_none, tokens, usage_or_none
 
@@ -20,12 +21,23 @@ class GeminiAdapter(Adapter):
         model = quote(request.model.removeprefix("models/"), safe="")
         headers = {"x-goog-api-key": str(self.setting("api_key", "")),
                    "Content-Type": "application/json", "Accept": "application/json"}
-        body: dict[str, Any] = {"contents": [{"role": "user", "parts": [{"text": request.prompt}]}]}
-        if request.system:
-            body["systemInstruction"] = {"parts": [{"text": request.system}]}
-        body["generationConfig"] = without_nones(
-            {"maxOutputTokens": request.max_tokens, "temperature": request.temperature})
-        return HttpCall("POST", f"{base}/v1beta/models/{model}:generateContent", headers, self.encode(body))
+        return HttpCall("POST", f"{base}/v1beta/models/{model}:generateContent", headers,
+                        self.encode(self.body(request)))
+
+    @staticmethod
+    def body(request: PromptRequest) -> dict[str, Any]:
+        """Return the generateContent body: systemInstruction, and contents with roles user and model."""
+        conversation = request.conversation()
+        body: dict[str, Any] = {"contents": [
+            {"role": "model" if turn.role == ASSISTANT else "user", "parts": [{"text": text} for text in turn.texts]}
+            for turn in merged_turns(conversation)]}
+        system = system_texts(conversation)
+        if system:
+            body["systemInstruction"] = {"parts": [{"text": text} for text in system]}
+        body["generationConfig"] = without_nones({
+            "maxOutputTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
+            "stopSequences": list(request.stop) if request.stop else None, "seed": request.seed})
+        return body
 
     def parse(self, payload: Any) -> Completion:
         """Join the first candidate's non-thought parts; thoughts are billed as output."""

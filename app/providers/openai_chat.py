@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .base import OPTIONAL_PARAMETERS, Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .messages import Message, single_text
 from .shapes import dig, mapping, text_or_none, tokens, usage_or_none
 
 
@@ -24,16 +25,21 @@ class OpenAIChatAdapter(Adapter):
             headers["Authorization"] = f"Bearer {key}"
         return headers
 
+    @property
+    def supports(self) -> frozenset[str]:
+        """Every optional parameter; seed only where the vendor takes one (Vendor.seed_field)."""
+        return frozenset(name for name in OPTIONAL_PARAMETERS if name != "seed" or self.vendor.seed_field)
+
     def body(self, request: PromptRequest) -> dict[str, Any]:
-        """Return the JSON body; the max-tokens field name is per vendor (see Vendor.max_tokens_field)."""
-        messages = [{"role": "user", "content": request.prompt}]
-        if request.system:
-            messages.insert(0, {"role": "system", "content": request.system})
+        """Return the JSON body; the max-tokens and seed field names are per vendor (see Vendor)."""
         return without_nones({
             "model": request.model,
-            "messages": messages,
+            "messages": [_message(message) for message in request.conversation()],
             self.vendor.max_tokens_field: request.max_tokens,
             "temperature": request.temperature,
+            "top_p": request.top_p,
+            "stop": list(request.stop) if request.stop else None,
+            (self.vendor.seed_field or "seed"): request.seed,
         })
 
     def parse(self, payload: Any) -> Completion:
@@ -81,3 +87,10 @@ class AzureOpenAIAdapter(OpenAIChatAdapter):
         """Return Azure's key header."""
         return {"Content-Type": "application/json", "Accept": "application/json",
                 "api-key": str(self.setting("api_key", ""))}
+
+
+def _message(message: Message) -> dict[str, Any]:
+    """One chat message: content is a plain string for one text part (what every compatible vendor takes)."""
+    text = single_text(message.parts)
+    content = text if text is not None else [{"type": "text", "text": part.text} for part in message.parts]
+    return {"role": message.role, "content": content}

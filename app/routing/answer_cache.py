@@ -63,6 +63,10 @@ class AnswerCache:
         owner = SHARED if self._scope == SHARED else caller
         parts = [owner, vendor_key, request.model, request.prompt, request.system, request.max_tokens,
                  request.temperature]
+        if request.messages or request.top_p is not None or request.stop or request.seed is not None:
+            # Conversations and the newer parameters extend the key; a plain prompt's key is unchanged.
+            parts += [[[m.role, m.texts] for m in request.messages], request.top_p,
+                      list(request.stop or ()), request.seed]
         digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
         return f"answer:v2:{digest}"
 

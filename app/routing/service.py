@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -67,18 +67,25 @@ class PromptRouter:
 
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
             use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
-            claim: Any = None) -> dict[str, Any]:
+            claim: Any = None, answer: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
         """Call every model concurrently; record the items; return the JSON response envelope.
 
         ``claim``: the request's Idempotency-Key claim; its answer is stored with the records.
+        ``answer``: what to store for the claim, made from the envelope (another API's reply,
+        say); None from it stores nothing yet (a later call of the same request will).
         """
         plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
         batch = self._start(plan, inline=True)   # one call runs in this thread; more fan out
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
         data = [plan.early.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
         envelope = {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
-        self._record(plan, list(enumerate(data)), envelope)   # one transaction, before the answer leaves
+        stored = envelope if answer is None else answer(envelope)
+        self._record(plan, list(enumerate(data)), stored)   # one transaction, before the answer leaves
         return envelope
+
+    def unsupported(self, model: Model, prompt: PromptRequest) -> str | None:
+        """The first parameter of the prompt the model's vendor cannot honour, else None."""
+        return self._adapters[model.provider].unsupported(prompt)
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
@@ -132,7 +139,7 @@ class PromptRouter:
               caller: str, request_id: str | None, claim: Any = None) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
-        counts = self._tokens.count(prompt.prompt, {m.tokenizer for m in models}, system=prompt.system or "")
+        counts = self._tokens.count_texts(prompt.texts(), {m.tokenizer for m in models})
         requests = [self._request(model, prompt) for model in models]
         estimates = [counts[model.tokenizer].count for model in models]
         early = {}

@@ -22,6 +22,8 @@ from app.security.gate import METRICS_ENDPOINT, OPEN_ENDPOINTS, current_principa
 
 log = logging.getLogger(__name__)
 SEND_PROMPT = "routing.send_prompt"
+# Endpoints that call vendors: RATELIMIT_SEND_PROMPT applies to each (its own counter per endpoint).
+VENDOR_CALLS = frozenset({SEND_PROMPT, "gateway.chat_completions"})
 EXEMPT_ENDPOINTS = OPEN_ENDPOINTS | {METRICS_ENDPOINT}
 KEY_PREFIX = "price-runner"
 UNMATCHED = "<unmatched>"
@@ -40,7 +42,7 @@ def build_limiter(settings: Mapping[str, Any]) -> Limiter:
     options = {"socket_timeout": STORAGE_TIMEOUT_S, "socket_connect_timeout": STORAGE_TIMEOUT_S} \
         if uri.startswith(("redis://", "rediss://")) else {}
     # One dynamic default limit, evaluated before the view (and before the 401 check): the
-    # send_prompt limit on that endpoint, RATELIMIT_DEFAULT elsewhere; "" means no limit.
+    # send_prompt limit on the endpoints that call vendors, RATELIMIT_DEFAULT elsewhere; "" means no limit.
     route_limit = partial(_route_limit, settings["RATELIMIT_DEFAULT"], settings["RATELIMIT_SEND_PROMPT"])
     limiter = Limiter(client_key, default_limits=[route_limit], storage_uri=uri, storage_options=options,
                       strategy="fixed-window", key_prefix=KEY_PREFIX, headers_enabled=False,
@@ -67,7 +69,7 @@ def init_rate_limits(app: Flask, settings: Mapping[str, Any]) -> Limiter | None:
 
 def _route_limit(default: str, send_prompt: str) -> str:
     # Like a decorated limit, RATELIMIT_SEND_PROMPT replaces the default on its endpoint.
-    return send_prompt if send_prompt and request.endpoint == SEND_PROMPT else default
+    return send_prompt if send_prompt and request.endpoint in VENDOR_CALLS else default
 
 
 def _exempt() -> bool:

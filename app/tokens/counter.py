@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import tiktoken
@@ -46,10 +46,14 @@ class TokenCounter:
 
     def count(self, text: str, tokenizers: Iterable[str], system: str = "") -> dict[str, TokenCount]:
         """Count text (plus an optional system prompt) once per distinct encoding; map each tokenizer to its count."""
-        # System and prompt are encoded separately and added: vendors bill each message on its own,
-        # and concatenating could merge tokens across the seam. Per-message framing tokens are
+        return self.count_texts((text, system) if system else (text,), tokenizers)
+
+    def count_texts(self, parts: Sequence[str], tokenizers: Iterable[str]) -> dict[str, TokenCount]:
+        """Count several texts (a conversation's parts) once per distinct encoding, added up."""
+        # Each part is encoded separately and added: vendors bill each message on its own, and
+        # concatenating could merge tokens across the seam. Per-message framing tokens are
         # vendor-specific and not included.
-        parts = (text, system) if system else (text,)
+        parts = tuple(parts) or ("",)
         exact: dict[str, int] = {}
         base: list[TokenCount] = []   # the o200k count (or its heuristic stand-in), computed lazily
 

@@ -85,6 +85,28 @@ def test_bodies_too_large_are_json_413s_from_the_app_and_from_nginx(stack):
     assert by_nginx.headers["Access-Control-Allow-Origin"] == "*"   # a browser app can read it
 
 
+def test_v1_bodies_too_large_are_openai_errors_from_the_app_and_from_nginx(stack):
+    base, _, _ = stack
+    headers = {"Content-Type": "application/json"}
+    by_app = requests.post(f"{base}/v1/chat/completions", data=b"x" * (APP_MAX_BODY + 1), headers=headers, timeout=10)
+    by_nginx = requests.post(f"{base}/v1/chat/completions", data=b"x" * (20 * 1024 * 1024 + 1), headers=headers,
+                             timeout=10)
+    for response in (by_app, by_nginx):
+        assert response.status_code == 413 and response.headers["Content-Type"].startswith("application/json")
+        error = response.json()["error"]
+        assert (error["type"], error["param"], error["code"]) == ("invalid_request_error", None, "request_too_large")
+    assert "X-Request-ID" in by_nginx.headers
+
+
+def test_v1_answers_through_nginx(stack, fake):
+    base, _, _ = stack
+    fake.reset()
+    response = requests.post(f"{base}/v1/chat/completions", timeout=10, json={
+        "model": "openai/gpt-6.1-sol", "messages": [{"role": "user", "content": "hi"}]})
+    assert response.status_code == 200 and response.json()["object"] == "chat.completion"
+    assert response.headers["X-Price-Runner-Model"] == "openai/gpt-6.1-sol"
+
+
 def test_metrics_are_not_exposed_through_nginx(stack):
     base, _, _ = stack
     response = requests.get(f"{base}/metrics", timeout=5)
@@ -112,6 +134,24 @@ def test_an_unreachable_upstream_is_a_json_502():
     assert response.json() == {"success": False, "error": {
         "code": 502, "message": "The service is unavailable; retry shortly."}}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_an_unreachable_upstream_is_an_openai_502_under_v1():
+    with nginx(f"127.0.0.1:{free_port()}") as (base, _):
+        response = requests.get(f"{base}/v1/models", timeout=5)
+    assert response.status_code == 502 and response.json() == {"error": {
+        "message": "The service is unavailable; retry shortly.", "type": "server_error", "param": None,
+        "code": "service_unavailable"}}
+
+
+def test_a_slow_upstream_is_an_openai_504_under_v1():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        with nginx(f"127.0.0.1:{silent.getsockname()[1]}", edit=impatient) as (base, _):
+            response = requests.get(f"{base}/v1/models", timeout=10)
+    assert response.status_code == 504 and response.json()["error"]["code"] == "timeout"
+    assert response.json()["error"]["type"] == "server_error"
 
 
 def assert_nginx_error(response, status: int, message: str) -> None:

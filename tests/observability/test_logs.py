@@ -74,6 +74,15 @@ def test_prompt_fields_pick_prompts_and_answers_and_clip_long_text():
     assert prompt_fields(None, b"not json") == {}
 
 
+def test_prompt_fields_read_a_v1_conversation_and_its_answer():
+    body = {"model": "auto", "messages": [{"role": "system", "content": "Be brief."},
+                                          {"role": "user", "content": [{"type": "text", "text": "Hi"}]}]}
+    answer = {"object": "chat.completion", "model": "groq/x", "choices": [{"message": {"content": "Hello"}}]}
+    assert prompt_fields(body, answer) == {"messages": [{"role": "system", "content": "Be brief."},
+                                                        {"role": "user", "content": "Hi"}],
+                                           "responses": {"groq/x": "Hello"}}
+
+
 def format_line(redactor, message, *args, exc_info=None):
     record = logging.LogRecord("app.test", logging.ERROR, __file__, 1, message, args, exc_info)
     return JsonFormatter(redactor).format(record)

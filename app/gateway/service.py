@@ -1,0 +1,96 @@
+"""The /v1 gateway as a service: a chat request in, the attempts and OpenAI's reply out.
+
+It serves through the same PromptRouter as send_prompt (one model per call), so budgets, the
+ledger, Idempotency-Key answers and call metrics are the same. No Flask here.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.gateway import replies
+from app.gateway.candidates import Candidate, Chooser, Constraints, QualityLookup, expected_output_tokens, \
+    published_score
+from app.gateway.fallback import Attempt, attempt
+from app.providers.base import PromptRequest
+from app.providers.messages import SYSTEM, Message, TextPart
+from app.routing.service import PromptRouter
+
+# The most output tokens when the client sets none: the model's own maximum (the router caps
+# every request at the model's max_output_tokens).
+UNCAPPED = 1 << 30
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a request came to: every attempt, and the reply when the last one succeeded."""
+
+    attempts: list[Attempt]
+    reply: dict[str, Any] | None
+
+
+def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
+    """The validated body as the router's PromptRequest (developer messages are system messages)."""
+    messages = tuple(Message(SYSTEM if m["role"] == "developer" else m["role"], _parts(m["content"]))
+                     for m in body["messages"])
+    max_tokens = body["max_completion_tokens"] or body["max_tokens"]
+    return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
+                         messages=messages, top_p=body["top_p"], seed=body["seed"],
+                         stop=tuple(body["stop"]) if body["stop"] else None)
+
+
+def _parts(content: str | list[dict[str, str]]) -> tuple[TextPart, ...]:
+    if isinstance(content, str):
+        return (TextPart(content),)
+    return tuple(TextPart(part["text"]) for part in content)
+
+
+class Gateway:
+    """Choose the candidates for a request and serve it from the first that answers."""
+
+    def __init__(self, router: PromptRouter, tokens: Any, catalog: Any, configured: frozenset[str],
+                 deadline_s: float, max_attempts: int, quality: QualityLookup = published_score):
+        self._router, self._tokens, self._catalog = router, tokens, catalog
+        self.configured, self._deadline_s, self._quality = configured, deadline_s, quality
+        self._max_attempts = max_attempts   # SEND_PROMPT_MAX_MODELS: the most vendor calls one request makes
+
+    def models(self) -> dict[str, Any]:
+        """The model list: auto and every catalog model of a configured provider."""
+        return replies.model_list(m for m in self._catalog.current.repository.all() if m.provider in self.configured)
+
+    def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints) -> list[Candidate]:
+        """The candidates in the order to try them (CandidateError when there is none)."""
+        snapshot = self._catalog.current   # one snapshot: the same prices rank and serve
+        table = snapshot.derived["pricing"].ranking
+        texts = prompt.texts()
+        max_tokens = body["max_completion_tokens"] or body["max_tokens"]
+        chooser = Chooser(snapshot.repository, table, lambda tokenizers: self._tokens.count_texts(texts, tokenizers),
+                          self.configured, expected_output_tokens(max_tokens),
+                          lambda model: self._router.unsupported(model, prompt), self._quality)
+        return chooser.choose(body["model"], body["models"], constraints)[:self._max_attempts]
+
+    def serve(self, candidates: Sequence[Candidate], prompt: PromptRequest, *, caller: str,
+              request_id: str | None, claim: Any = None) -> Served:
+        """Try the candidates in order within PROVIDER_TIMEOUT; the reply is stored for the claim."""
+        started = time.monotonic()
+        completion_id, created = f"chatcmpl-{request_id or uuid.uuid4().hex}", int(time.time())
+        built: dict[str, dict[str, Any]] = {}
+
+        def call(candidate: Candidate, left: float, earlier: Sequence[Attempt]) -> dict[str, Any]:
+            def answer(envelope: dict[str, Any]) -> dict[str, Any] | None:
+                item = envelope["data"][0]
+                if not item["success"]:
+                    return None   # nothing to store yet: a later attempt (or none) answers
+                built["reply"] = replies.completion([*earlier, Attempt(candidate, item)], completion_id, created)
+                return built["reply"]
+
+            envelope = self._router.run([candidate.model], prompt, left, caller=caller, request_id=request_id,
+                                        claim=claim, answer=answer)
+            return envelope["data"][0]
+
+        attempts = attempt(candidates, call, started + self._deadline_s)
+        return Served(attempts, built.get("reply") if attempts and attempts[-1].ok else None)
+

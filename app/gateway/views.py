@@ -1,0 +1,111 @@
+"""POST /v1/chat/completions and GET /v1/models, in OpenAI's wire format."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app
+
+from app.errors import APIError
+from app.gateway import replies
+from app.gateway.candidates import CandidateError, constraints_from
+from app.gateway.fallback import Attempt, retryable
+from app.gateway.schemas import ChatCompletionSchema
+from app.gateway.service import Served, prompt_request
+from app.observability import current_request_id
+from app.responses import json_response
+from app.routing.dispatch import PoolSaturated
+from app.security.gate import current_caller
+from app.spend.http import REPLAYED, Replay, claim_key, spend_errors
+from app.validation import load_json
+
+bp = Blueprint("gateway", __name__, url_prefix="/v1")
+CHAT_REQUEST = ChatCompletionSchema()
+
+
+@bp.post("/chat/completions")
+def chat_completions() -> Response:
+    """Answer a chat completion from the first candidate that succeeds; its cost rides along."""
+    body = load_json(CHAT_REQUEST)
+    if body["stream"]:
+        # The streaming path slots in here (the lead wires it over the adapters' streams).
+        raise APIError(400, "stream: true is not supported yet on /v1/chat/completions; send stream: false.",
+                       param="stream", code="unsupported_parameter")
+    gateway = current_app.extensions["gateway"]
+    prompt = prompt_request(body)
+    try:
+        candidates = gateway.candidates(body, prompt, constraints_from(body["price_runner"]))
+    except CandidateError as exc:
+        raise APIError(exc.status, exc.message, param=exc.param, code=exc.code) from None
+    caller, spend = current_caller(), current_app.extensions["spend"]
+    with spend_errors():
+        claim = claim_key(spend, caller, body)
+    if isinstance(claim, Replay):
+        return json_response(claim.body, headers={REPLAYED: "true", **replies.headers(orjson.loads(claim.body))})
+    try:
+        with spend_errors():
+            served = gateway.serve(candidates, prompt, caller=caller, request_id=current_request_id(), claim=claim)
+    except BaseException as exc:
+        spend.release(caller, claim)   # no answer to replay: a retry with the key may run
+        if isinstance(exc, PoolSaturated):
+            raise APIError(503, "All provider threads are busy; retry shortly.",
+                           headers={"Retry-After": str(exc.retry_after)}) from None
+        raise
+    if served.reply is None:
+        spend.release(caller, claim)
+        raise failure(served)
+    return json_response(served.reply, headers=replies.headers(served.reply))
+
+
+@bp.get("/models")
+def list_models() -> Response:
+    """List auto and every model a configured provider serves."""
+    return json_response(current_app.extensions["gateway"].models())
+
+
+@bp.get("/models/<provider>/<name>")
+def get_model(provider: str, name: str) -> Response:
+    """One model of the list by its catalog id (provider/model)."""
+    return _model(f"{provider}/{name}")
+
+
+@bp.get("/models/<model_id>")
+def get_plain_model(model_id: str) -> Response:
+    """auto (the one id without a provider)."""
+    return _model(model_id)
+
+
+def _model(model_id: str) -> Response:
+    found = next((m for m in current_app.extensions["gateway"].models()["data"] if m["id"] == model_id), None)
+    if found is None:
+        raise APIError(404, f"The model {model_id!r} does not exist.", param="model", code="model_not_found")
+    return json_response(found)
+
+
+def failure(served: Served) -> APIError:
+    """The error of a request no candidate served: shaped by the last attempt's failure."""
+    if not served.attempts:
+        return APIError(504, "No time was left to call a model before the request deadline (PROVIDER_TIMEOUT).",
+                        code="timeout")
+    last: Attempt = served.attempts[-1]
+    error = last.item["error"]
+    status, code = _status_of(error)
+    tried = len(served.attempts)
+    message = (f"{last.candidate.model.id} failed ({error['type']}): {error['message']}"
+               + (f" ({tried} models tried)" if tried > 1 else ""))
+    extra: dict[str, Any] = {"price_runner": replies.price_runner(served.attempts)}
+    headers = replies.headers(extra)
+    if error.get("retry_after"):
+        headers["Retry-After"] = str(max(1, round(error["retry_after"])))
+    return APIError(status, message, headers=headers, code=code, extra=extra)
+
+
+def _status_of(error: dict[str, Any]) -> tuple[int, str]:
+    status = error.get("status")
+    if status == 429:
+        return 429, "vendor_rate_limited"
+    if error["type"] == "timeout":
+        return 504, "vendor_timeout"
+    if not retryable(error) and status in (400, 413, 422):
+        return 400, "vendor_rejected_request"
+    return 502, "vendor_error"

@@ -1,0 +1,58 @@
+"""The candidate chooser on its own: pure, over the bundled catalog and a fixed token count."""
+import pytest
+
+from app.catalog import InMemoryCatalog, load_catalog
+from app.config import PROJECT_ROOT
+from app.gateway.candidates import CandidateError, Chooser, Constraints
+from app.pricing.ranking import RankingTable
+from app.tokens.counter import TokenCount
+
+MODELS = load_catalog(PROJECT_ROOT / "models.csv", PROJECT_ROOT / "quality.csv")
+CONFIGURED = {"groq", "openai", "anthropic"}
+
+
+def chooser(quality=None, unsupported=lambda model: None, counted=None):
+    def count(tokenizers):
+        if counted is not None:
+            counted.append(set(tokenizers))
+        return {name: TokenCount(100, name, True) for name in tokenizers}
+    extra = {} if quality is None else {"quality": quality}
+    return Chooser(InMemoryCatalog(MODELS), RankingTable(MODELS), count, CONFIGURED, 50, unsupported, **extra)
+
+
+def ids(candidates):
+    return [candidate.model.id for candidate in candidates]
+
+
+def test_auto_is_every_configured_model_cheapest_first():
+    found = chooser().choose("auto", None, Constraints())
+    assert {c.model.provider for c in found} <= CONFIGURED and len(found) > 10
+    costs = [c.estimated_cost for c in found]
+    assert costs == sorted(costs)
+
+
+def test_a_name_expands_to_its_configured_providers_then_fallbacks_follow_without_repeats():
+    found = chooser().choose("gpt-6-luna", ["openai/gpt-6-luna", "anthropic/claude-haiku-5-5"], Constraints())
+    assert ids(found) == ["openai/gpt-6-luna", "anthropic/claude-haiku-5-5"]   # azure is not configured here
+
+
+def test_the_quality_lookup_is_a_seam_for_eval_benchmarks():
+    evals = {"groq/llama-3.3-70b": 91.0, "openai/gpt-6-luna": 95.0}
+    found = chooser(quality=lambda model, benchmark: evals.get(model.id) if benchmark == "house_eval" else None)
+    chosen = found.choose("auto", None, Constraints(min_quality=("house_eval", 90)))
+    assert set(ids(chosen)) == set(evals)
+
+
+def test_a_named_model_is_counted_for_its_own_tokenizer_only():
+    counted = []
+    chooser(counted=counted).choose("openai/gpt-6-luna", None, Constraints())
+    model = next(m for m in MODELS if m.id == "openai/gpt-6-luna")
+    assert counted == [{model.tokenizer}]
+
+
+def test_unsupported_parameters_drop_out_of_auto_but_refuse_a_named_model():
+    no_seed = lambda model: "seed" if model.provider == "anthropic" else None   # noqa: E731
+    assert "anthropic" not in {c.model.provider for c in chooser(unsupported=no_seed).choose("auto", None, Constraints())}
+    with pytest.raises(CandidateError) as caught:
+        chooser(unsupported=no_seed).choose("anthropic/claude-haiku-5-5", None, Constraints())
+    assert (caught.value.status, caught.value.param) == (400, "seed")
