@@ -79,6 +79,7 @@ class _State:
     failures: dict[str, int] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     body_bytes_sent: dict[str, int] = field(default_factory=dict)   # model -> bytes of chunked bodies sent
+    streams_cut: dict[str, int] = field(default_factory=dict)   # model -> streams the client cut mid-answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     require_auth: bool = True
@@ -207,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except OSError:   # the client cut the stream: what a limit or a disconnect should do
             self.close_connection = True
+            with state.lock:
+                state.streams_cut[ex.model] = state.streams_cut.get(ex.model, 0) + 1
 
     @staticmethod
     def _stream_chunks(ex: Exchange, how: Behaviour) -> list[bytes]:
@@ -280,6 +283,11 @@ class FakeVendorServer:
         with self._server.state.lock:
             return self._server.state.body_bytes_sent.get(model, 0)
 
+    def streams_cut(self, model: str) -> int:
+        """Streams of a model that the client cut before the answer was sent whole."""
+        with self._server.state.lock:
+            return self._server.state.streams_cut.get(model, 0)
+
     def behave(self, model: str = "*", **how: Any) -> None:
         """Set how the fake answers a model ("*" for any model without its own behaviour)."""
         with self._server.state.lock:
@@ -294,6 +302,7 @@ class FakeVendorServer:
             state.failures.clear()
             state.requests.clear()
             state.body_bytes_sent.clear()
+            state.streams_cut.clear()
 
     def start(self) -> "FakeVendorServer":
         self._thread.start()
