@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_ranking.py", "bench_tokens.py", "bench_send_prompt.py", "bench_spend.py", "bench_http.py",
+BENCHES = ["bench_ranking.py", "bench_tokens.py", "bench_send_prompt.py", "bench_stream_ttft.py", "bench_spend.py", "bench_http.py",
            "bench_memory.py"]
 
 if __name__ == "__main__":

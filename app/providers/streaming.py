@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import requests
 import urllib3
-from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage
 from .body import decode_json, read_body, read_error_text
@@ -28,7 +27,7 @@ from .errors import (ProviderCancelled, ProviderConnectionError, ProviderError, 
 from .failures import http_error
 from .sessions import environment_proxies
 from .stream_events import END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, UsageReport
-from .transport import DEFAULT_MAX_RESPONSE_BYTES, _is_retryable, _sleep, _StopBeforeDeadline, _VendorWait
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, retry_policy
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard, bound
 
 READ_SIZE = 16 * 1024
@@ -60,10 +59,7 @@ def open_stream(adapter: Adapter, request: PromptRequest, session: requests.Sess
     call = adapter.build_stream(request)
     end = started + limits.max_duration
     guard = WATCHDOG.open(min(limits.first_token_deadline, end), cancel)
-    retrying = Retrying(
-        retry=retry_if_exception(_is_retryable), wait=_VendorWait(),
-        stop=stop_after_attempt(limits.max_retries + 1) | _StopBeforeDeadline(guard.deadline, cancel),
-        sleep=cancel.wait if cancel is not None else _sleep, reraise=True)
+    retrying = retry_policy(guard.deadline, cancel, limits.max_retries)
     try:
         opened = retrying(_open, adapter, call, session, limits, guard, end)
     except ProviderError as exc:

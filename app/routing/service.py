@@ -14,7 +14,7 @@ from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
-from app.providers.streaming import StreamLimits, open_stream
+from app.providers.streaming import StreamLimits
 from app.providers.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
@@ -22,6 +22,7 @@ from app.routing.capacity import StreamSlots
 from app.routing.dispatch import Batch, Dispatcher, Outcome, PoolSaturated
 from app.routing.items import cached_item, item, json_safe, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
+from app.routing.streamed import Events, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
 from app.tokens.counter import TokenCounter
 
@@ -189,7 +190,7 @@ class PromptRouter:
             calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
             deadline = plan.deadline
         else:
-            calls = [(plan.models[i].provider, self._stream_call(plan, i, partial(_put, feed, position)))
+            calls = [(plan.models[i].provider, self._stream_call(plan, i, partial(put, feed, position)))
                      for position, i in enumerate(plan.pending)]
             # Each stream ends by its own limits; the batch waits as long as the longest may take.
             deadline = plan.started + self._limits.stream_max_s + 1.0
@@ -239,48 +240,11 @@ class PromptRouter:
                               connect_timeout=self._limits.connect_timeout_s,
                               max_retries=self._limits.max_retries,
                               max_response_bytes=self._limits.max_response_bytes)
-        return partial(_stream, self._adapters[model.provider], plan.requests[index], model.provider, limits, emit)
+        return partial(stream_answer, self._adapters[model.provider], plan.requests[index], model.provider, limits, emit)
 
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
                        max_tokens=min(prompt.max_tokens, model.max_output_tokens))
-
-
-class Events:
-    """A stream's events; ``close()`` (called when the response closes, iterated or not) cancels
-    what is left and frees the stream slot, once."""
-
-    def __init__(self, events: Iterator[tuple[str, dict[str, Any] | None]], stop: Callable[[], None]):
-        self._events, self._stop = events, stop
-        self._closed = False
-
-    def __iter__(self) -> Events:
-        return self
-
-    def __next__(self) -> tuple[str, dict[str, Any] | None]:
-        return next(self._events)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._events.close()
-        finally:
-            self._stop()
-
-
-def _put(feed: queue.SimpleQueue, position: int, text: str) -> None:
-    feed.put((position, text))
-
-
-def _stream(adapter: Adapter, request: PromptRequest, vendor_key: str, limits: StreamLimits,
-            emit: Callable[[str], None], deadline: float, cancel: threading.Event):
-    """Stream one answer in a pool thread, handing each delta to emit; return its Completion."""
-    with open_stream(adapter, request, session_for(vendor_key), limits, cancel) as tokens:
-        for text in tokens:
-            emit(text)
-    return tokens.completion
 
 
 def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:
