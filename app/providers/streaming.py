@@ -32,6 +32,7 @@ from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard, bound
 
 READ_SIZE = 16 * 1024
 MAX_EVENT_BYTES = 1024 * 1024   # one event (an SSE event's data, an event-stream frame), at most
+END_GRACE_S = 1.0   # after the end marker, how long the rest of the body (a usage report) may take
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,19 @@ class TokenStream:
                 raise StopIteration
             try:
                 _read(self._adapter, opened, self._guard, self._limits, self._end, got_text=True)
+            except ProviderTimeout:
+                if not self._ended:
+                    self.close()
+                    raise
+                self.close()   # complete, but the body did not end after its end marker: drop the connection
+                continue
             except ProviderError as exc:
                 exc.redact_secrets(self._adapter.secrets)
                 self.close()
                 raise
-            if self._parts:   # from the first token on, the gap between chunks is what is limited
+            if self._ended:   # what may follow the end marker (Bedrock's usage) follows at once
+                WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
+            elif self._parts:   # from the first token on, the gap between chunks is what is limited
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
 
     def _apply(self, event: StreamEvent) -> str | None:
@@ -140,8 +149,9 @@ class TokenStream:
             self._finish = event.reason
         elif isinstance(event, UsageReport):
             self._usage = event.usage
-        elif isinstance(event, StreamEnd):
+        elif isinstance(event, StreamEnd) and not self._ended:
             self._ended = True
+            WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
         return None
 
     def _complete(self) -> None:

@@ -184,3 +184,13 @@ def test_closing_a_stream_early_releases_it(fake):
     next(tokens)
     tokens.close()
     assert tokens.completion is None and fake.requests
+
+
+def test_a_body_that_stays_open_after_its_end_marker_completes_after_a_short_grace(fake):
+    from tests.fakes.dialects import Exchange, stream_chunks
+    chunks = stream_chunks(Exchange("openai", "m", "hi", 64, True, True), TEXT, 6, False) + [b": never sent\n\n"]
+    fake.behave("*", chunks=chunks, stall_after=len(chunks) - 1)
+    started = time.monotonic()
+    tokens = stream(fake, idle_timeout=10)
+    assert "".join(tokens) == TEXT and tokens.completion.usage.output_tokens == 6
+    assert time.monotonic() - started < 2   # END_GRACE_S, not the 10 s idle timeout
