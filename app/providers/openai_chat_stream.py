@@ -27,10 +27,10 @@ class OpenAIChatStream(SSEDecoder):
         if not isinstance(choices, list):
             raise self.error("a stream chunk's choices is not a list")
         events: list[StreamEvent] = []
-        for choice in choices:
-            if mapping(choice).get("index", 0) != 0:
+        for choice in map(mapping, choices):
+            if choice.get("index", 0) != 0:
                 continue   # we ask for one choice (n=1)
-            delta = mapping(mapping(choice).get("delta"))
+            delta = mapping(choice.get("delta"))
             text = delta.get("content") or delta.get("refusal")
             if isinstance(text, str) and text:
                 events.append(TextDelta(text))

@@ -112,6 +112,12 @@ def test_groq_usage_in_x_groq_is_read():
     assert UsageReport(Usage(3, 2)) in events
 
 
+@pytest.mark.parametrize("chunk", [{"choices": [None, 3, "x"]}, {"choices": [{"delta": "text", "finish_reason": 5}]},
+                                   {"choices": [{"index": 0, "delta": {"content": ["a"]}}]}])
+def test_odd_but_valid_json_chunks_carry_nothing(chunk):
+    assert decode("openai", f"data: {json.dumps(chunk)}\n\n".encode()) == []
+
+
 def test_untrusted_usage_in_a_stream_is_reported_as_unusable_not_zero():
     chunk = {"choices": [], "usage": {"prompt_tokens": -5, "completion_tokens": "two"}}
     assert decode("openai", f"data: {json.dumps(chunk)}\n\n".encode()) == [UsageReport(None)]
