@@ -100,6 +100,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "PROVIDER_POOL_SIZE": (None, _int),   # None: GUNICORN_THREADS x SEND_PROMPT_MAX_MODELS
     "PROVIDER_MAX_CONCURRENCY": (16, _int),
     "PROVIDER_MAX_RESPONSE_BYTES": (4 * 1024 * 1024, _int),
+    # Streams (issue 13): PROVIDER_TIMEOUT bounds the wait for the first token; these the rest.
+    "STREAM_IDLE_TIMEOUT": (30.0, _float),    # the most seconds between two chunks of an answer
+    "STREAM_MAX_DURATION": (600.0, _float),   # the most seconds one streamed answer may take
     "ANSWER_CACHE_TTL": (3600, _int),
     "ANSWER_CACHE_SCOPE": ("principal", _lower),
     "ANSWER_CACHE_MAX_BYTES": (64 * 1024 * 1024, _int),
@@ -193,7 +196,8 @@ def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
-                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S")
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
+                "STREAM_MAX_DURATION")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

@@ -19,6 +19,7 @@ class Vendor:
     max_tokens_field: str = "max_completion_tokens"  # OpenAI-compatible dialects differ here
     seed_field: str | None = "seed"  # None: the vendor takes no seed (a request with one is a 400)
     needs_key: bool = True        # Ollama runs locally without a key
+    stream_usage_option: bool = True   # takes stream_options.include_usage (else usage comes unasked)
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -48,12 +49,12 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
            env={"api_key": ("AZURE_OPENAI_API_KEY",), "endpoint": ("AZURE_OPENAI_ENDPOINT",),
                 "api_version": ("OPENAI_API_VERSION",)}),
     _compatible("mistral", "Mistral", "https://api.mistral.ai/v1", "MISTRAL",
-                max_tokens_field="max_tokens", seed_field="random_seed"),
+                max_tokens_field="max_tokens", seed_field="random_seed", stream_usage_option=False),
     _compatible("groq", "Groq", "https://api.groq.com/openai/v1", "GROQ"),
     _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None),
     _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
-                max_tokens_field="max_tokens", aliases=("together ai", "togetherai")),
+                max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
     _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
            env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False),

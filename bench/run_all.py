@@ -3,8 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_ranking.py", "bench_tokens.py", "bench_send_prompt.py", "bench_gateway.py", "bench_spend.py",
-           "bench_http.py", "bench_memory.py"]
+BENCHES = ["bench_ranking.py", "bench_tokens.py", "bench_send_prompt.py", "bench_gateway.py", "bench_stream_ttft.py",
+           "bench_spend.py", "bench_http.py", "bench_memory.py"]
 
 if __name__ == "__main__":
     here = Path(__file__).resolve().parent

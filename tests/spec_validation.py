@@ -146,19 +146,38 @@ def assert_declared(doc: dict, schema: dict, body: dict) -> None:
 
 
 @lru_cache(maxsize=None)
-def _bedrock_converse_shape():
+def _bedrock_operation(operation: str):
     from botocore.model import ServiceModel
     model = ServiceModel(json.loads((require_specs() / "bedrock" / "service-2.json").read_text()))
-    return model.operation_model("Converse").input_shape
+    return model.operation_model(operation)
 
 
-def validate_bedrock(body: dict, model_id: str) -> None:
-    """Validate a Converse body with botocore's ParamValidator (modelId is a URI member, so add it back)."""
+def validate_bedrock(body: dict, model_id: str, operation: str = "Converse") -> None:
+    """Validate a Converse (or ConverseStream) body with botocore's ParamValidator (modelId is a URI
+    member, so add it back)."""
     from botocore.validate import ParamValidator
     assert "modelId" not in body, "modelId belongs in the URL path"
     assert_no_nulls(body)
-    report = ParamValidator().validate({**body, "modelId": model_id}, _bedrock_converse_shape())
+    report = ParamValidator().validate({**body, "modelId": model_id}, _bedrock_operation(operation).input_shape)
     assert not report.has_errors(), report.generate_report()
+
+
+def bedrock_path(operation: str, model_id: str) -> str:
+    """Return the request path the service model gives the operation (modelId URL-encoded, colons too)."""
+    from urllib.parse import quote
+    http = _bedrock_operation(operation).http
+    assert http["method"] == "POST"
+    return http["requestUri"].replace("{modelId}", quote(model_id, safe=""))
+
+
+def gemini_rpc_path(rpc: str) -> str:
+    """Return the REST path template the Gemini proto binds an rpc to (e.g. /v1beta/{model=models/*}:...)."""
+    import re
+    proto = (require_specs() / "gemini" / "googleapis" / "google" / "ai" / "generativelanguage" / "v1beta"
+             / "generative_service.proto").read_text()
+    match = re.search(rf"rpc {rpc}\(.*?post: \"([^\"]+)\"", proto, re.S)
+    assert match, f"no rpc {rpc} in the Gemini proto"
+    return match[1]
 
 
 @lru_cache(maxsize=None)

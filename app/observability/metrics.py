@@ -30,6 +30,7 @@ class Metrics:
     provider_tokens: Counter
     provider_cost: Counter
     ledger_write_failures: Counter
+    stream_refusals: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -60,6 +61,10 @@ class Metrics:
             ledger_write_failures=Counter("price_runner_ledger_write_failures", "send_prompt answers whose "
                                           "ledger rows could not be committed (their items say recorded: "
                                           "false), by exception type.", ("reason",), registry=registry),
+            stream_refusals=Counter("price_runner_stream_refusals", "Streamed requests refused with a 503 at "
+                                    "once: reason streams (the worker holds all the streams it may, see "
+                                    "README) or pool (no provider threads free).", ("endpoint", "reason"),
+                                    registry=registry),
         )
 
 

@@ -59,8 +59,13 @@ PATHS: dict[str, dict[str, Any]] = {
             "example": {"prompt": "Say hello in French.", "providers": ["openai", "anthropic"]}}}},
         "responses": {
             "200": {"description": "One item per model (failures are per item). With `stream` (or "
-                                   "`Accept: text/event-stream`): Server-Sent Events `result` (an item), "
-                                   "then `done` ({count, total_cost, wall_ms}); `:` lines are heartbeats.",
+                                   "`Accept: text/event-stream`): Server-Sent Events `delta` ({id, text}: the "
+                                   "next tokens of model `id`, as the vendor streams them), `result` (an item, "
+                                   "after that model's deltas; a cached or replayed answer comes as its result "
+                                   "alone), then `done` ({count, total_cost, wall_ms}); `:` lines are "
+                                   "heartbeats. A `result` with `success: false` after deltas means the answer "
+                                   "broke off: its deltas are not an answer. 503 with Retry-After when this "
+                                   "worker holds all the streams it may (see README, Streaming).",
                     "content": {JSON: {"schema": {"$ref": "#/components/schemas/SendResponse"}},
                                 "text/event-stream": {"schema": {"type": "string"}}}},
             **_errors(400, 402, 409, 413, 415, 422, 503)}}},

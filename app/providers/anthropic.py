@@ -5,6 +5,7 @@ from typing import Any
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import merged_turns, system_texts
+from .anthropic_stream import AnthropicStream
 from .errors import ProviderResponseError
 from .shapes import dig, text_or_none, tokens, usage_or_none
 
@@ -47,6 +48,10 @@ class AnthropicAdapter(Adapter):
                        if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
         return Completion(text=text, finish_reason=text_or_none(payload.get("stop_reason")),
                           usage=usage_or_none(self._usage, payload.get("usage")))
+
+    def stream_decoder(self, max_event_bytes: int) -> AnthropicStream:
+        """Return a Messages event-stream decoder."""
+        return AnthropicStream(self.vendor.key, max_event_bytes, self._usage)
 
     @staticmethod
     def _usage(usage: Any) -> Usage:

@@ -16,6 +16,8 @@ from .shapes import as_json, first_text, plain_text
 if TYPE_CHECKING:
     from app.catalog.model import Model as CatalogModel
 
+    from .stream_events import StreamDecoder
+
 
 # The optional generation parameters a dialect may not honour (Adapter.supports).
 OPTIONAL_PARAMETERS = ("temperature", "top_p", "stop", "seed")
@@ -125,6 +127,33 @@ class Adapter(ABC):
         message = first_text(data, *self.error_paths) or plain_text(body_text, status)
         kind = first_text(data, *self.error_type_paths)
         return f"{kind}: {message}" if kind and kind != message else message
+
+    # Streaming (see streaming.py): the same call as build() plus the dialect's stream flags.
+    def build_stream(self, request: PromptRequest) -> HttpCall:
+        """Return the streaming call: build()'s body with stream_fields(), sent to stream_url()."""
+        call = self.build(request)
+        body = {**json.loads(call.body), **self.stream_fields()}
+        return HttpCall(call.method, self.stream_url(call.url), self.stream_headers(call.headers),
+                        self.encode(body))
+
+    def stream_fields(self) -> dict[str, Any]:
+        """Return the body fields that ask for a stream."""
+        return {"stream": True}
+
+    def stream_url(self, url: str) -> str:
+        """Return the streaming endpoint for build()'s URL."""
+        return url
+
+    def stream_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Accept the stream's media type, uncompressed (a compressed stream arrives in lumps)."""
+        kept = {k: v for k, v in headers.items() if k.lower() not in ("accept", "accept-encoding")}
+        return {**kept, "Accept": self.stream_media_type, "Accept-Encoding": "identity"}
+
+    stream_media_type = "text/event-stream"
+
+    def stream_decoder(self, max_event_bytes: int) -> StreamDecoder:
+        """Return a decoder for one streamed answer in this dialect."""
+        raise NotImplementedError(f"{type(self).__name__} does not stream")
 
     @staticmethod
     def encode(body: Mapping[str, Any]) -> bytes:

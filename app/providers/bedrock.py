@@ -12,6 +12,7 @@ from botocore.credentials import Credentials
 
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import merged_turns, system_texts
+from .bedrock_stream import BedrockConverseStream
 from .errors import ProviderResponseError
 from .shapes import as_json, dig, first_text, plain_text, text_or_none, tokens, usage_or_none
 
@@ -32,11 +33,28 @@ class BedrockConverseAdapter(Adapter):
 
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the Converse call, signed over exactly these URL and body bytes."""
-        endpoint = str(self.setting("endpoint_url", self.vendor.base_url.format(region=self.region)))
-        url = f"{endpoint.rstrip('/')}/model/{quote(request.model, safe='')}/converse"
+        url = self.url(request, "converse")
         body = self.encode(self.body(request))
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         return HttpCall("POST", url, self.authorize(url, headers, body), body)
+
+    stream_media_type = BedrockConverseStream.media_type
+
+    def build_stream(self, request: PromptRequest) -> HttpCall:
+        """Return the ConverseStream call (same input as Converse), signed over its own URL."""
+        url = self.url(request, "converse-stream")
+        body = self.encode(self.body(request))
+        headers = self.stream_headers({"Content-Type": "application/json"})
+        return HttpCall("POST", url, self.authorize(url, headers, body), body)
+
+    def url(self, request: PromptRequest, operation: str) -> str:
+        """Return the model's URL for an operation (converse, converse-stream)."""
+        endpoint = str(self.setting("endpoint_url", self.vendor.base_url.format(region=self.region)))
+        return f"{endpoint.rstrip('/')}/model/{quote(request.model, safe='')}/{operation}"
+
+    def stream_decoder(self, max_event_bytes: int) -> BedrockConverseStream:
+        """Return an event-stream decoder (botocore's parser under it)."""
+        return BedrockConverseStream(self.vendor.key, max_event_bytes, self._usage)
 
     @staticmethod
     def body(request: PromptRequest) -> dict[str, Any]:

@@ -67,6 +67,12 @@ class ProviderResponseTooLarge(ProviderResponseError):
     kind = "response_too_large"
 
 
+class ProviderStreamError(ProviderError):
+    """The vendor reported an error inside its stream (after a 2xx status), e.g. overloaded."""
+
+    kind = "stream_error"
+
+
 class ProviderCancelled(ProviderError):
     """The caller went away (a streaming client disconnected) before this attempt."""
 

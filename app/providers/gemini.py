@@ -7,6 +7,7 @@ from urllib.parse import quote
 from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import ASSISTANT, merged_turns, system_texts
 from .errors import ProviderResponseError
+from .gemini_stream import GeminiStream
 from .shapes import mapping, text_or_none, tokens, usage_or_none
 
 
@@ -54,6 +55,18 @@ class GeminiAdapter(Adapter):
         text = "".join(p["text"] for p in parts
                        if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str))
         return Completion(text=text, finish_reason=text_or_none(candidate.get("finishReason")), usage=usage)
+
+    def stream_fields(self) -> dict[str, Any]:
+        """The body is the same; the method and ``alt=sse`` ask for the stream."""
+        return {}
+
+    def stream_url(self, url: str) -> str:
+        """Return the streamGenerateContent URL, as Server-Sent Events."""
+        return url.replace(":generateContent", ":streamGenerateContent?alt=sse")
+
+    def stream_decoder(self, max_event_bytes: int) -> GeminiStream:
+        """Return a decoder of streamed GenerateContentResponses."""
+        return GeminiStream(self.vendor.key, max_event_bytes, self._usage)
 
     @staticmethod
     def _usage(usage: Any) -> Usage:

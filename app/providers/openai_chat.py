@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from .base import OPTIONAL_PARAMETERS, Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import Message, single_text
+from .openai_chat_stream import OpenAIChatStream
 from .shapes import dig, mapping, text_or_none, tokens, usage_or_none
 
 
@@ -52,6 +53,16 @@ class OpenAIChatAdapter(Adapter):
         return Completion(text=text if isinstance(text, str) else "",
                           finish_reason=text_or_none(mapping(choice).get("finish_reason")),
                           usage=usage_or_none(self._usage, payload.get("usage")))
+
+    def stream_fields(self) -> dict[str, Any]:
+        """Ask for a stream, and for its usage on the last chunk where the vendor's API takes the option."""
+        if self.vendor.stream_usage_option:
+            return {"stream": True, "stream_options": {"include_usage": True}}
+        return {"stream": True}
+
+    def stream_decoder(self, max_event_bytes: int) -> OpenAIChatStream:
+        """Return a chat.completion.chunk decoder."""
+        return OpenAIChatStream(self.vendor.key, max_event_bytes, self._usage)
 
     @staticmethod
     def _usage(usage: Any) -> Usage:

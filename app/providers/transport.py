@@ -68,14 +68,7 @@ def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *,
     further retries.
     """
     call = adapter.build(request)
-    retrying = Retrying(
-        retry=retry_if_exception(_is_retryable),
-        wait=_VendorWait(),
-        stop=stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline, cancel),
-        # A backoff sleep ends early when the caller goes away; the next attempt then refuses.
-        sleep=cancel.wait if cancel is not None else _sleep,
-        reraise=True,  # the caller wants the last ProviderError, not tenacity's RetryError
-    )
+    retrying = retry_policy(deadline, cancel, max_retries)
     limits = _Limits(deadline, connect_timeout, read_timeout, max_response_bytes)
     try:
         with WATCHDOG.guard(deadline, cancel) as guard:
@@ -84,6 +77,18 @@ def send(adapter: Adapter, request: PromptRequest, session: requests.Session, *,
         exc.attempts = retrying.statistics.get("attempt_number", 1)
         raise
     return replace(completion, attempts=retrying.statistics.get("attempt_number", 1))
+
+
+def retry_policy(deadline: float, cancel: threading.Event | None, max_retries: int) -> Retrying:
+    """Retry retryable ProviderErrors, waiting as the vendor asks, never past the deadline or a cancel."""
+    return Retrying(
+        retry=retry_if_exception(_is_retryable),
+        wait=_VendorWait(),
+        stop=stop_after_attempt(max_retries + 1) | _StopBeforeDeadline(deadline, cancel),
+        # A backoff sleep ends early when the caller goes away; the next attempt then refuses.
+        sleep=cancel.wait if cancel is not None else _sleep,
+        reraise=True,  # the caller wants the last ProviderError, not tenacity's RetryError
+    )
 
 
 @dataclass(frozen=True)

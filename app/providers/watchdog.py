@@ -90,20 +90,40 @@ class Watchdog:
     @contextmanager
     def guard(self, deadline: float, cancel: threading.Event | None = None) -> Iterator[Guard]:
         """Run a call under a guard: sockets this thread opens or reuses meanwhile are cut at the deadline."""
+        guard = self.open(deadline, cancel)
+        try:
+            with bound(guard):
+                yield guard
+        finally:
+            self.close(guard)
+
+    def open(self, deadline: float, cancel: threading.Event | None = None) -> Guard:
+        """Start watching a call that outlives one block (a stream read as its caller iterates); close() it."""
         self._ensure_started()
         guard = Guard(deadline, cancel)
         with self._cond:
             self._active.add(guard)
             if deadline < self._wakes_at:   # most calls end later than the earliest: no wake-up needed
                 self._cond.notify()
-        _local.guard = guard
-        try:
-            yield guard
-        finally:
-            _local.guard = None
-            with self._cond:
-                self._active.discard(guard)
-            guard.close()
+        return guard
+
+    def close(self, guard: Guard) -> None:
+        """Stop watching the call; its sockets are no longer cut."""
+        with self._cond:
+            self._active.discard(guard)
+        guard.close()
+
+    def reschedule(self, guard: Guard, deadline: float) -> None:
+        """Move a running call's deadline (a stream's idle deadline moves on with every chunk)."""
+        if deadline >= guard.deadline:
+            # Later: no lock, no wake-up. The thread wakes by the old deadline at the latest and
+            # reads the new one then (a stream moves its deadline on every chunk).
+            guard.deadline = deadline
+            return
+        with self._cond:
+            guard.deadline = deadline
+            if deadline < self._wakes_at:
+                self._cond.notify()
 
     def cancel(self, event: threading.Event) -> None:
         """Cut at once every running call that was started with this cancel event."""
@@ -122,6 +142,16 @@ class Watchdog:
                     guard.cut(DEADLINE)
                 self._wakes_at = min((g.deadline for g in self._active), default=math.inf)
                 self._cond.wait(None if self._wakes_at == math.inf else self._wakes_at - now)
+
+
+@contextmanager
+def bound(guard: Guard) -> Iterator[Guard]:
+    """Make sockets this thread opens or reuses meanwhile the guard's (a request being sent)."""
+    _local.guard = guard
+    try:
+        yield guard
+    finally:
+        _local.guard = None
 
 
 def current_guard() -> Guard | None:

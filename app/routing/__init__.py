@@ -9,6 +9,7 @@ from flask import Flask
 from app.observability.calls import observe_call
 from app.providers.registry import adapter_for
 from app.routing.answer_cache import answer_cache
+from app.routing.capacity import StreamSlots, streams_per_worker
 from app.routing.dispatch import Dispatcher
 from app.routing.service import CallLimits, PromptRouter
 from app.vendors import VENDORS
@@ -23,10 +24,12 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     limits = CallLimits(deadline_s=settings["PROVIDER_TIMEOUT"],
                         connect_timeout_s=settings["PROVIDER_CONNECT_TIMEOUT"],
                         max_retries=settings["PROVIDER_MAX_RETRIES"],
-                        max_response_bytes=settings["PROVIDER_MAX_RESPONSE_BYTES"])
+                        max_response_bytes=settings["PROVIDER_MAX_RESPONSE_BYTES"],
+                        stream_idle_s=settings["STREAM_IDLE_TIMEOUT"], stream_max_s=settings["STREAM_MAX_DURATION"])
     dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
     spend = app.extensions.get("spend")   # budgets and the ledger (app/spend), built before routing
     app.extensions["routing"] = PromptRouter(adapters, app.extensions["tokens"], dispatcher, limits,
                                              observer=observe_call, cache=answer_cache(app, settings),
-                                             accountant=spend.accountant if spend else None)
+                                             accountant=spend.accountant if spend else None,
+                                             slots=StreamSlots(streams_per_worker(settings)))
     app.register_blueprint(bp)

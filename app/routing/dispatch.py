@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -153,6 +154,32 @@ class Batch:
                 yield index, self._outcome(index)
             if not finished:
                 yield None
+        for index in sorted(pending):
+            yield index, self._outcome(index)
+
+    def streamed(self, feed: queue.SimpleQueue, heartbeat: float) -> Iterator[tuple[int, str | Outcome] | None]:
+        """Yield (index, text) for each delta the calls put into ``feed`` as (index, text), (index,
+        outcome) as each call finishes (after its deltas), None every `heartbeat` seconds of quiet,
+        and the unfinished calls as timeouts at the deadline."""
+        for index, future in enumerate(self._futures):
+            future.add_done_callback(lambda _, index=index: feed.put((index, None)))
+        pending = set(range(len(self._futures)))
+        while pending:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                index, text = feed.get(timeout=min(heartbeat, remaining))
+            except queue.Empty:
+                yield None
+                continue
+            if index not in pending:
+                continue
+            if text is None:
+                pending.discard(index)
+                yield index, self._outcome(index)
+            else:
+                yield index, text
         for index in sorted(pending):
             yield index, self._outcome(index)
 

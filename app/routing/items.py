@@ -17,19 +17,19 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible.
     """
     completion = outcome.completion
-    text = _json_safe(completion.text) if completion else None
+    text = json_safe(completion.text) if completion else None
     usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text)
                     if completion else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
-        error["message"] = _json_safe(error["message"])
+        error["message"] = json_safe(error["message"])
     return {
         "id": model.id,
         "model_name": model.model_name,
         "provider": provider_name,
         "success": completion is not None,
         "response": text,
-        "finish_reason": _json_safe(completion.finish_reason) if completion else None,
+        "finish_reason": json_safe(completion.finish_reason) if completion else None,
         "error": error,
         "latency_ms": outcome.latency_ms,
         "input_tokens": usage.input_tokens if usage else None,
@@ -66,7 +66,7 @@ def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, 
             "usage_reported": False, "cost_basis": None, "recorded": False}
 
 
-def _json_safe(text: str | None) -> str | None:
+def json_safe(text: str | None) -> str | None:
     """Replace lone surrogates (a vendor's "\\ud800" decodes to one) that no JSON encoder can write."""
     if text is None:
         return None

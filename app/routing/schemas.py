@@ -23,8 +23,10 @@ class SendPromptSchema(Schema):
     temperature = StrictFloat(load_default=None, validate=validate.Range(min=0, max=2), metadata=_doc(
         "sampling temperature passed to every vendor (their default when omitted)"))
     timeout = StrictFloat(load_default=None, validate=validate.Range(min=0, min_inclusive=False, max=3600),
-                          metadata=_doc("seconds to wait for the answers, capped by PROVIDER_TIMEOUT"))
+                          metadata=_doc("seconds to wait for the answers (streamed: for each first token), "
+                                        "capped by PROVIDER_TIMEOUT"))
     stream = StrictBoolean(load_default=False, metadata=_doc(   # Server-Sent Events instead of one JSON body
-        "answer with Server-Sent Events: a result event per model as it finishes, then done"))
+        "answer with Server-Sent Events: delta events as each model's tokens arrive, a result event per "
+        "model as it finishes, then done"))
     cache = StrictBoolean(load_default=False, metadata=_doc(    # answer from (and store into) the answer cache
         "answer from, and store into, the answer cache (ANSWER_CACHE_TTL)"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -13,12 +14,15 @@ from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
+from app.providers.streaming import StreamLimits
 from app.providers.transport import DEFAULT_MAX_RESPONSE_BYTES, send
 from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
+from app.routing.capacity import StreamSlots
 from app.routing.dispatch import Batch, Dispatcher, Outcome, PoolSaturated
-from app.routing.items import cached_item, item, refused_item
+from app.routing.items import cached_item, item, json_safe, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
+from app.routing.streamed import Events, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
 from app.tokens.counter import TokenCounter
 
@@ -32,6 +36,8 @@ class CallLimits:
     connect_timeout_s: float
     max_retries: int
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES   # PROVIDER_MAX_RESPONSE_BYTES
+    stream_idle_s: float = 30.0        # STREAM_IDLE_TIMEOUT: the most between two chunks of an answer
+    stream_max_s: float = 600.0        # STREAM_MAX_DURATION: the most one streamed answer may take
 
 
 @dataclass
@@ -56,7 +62,7 @@ class PromptRouter:
 
     def __init__(self, adapters: Mapping[str, Adapter], tokens: TokenCounter, dispatcher: Dispatcher,
                  limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None,
-                 accountant: Accountant | None = None):
+                 accountant: Accountant | None = None, slots: StreamSlots | None = None):
         self._adapters = adapters          # vendor key -> adapter (NotConfiguredAdapter without credentials)
         self._tokens = tokens
         self._dispatcher = dispatcher
@@ -64,6 +70,7 @@ class PromptRouter:
         self._observer = observer
         self._cache = cache
         self._accountant = accountant      # budgets and the ledger (app/spend); None records nothing
+        self.slots = slots or StreamSlots(1 << 30)   # the streams this worker may hold open (capacity.py)
 
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
             use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
@@ -89,42 +96,59 @@ class PromptRouter:
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
-               claim: Any = None, heartbeat_s: float = 1.0) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        """Start every call now (PoolSaturated, and the spend errors, are raised here, before any
-        event), and return the events: ("result", item) as each model finishes, each recorded
-        first, ("heartbeat", None) while waiting, then ("done", totals). Closing the events early
-        cancels what has not finished."""
-        plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
-        batch = self._start(plan)
-        return self._events(plan, batch, heartbeat_s)
-
-    def _events(self, plan: _Plan, batch: Batch | None,
-                heartbeat_s: float) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        early = sorted(plan.early.items())
-        data, taken = [entry for _, entry in early], set()
+               claim: Any = None, heartbeat_s: float = 1.0) -> Events:
+        """Take a stream slot and start every vendor stream now (StreamsFull, PoolSaturated and the
+        spend errors are raised here, before any event); return the events: ("delta", {id, text})
+        as tokens arrive, ("result", item) as each model finishes, each recorded first,
+        ("heartbeat", None) while quiet, then ("done", totals). Closing the events early cancels
+        what has not finished. ``timeout_s`` (capped by PROVIDER_TIMEOUT) bounds the wait for
+        each first token; STREAM_IDLE_TIMEOUT and STREAM_MAX_DURATION the rest."""
+        self.slots.take()
         try:
-            self._record(plan, early)
-            for known in data:
-                yield "result", known
-            for event in (batch.as_completed(heartbeat_s) if batch else ()):
-                if event is None:
-                    yield "heartbeat", None
-                    continue
-                position, outcome = event
-                taken.add(position)
-                index = plan.pending[position]
-                data.append(self._finish(plan, index, outcome))
-                self._record(plan, [(index, data[-1])])
-                yield "result", data[-1]
-            totals = {"count": len(data), **_totals(data, plan.started)}
-            if plan.tab is not None and plan.tab.claim is not None:
-                self._record(plan, [], {"success": True, "data": data, **totals})
-            yield "done", totals
-        finally:
+            plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
+            feed: queue.SimpleQueue = queue.SimpleQueue()
+            batch = self._start(plan, feed=feed)
+        except BaseException:
+            self.slots.give_back()
+            raise
+        taken: set[int] = set()
+        return Events(self._events(plan, batch, feed, heartbeat_s, taken),
+                      partial(self._stop, plan, batch, taken))
+
+    def _events(self, plan: _Plan, batch: Batch | None, feed: queue.SimpleQueue, heartbeat_s: float,
+                taken: set[int]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        early = sorted(plan.early.items())
+        data = [entry for _, entry in early]
+        self._record(plan, early)
+        for known in data:
+            yield "result", known   # a cached answer comes whole, without deltas
+        for event in (batch.streamed(feed, heartbeat_s) if batch else ()):
+            if event is None:
+                yield "heartbeat", None
+                continue
+            position, value = event
+            index = plan.pending[position]
+            if isinstance(value, str):
+                yield "delta", {"id": plan.models[index].id, "text": json_safe(value)}
+                continue
+            taken.add(position)
+            data.append(self._finish(plan, index, value))
+            self._record(plan, [(index, data[-1])])
+            yield "result", data[-1]
+        totals = {"count": len(data), **_totals(data, plan.started)}
+        if plan.tab is not None and plan.tab.claim is not None:
+            self._record(plan, [], {"success": True, "data": data, **totals})
+        yield "done", totals
+
+    def _stop(self, plan: _Plan, batch: Batch | None, taken: set[int]) -> None:
+        """The client went away (or all is done): cut what is left, record it as it ends, free the slot."""
+        try:
             if batch:
-                batch.cancel()   # the client went away (or all is done): stop what is left
+                batch.cancel()
                 # Calls the client no longer waits for are still counted, logged and recorded, as they end.
                 batch.settle(taken, lambda position, outcome: self._late(plan, plan.pending[position], outcome))
+        finally:
+            self.slots.give_back()
 
     def _late(self, plan: _Plan, index: int, outcome: Outcome) -> None:
         self._record(plan, [(index, self._finish(plan, index, outcome))])
@@ -165,12 +189,20 @@ class PromptRouter:
             raise tab.refusal_error()
         return plan
 
-    def _start(self, plan: _Plan, inline: bool = False) -> Batch | None:
+    def _start(self, plan: _Plan, inline: bool = False, feed: queue.SimpleQueue | None = None) -> Batch | None:
+        """Start the plan's calls: whole answers, or (with a feed for the deltas) streams."""
         if not plan.pending:
             return None
-        calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
+        if feed is None:
+            calls = [(plan.models[i].provider, self._call(plan.models[i], plan.requests[i])) for i in plan.pending]
+            deadline = plan.deadline
+        else:
+            calls = [(plan.models[i].provider, self._stream_call(plan, i, partial(put, feed, position)))
+                     for position, i in enumerate(plan.pending)]
+            # Each stream ends by its own limits; the batch waits as long as the longest may take.
+            deadline = plan.started + self._limits.stream_max_s + 1.0
         try:
-            return self._dispatcher.start(calls, plan.deadline, inline=inline)
+            return self._dispatcher.start(calls, deadline, inline=inline)
         except PoolSaturated:
             if plan.tab is not None:
                 plan.tab.release()   # no call was made: give the holds back
@@ -207,6 +239,15 @@ class PromptRouter:
         return send(adapter, request, session_for(vendor_key), deadline=deadline,
                     connect_timeout=self._limits.connect_timeout_s, max_retries=self._limits.max_retries,
                     cancel=cancel, max_response_bytes=self._limits.max_response_bytes)
+
+    def _stream_call(self, plan: _Plan, index: int, emit: Callable[[str], None]):
+        model = plan.models[index]
+        limits = StreamLimits(first_token_deadline=plan.deadline, idle_timeout=self._limits.stream_idle_s,
+                              max_duration=self._limits.stream_max_s,
+                              connect_timeout=self._limits.connect_timeout_s,
+                              max_retries=self._limits.max_retries,
+                              max_response_bytes=self._limits.max_response_bytes)
+        return partial(stream_answer, self._adapters[model.provider], plan.requests[index], model.provider, limits, emit)
 
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),

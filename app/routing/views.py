@@ -5,8 +5,10 @@ from flask import Blueprint, Response, current_app, request
 
 from app.errors import APIError
 from app.observability import current_request_id
+from app.observability.metrics import metrics
 from app.responses import json_response
 from app.routing import sse
+from app.routing.capacity import StreamsFull
 from app.routing.dispatch import PoolSaturated
 from app.routing.schemas import SendPromptSchema
 from app.providers.base import PromptRequest
@@ -45,11 +47,19 @@ def send_prompt() -> Response:
         with spend_errors():
             if streaming:
                 events = router.stream(models, prompt, body["timeout"], **options)
-                return Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
+                response = Response(sse.encode(events), mimetype="text/event-stream", headers=sse.HEADERS)
+                response.call_on_close(events.close)   # also when the body was never iterated
+                return response
             return json_response(router.run(models, prompt, body["timeout"], **options))
     except BaseException as exc:
         spend.release(caller, claim)   # no answer to replay: a retry with the key may run
+        if isinstance(exc, StreamsFull):
+            metrics().stream_refusals.labels("send_prompt", "streams").inc()
+            raise APIError(503, f"This worker holds as many streams as it can ({exc.limit}); retry shortly.",
+                           headers={"Retry-After": str(exc.retry_after)}) from None
         if isinstance(exc, PoolSaturated):
+            if streaming:
+                metrics().stream_refusals.labels("send_prompt", "pool").inc()
             raise APIError(503, "All provider threads are busy; retry shortly.",
                            headers={"Retry-After": str(exc.retry_after)}) from None
         raise

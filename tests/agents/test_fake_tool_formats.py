@@ -13,7 +13,7 @@ from app.agents import anthropic, bedrock, gemini
 from app.agents import openai_chat as openai
 from tests.agents.conversation import TOOLS
 from tests.fakes.tools import tool_error, tool_reply
-from tests.spec_validation import _bedrock_converse_shape, _gemini_service, load_document, require_specs
+from tests.spec_validation import _bedrock_operation, _gemini_service, load_document, require_specs
 
 START = {"messages": [{"role": "user", "content": "Weather?"}], "tools": TOOLS}
 
@@ -59,7 +59,7 @@ def test_answers_match_the_specs(final):
     shape = model.operation_model("Converse").output_shape
     report = ParamValidator().validate(replies["bedrock"], shape)
     assert not report.has_errors(), report.generate_report()
-    assert _bedrock_converse_shape() is not None
+    assert _bedrock_operation("Converse").input_shape is not None
 
 
 def test_no_tools_means_no_tool_answer():

@@ -1,6 +1,7 @@
 """The vendors' wire formats as a fake server speaks them: where the model is, replies, error bodies."""
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ class Exchange:
     model: str
     prompt: str
     max_tokens: int
+    stream: bool = False          # the streaming call (a flag in the body, or the streaming path)
+    include_usage: bool = False   # OpenAI's stream_options.include_usage
 
 
 def words(text: str) -> int:
@@ -27,33 +30,37 @@ def _openai_exchange(match: re.Match, body: dict) -> Exchange:
     model = match.groupdict().get("deployment") or body.get("model", "")
     prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
     limit = body.get("max_completion_tokens") or body.get("max_tokens") or 4096
-    return Exchange("openai", unquote(model), prompt, limit)
+    usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    return Exchange("openai", unquote(model), prompt, limit, body.get("stream") is True, usage)
 
 
 def _anthropic_exchange(match: re.Match, body: dict) -> Exchange:
     prompt = " ".join([str(body.get("system", ""))] + [str(m.get("content", "")) for m in body.get("messages", [])])
-    return Exchange("anthropic", body.get("model", ""), prompt, body.get("max_tokens", 4096))
+    return Exchange("anthropic", body.get("model", ""), prompt, body.get("max_tokens", 4096), body.get("stream") is True)
 
 
 def _gemini_exchange(match: re.Match, body: dict) -> Exchange:
     parts = [p for c in body.get("contents", []) for p in c.get("parts", [])]
     parts += body.get("systemInstruction", {}).get("parts", [])
     limit = body.get("generationConfig", {}).get("maxOutputTokens", 4096)
-    return Exchange("gemini", unquote(match["model"]), " ".join(p.get("text", "") for p in parts), limit)
+    return Exchange("gemini", unquote(match["model"]), " ".join(p.get("text", "") for p in parts), limit,
+                    match["method"] == "streamGenerateContent")
 
 
 def _bedrock_exchange(match: re.Match, body: dict) -> Exchange:
     blocks = [b for m in body.get("messages", []) for b in m.get("content", [])] + body.get("system", [])
     limit = body.get("inferenceConfig", {}).get("maxTokens", 4096)
-    return Exchange("bedrock", unquote(match["model"]), " ".join(b.get("text", "") for b in blocks), limit)
+    return Exchange("bedrock", unquote(match["model"]), " ".join(b.get("text", "") for b in blocks), limit,
+                    match["operation"] == "converse-stream")
 
 
 ROUTES: list[tuple[re.Pattern, Callable[[re.Match, dict], Exchange]]] = [
     (re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/chat/completions$"), _openai_exchange),
     (re.compile(r"^(/v1)?/chat/completions$"), _openai_exchange),
     (re.compile(r"^/v1/messages$"), _anthropic_exchange),
-    (re.compile(r"^/v1beta/models/(?P<model>[^/:]+):generateContent$"), _gemini_exchange),
-    (re.compile(r"^/model/(?P<model>[^/]+)/converse$"), _bedrock_exchange),
+    (re.compile(r"^/v1beta/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"),
+     _gemini_exchange),
+    (re.compile(r"^/model/(?P<model>[^/]+)/(?P<operation>converse|converse-stream)$"), _bedrock_exchange),
 ]
 
 
@@ -115,3 +122,110 @@ def error(dialect: str, status: int, message: str) -> tuple[dict[str, str], dict
         return {"x-amzn-ErrorType": f"{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"}, {"message": message}
     return {}, {"error": {"message": message, "type": "invalid_request_error" if status < 500 else "server_error",
                           "param": None, "code": None}}
+
+
+# Streams: the same answers, as each vendor streams them (one chunk per word).
+STREAM_TYPES = {"bedrock": "application/vnd.amazon.eventstream"}
+
+
+def stream_type(dialect: str) -> str:
+    """Return the media type of the dialect's stream."""
+    return STREAM_TYPES.get(dialect, "text/event-stream")
+
+
+def _sse(data: Any, event: str | None = None, newline: str = "\n") -> bytes:
+    head = f"event: {event}{newline}" if event else ""
+    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    return f"{head}data: {text}{newline}{newline}".encode()
+
+
+def pieces(text: str) -> list[str]:
+    """Split an answer into the deltas the fake streams: one word each, spaces kept."""
+    found = re.findall(r"\S+\s*|\s+", text)
+    return found or []
+
+
+def stream_chunks(ex: Exchange, text: str, output_tokens: int, truncated: bool) -> list[bytes]:
+    """Return the body of a streamed answer, chunk by chunk, in the dialect's format with its usage."""
+    inp = words(ex.prompt)
+    return {"anthropic": _anthropic_stream, "gemini": _gemini_stream, "bedrock": _bedrock_stream,
+            }.get(ex.dialect, _openai_stream)(ex, pieces(text), inp, output_tokens, truncated)
+
+
+def _openai_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated: bool) -> list[bytes]:
+    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+            "model": ex.model, "system_fingerprint": "fp_fake"}
+    usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out,
+             "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
+
+    def chunk(delta: dict, reason: str | None = None, **extra: Any) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
+        return _sse({**base, "choices": [choice], **extra})
+
+    chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
+    chunks += [chunk({"content": part}) for part in parts]
+    reason = "length" if truncated else "stop"
+    if ex.include_usage:
+        chunks += [chunk({}, reason, usage=None), _sse({**base, "choices": [], "usage": usage})]
+    else:   # Mistral and Together report usage on the last chunk unasked
+        chunks.append(chunk({}, reason, usage=usage))
+    return chunks + [_sse("[DONE]")]
+
+
+def _anthropic_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated: bool) -> list[bytes]:
+    start = {"type": "message_start", "message": {
+        "id": "msg_fake", "type": "message", "role": "assistant", "model": ex.model, "content": [],
+        "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": inp, "output_tokens": 1, "cache_creation_input_tokens": 0,
+                  "cache_read_input_tokens": 0}}}
+    chunks = [_sse(start, "message_start"),
+              _sse({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+                   "content_block_start"),
+              _sse({"type": "ping"}, "ping")]
+    chunks += [_sse({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": part}},
+                    "content_block_delta") for part in parts]
+    chunks += [_sse({"type": "content_block_stop", "index": 0}, "content_block_stop"),
+               _sse({"type": "message_delta", "delta": {"stop_reason": "max_tokens" if truncated else "end_turn",
+                                                        "stop_sequence": None}, "usage": {"output_tokens": out}},
+                    "message_delta"),
+               _sse({"type": "message_stop"}, "message_stop")]
+    return chunks
+
+
+def _gemini_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated: bool) -> list[bytes]:
+    # Google ends its SSE lines with CRLF.
+    def chunk(text: str, usage: dict, reason: str | None = None) -> bytes:
+        candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+        if reason:
+            candidate["finishReason"] = reason
+        return _sse({"candidates": [candidate], "usageMetadata": usage, "modelVersion": ex.model,
+                     "responseId": "fake"}, newline="\r\n")
+
+    running = {"promptTokenCount": inp, "totalTokenCount": inp}
+    final = {"promptTokenCount": inp, "candidatesTokenCount": out, "totalTokenCount": inp + out}
+    chunks = [chunk(part, running) for part in parts[:-1]]
+    return chunks + [chunk(parts[-1] if parts else "", final, "MAX_TOKENS" if truncated else "STOP")]
+
+
+def _bedrock_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated: bool) -> list[bytes]:
+    from tests.fakes.eventstream import event
+
+    chunks = [event("messageStart", {"role": "assistant"})]
+    chunks += [event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": part}}) for part in parts]
+    chunks += [event("contentBlockStop", {"contentBlockIndex": 0}),
+               event("messageStop", {"stopReason": "max_tokens" if truncated else "end_turn"}),
+               event("metadata", {"usage": {"inputTokens": inp, "outputTokens": out, "totalTokens": inp + out},
+                                  "metrics": {"latencyMs": 5}})]
+    return chunks
+
+
+def stream_error(dialect: str, message: str) -> bytes:
+    """Return an error reported inside a stream, as the dialect sends it (a retryable overload)."""
+    if dialect == "anthropic":
+        return _sse({"type": "error", "error": {"type": "overloaded_error", "message": message}}, "error")
+    if dialect == "gemini":
+        return _sse({"error": {"code": 503, "message": message, "status": "UNAVAILABLE"}}, newline="\r\n")
+    if dialect == "bedrock":
+        from tests.fakes.eventstream import exception
+        return exception("serviceUnavailableException", message)
+    return _sse({"error": {"message": message, "type": "server_error", "param": None, "code": None}})

@@ -2,7 +2,10 @@
 
 Behaviour per model comes from ``behave(model, ...)`` or from the model name itself:
 ``slow-0.4`` waits 0.4 s, ``fail-503`` answers 503, ``hang`` never answers, ``garbage`` sends
-a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s.
+a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s,
+``tick-0.05`` streams its answer one chunk every 0.05 s. A streaming request (``stream: true``,
+Gemini's ``:streamGenerateContent``, Bedrock's ``/converse-stream``) is answered in the
+dialect's stream format, chunked, one word per event.
 Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.dialects import Exchange, error, reply, route, words
+from tests.fakes.dialects import Exchange, error, reply, route, stream_chunks, stream_error, stream_type, words
 from tests.fakes.tools import tool_error, tool_reply
 
 AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
@@ -39,6 +42,12 @@ class Behaviour:
     drip_from: str = "status"     # "status": from the status line on; "body": headers at once, then the body
     body: bytes | None = None     # send these bytes as the 200 JSON body instead of a reply
     chunked: bool = False         # send the body chunked, without Content-Length
+    # Streams (requests that ask for one):
+    tick: float = 0.0             # seconds between the stream's chunks
+    cut_after: int | None = None  # end the body cleanly after this many chunks, without the terminator
+    stall_after: int | None = None   # after this many chunks send nothing more (until the server stops)
+    error_after: int | None = None   # after this many chunks send an in-stream error and end
+    chunks: list[bytes] | None = None   # send exactly these stream chunks
 
 
 def behaviour_from_name(model: str) -> Behaviour:
@@ -49,6 +58,8 @@ def behaviour_from_name(model: str) -> Behaviour:
         return Behaviour(status=int(m[1]))
     if m := re.search(r"drip-(\d+(?:\.\d+)?)", model):
         return Behaviour(drip=float(m[1]))
+    if m := re.search(r"tick-(\d+(?:\.\d+)?)", model):
+        return Behaviour(tick=float(m[1]))
     return Behaviour(hang="hang" in model, garbage="garbage" in model)
 
 
@@ -69,6 +80,7 @@ class _State:
     failures: dict[str, int] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     body_bytes_sent: dict[str, int] = field(default_factory=dict)   # model -> bytes of chunked bodies sent
+    streams_cut: dict[str, int] = field(default_factory=dict)   # model -> streams the client cut mid-answer
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     require_auth: bool = True
@@ -125,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(how.status, body, headers)
         if how.garbage:
             return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
+        if ex.stream:
+            return self._stream(ex, how)
         sent = json.loads(raw or b"{}")
         if problem := tool_error(ex.dialect, sent):   # tool results must answer the calls made, as upstream
             headers, body = error(ex.dialect, 400, problem)
@@ -171,6 +185,46 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except OSError:
             return
+
+    def _stream(self, ex: Exchange, how: Behaviour) -> None:
+        """Send the answer as the dialect streams it, one HTTP chunk per event, ``how.tick`` apart."""
+        chunks = how.chunks if how.chunks is not None else self._stream_chunks(ex, how)
+        self.send_response(200)
+        self.send_header("Content-Type", stream_type(ex.dialect))
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        state = self.server.state
+        try:
+            for index, chunk in enumerate(chunks):
+                if how.stall_after is not None and index == how.stall_after:
+                    state.stopping.wait(60)
+                    self.close_connection = True
+                    return
+                if how.error_after is not None and index == how.error_after:
+                    chunk = stream_error(ex.dialect, f"Fake stream failure for {ex.model}")
+                elif how.cut_after is not None and index == how.cut_after:
+                    break
+                if index and how.tick and state.stopping.wait(how.tick):
+                    return
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                if how.error_after is not None and index == how.error_after:
+                    break
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:   # the client cut the stream: what a limit or a disconnect should do
+            self.close_connection = True
+            with state.lock:
+                state.streams_cut[ex.model] = state.streams_cut.get(ex.model, 0) + 1
+
+    @staticmethod
+    def _stream_chunks(ex: Exchange, how: Behaviour) -> list[bytes]:
+        text = how.text if how.text is not None else f"Echo from {ex.model}: {ex.prompt}"
+        tokens = text.split()
+        truncated = len(tokens) > ex.max_tokens
+        if truncated:
+            text = " ".join(tokens[: ex.max_tokens])
+        return stream_chunks(ex, text, words(text), truncated)
 
     def _should_fail(self, model: str, how: Behaviour) -> bool:
         state = self.server.state
@@ -235,6 +289,11 @@ class FakeVendorServer:
         with self._server.state.lock:
             return self._server.state.body_bytes_sent.get(model, 0)
 
+    def streams_cut(self, model: str) -> int:
+        """Streams of a model that the client cut before the answer was sent whole."""
+        with self._server.state.lock:
+            return self._server.state.streams_cut.get(model, 0)
+
     def behave(self, model: str = "*", **how: Any) -> None:
         """Set how the fake answers a model ("*" for any model without its own behaviour)."""
         with self._server.state.lock:
@@ -249,6 +308,7 @@ class FakeVendorServer:
             state.failures.clear()
             state.requests.clear()
             state.body_bytes_sent.clear()
+            state.streams_cut.clear()
 
     def start(self) -> "FakeVendorServer":
         self._thread.start()

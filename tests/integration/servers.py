@@ -243,12 +243,17 @@ def nginx(upstream: str | list[str], edit=None):
             server.output.close()
 
 
-def stream_arrivals(url: str, body: dict) -> list[tuple[float, bytes]]:
-    """POST a streaming send_prompt; return (seconds since the request, data line) per event."""
-    started, arrivals = time.monotonic(), []
+def stream_arrivals(url: str, body: dict, skip: tuple[str, ...] = ("delta",),
+                    named: bool = False) -> list[tuple[float, bytes]]:
+    """POST a streaming send_prompt; return (seconds since the request, data line) per event, but
+    the events named in ``skip`` (with ``named``: (seconds, event name, data line))."""
+    started, arrivals, event = time.monotonic(), [], b""
     with requests.post(url, json=body, stream=True, timeout=10) as response:
         assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/event-stream")
         for line in response.iter_lines():
-            if line.startswith(b"data: "):
-                arrivals.append((time.monotonic() - started, line[6:]))
+            if line.startswith(b"event: "):
+                event = line[7:]
+            elif line.startswith(b"data: ") and event.decode() not in skip:
+                at = time.monotonic() - started
+                arrivals.append((at, event.decode(), line[6:]) if named else (at, line[6:]))
     return arrivals

@@ -127,6 +127,18 @@ def test_send_prompt_streams_through_nginx_without_buffering(stack, fake):
     assert arrivals[-1][0] >= 1.5
 
 
+def test_tokens_stream_through_nginx_as_the_vendor_sends_them(stack, fake):
+    base, _, _ = stack
+    fake.reset()
+    catalog = {m["id"]: m["api_model"] for m in requests.get(f"{base}/api/models", timeout=5).json()["data"]}
+    fake.behave(catalog["anthropic/claude-haiku-4-5"], text="one two three four", tick=0.4)
+    arrivals = stream_arrivals(f"{base}/api/send_prompt", {
+        "prompt": "hi", "stream": True, "model_names": ["anthropic/claude-haiku-4-5"]}, skip=(), named=True)
+    assert [name for _, name, _ in arrivals] == ["delta"] * 4 + ["result", "done"], arrivals
+    gaps = [later[0] - earlier[0] for earlier, later in zip(arrivals, arrivals[1:4])]
+    assert min(gaps) >= 0.25, arrivals   # each word when the vendor sent it: nginx buffered none
+
+
 def test_an_unreachable_upstream_is_a_json_502():
     with nginx(f"127.0.0.1:{free_port()}") as (base, _):
         response = requests.get(f"{base}/api/models", headers={"X-Request-ID": "nginx-502"}, timeout=5)

@@ -115,6 +115,43 @@ def test_stream_delivers_the_fastest_answer_first_through_gunicorn(fake, service
     assert b'"total_cost"' in arrivals[-1][1] and len(arrivals) == 3
 
 
+def test_tokens_stream_from_every_dialect_through_gunicorn_before_each_result(fake, service):
+    models = api_models(service)
+    ids = ["openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "google/gemini-3.8-flash",
+           "bedrock/claude-haiku-5-5", "azure/gpt-6.1-sol", "groq/llama-3.1-8b"]
+    for model_id in ids:
+        fake.behave(models[model_id], text="first second third", tick=0.3)
+    arrivals = stream_arrivals(f"{service}/api/send_prompt", {"prompt": "hi", "stream": True, "model_names": ids},
+                               skip=(), named=True)
+    for model_id in ids:
+        tag = f'"id":"{model_id}"'.encode()
+        mine = [(at, name, data) for at, name, data in arrivals if tag in data]
+        assert [name for _, name, _ in mine] == ["delta", "delta", "delta", "result"], (model_id, mine)
+        assert mine[2][0] - mine[0][0] >= 0.5, mine   # word by word as the vendor sends them (0.3 s apart)
+        assert b'"text":"first "' in mine[0][2] and b'"response":"first second third"' in mine[3][2]
+        assert b'"cost_basis":"billed"' in mine[3][2]   # usage from the stream's own report
+    assert arrivals[-1][1] == "done"
+    paths = {r.path.split("?")[0] for r in fake.requests}
+    assert any(p.endswith(":streamGenerateContent") for p in paths) and any(p.endswith("/converse-stream") for p in paths)
+
+
+def test_a_stream_cut_when_the_client_leaves_mid_answer(fake, service):
+    models = api_models(service)
+    fake.behave(models["openai/gpt-6.1-sol"], text=" ".join(["word"] * 40), tick=0.2)
+    with requests.post(f"{service}/api/send_prompt", stream=True, timeout=10,
+                       json={"prompt": "hi", "stream": True, "model_names": ["openai/gpt-6.1-sol"]}) as response:
+        lines = response.iter_lines()
+        assert next(line for line in lines if line.startswith(b"event: delta"))
+    left = time.monotonic()
+    while not fake.streams_cut(models["openai/gpt-6.1-sol"]) and time.monotonic() - left < 3:
+        time.sleep(0.05)
+    # The vendor stream is cut with the client, long before the 8 s the whole answer takes.
+    assert fake.streams_cut(models["openai/gpt-6.1-sol"]) == 1 and time.monotonic() - left < 2
+    again = stream_arrivals(f"{service}/api/send_prompt", {"prompt": "hi", "stream": True,
+                                                           "model_names": ["anthropic/claude-haiku-4-5"]})
+    assert b'"total_cost"' in again[-1][1]
+
+
 @pytest.fixture(scope="module")
 def retrying_service(fake, tmp_path_factory, encodings_dir):
     with live_service(fake, tmp_path_factory, encodings_dir, PROVIDER_TIMEOUT="10", PROVIDER_MAX_RETRIES="2") as base:

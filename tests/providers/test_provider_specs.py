@@ -7,8 +7,8 @@ import pytest
 
 from app.vendors import VENDORS
 from tests.providers.cases import adapter_for, prompt_for
-from tests.spec_validation import (OPENAPI_REQUESTS, validate_azure, validate_bedrock, validate_gemini,
-                                   validate_openapi)
+from tests.spec_validation import (OPENAPI_REQUESTS, bedrock_path, gemini_rpc_path, validate_azure,
+                                   validate_bedrock, validate_gemini, validate_openapi)
 
 OPENAI_COMPATIBLE = [k for k, v in VENDORS.items() if v.api == "openai_chat"]
 VARIANTS = {
@@ -83,3 +83,64 @@ def test_gemini_validator_rejects_unknown_fields():
 def test_bedrock_validator_rejects_snake_case():
     with pytest.raises(AssertionError):
         validate_bedrock({**body_of("bedrock"), "inference_config": {"max_tokens": 5}}, "m")
+
+
+# Streaming calls: the same bodies plus the stream flags, on the streaming endpoints.
+def stream_call(vendor_key: str, **changes):
+    return adapter_for(vendor_key).build_stream(prompt_for(vendor_key, **changes))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("vendor_key", OPENAI_COMPATIBLE)
+def test_openai_compatible_stream_bodies_match_their_spec(vendor_key, variant):
+    body = json.loads(stream_call(vendor_key, **VARIANTS[variant]).body)
+    validate_openapi(vendor_key if vendor_key in OPENAPI_REQUESTS else "openai", body)
+    assert body["stream"] is True
+    if VENDORS[vendor_key].stream_usage_option:
+        assert body["stream_options"] == {"include_usage": True}
+    else:   # Mistral and Together declare no stream_options (Mistral rejects unknown keys); they report usage unasked
+        assert "stream_options" not in body
+
+
+def test_openai_stream_call_asks_for_events_on_the_same_path():
+    call = stream_call("openai")
+    assert call.url == adapter_for("openai").build(prompt_for("openai")).url
+    assert call.headers["Accept"] == "text/event-stream" and call.headers["Authorization"].startswith("Bearer ")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_azure_stream_body_is_openai_without_model(variant):
+    body = json.loads(stream_call("azure", **VARIANTS[variant]).body)
+    validate_azure(body)
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_anthropic_stream_body_matches_create_message_params(variant):
+    body = json.loads(stream_call("anthropic", **VARIANTS[variant]).body)
+    validate_openapi("anthropic", body)
+    assert body["stream"] is True
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_gemini_stream_call_is_stream_generate_content_as_sse(variant):
+    call = stream_call("google", **VARIANTS[variant])
+    validate_gemini(json.loads(call.body))   # StreamGenerateContent takes a GenerateContentRequest too
+    assert gemini_rpc_path("StreamGenerateContent") == "/v1beta/{model=models/*}:streamGenerateContent"
+    assert call.url.endswith(f"/v1beta/models/{prompt_for('google').model}:streamGenerateContent?alt=sse")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_bedrock_stream_call_is_converse_stream(variant):
+    call = stream_call("bedrock", **VARIANTS[variant])
+    model = prompt_for("bedrock").model
+    validate_bedrock(json.loads(call.body), model, "ConverseStream")
+    assert call.url.endswith(bedrock_path("ConverseStream", model))
+    assert call.headers["Accept"] == "application/vnd.amazon.eventstream"
+    assert call.headers["Authorization"].startswith("AWS4-HMAC-SHA256 ")
+    assert "x-amz-content-sha256" in call.headers["Authorization"].lower()
+
+
+def test_bedrock_path_helper_has_teeth():
+    assert bedrock_path("Converse", "m") != bedrock_path("ConverseStream", "m")
+    assert not adapter_for("bedrock").build(prompt_for("bedrock")).url.endswith(bedrock_path("ConverseStream", "x"))

@@ -32,6 +32,25 @@ def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0,
                       "completion_tokens_details": {"reasoning_tokens": reasoning}}}
 
 
+def openai_stream(text="Hello there!", prompt_tokens=12, completion_tokens=5):
+    """A chat-completions stream body: a chunk per word, the finish reason, the usage chunk, [DONE]."""
+    def chunk(delta, reason=None, **extra):
+        body = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                "choices": [{"index": 0, "delta": delta, "finish_reason": reason}], **extra}
+        return f"data: {json.dumps(body)}\n\n"
+
+    words = [word + " " for word in text.split(" ")]
+    words[-1] = words[-1][:-1]
+    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+             "total_tokens": prompt_tokens + completion_tokens}
+    return ("".join(chunk({"content": word}) for word in words) + chunk({}, "stop")
+            + f"data: {json.dumps({'choices': [], 'usage': usage})}\n\ndata: [DONE]\n\n")
+
+
+def stream_mock(mocked, url, body):
+    return mocked.post(url, body=body, content_type="text/event-stream")
+
+
 ANTHROPIC_REPLY = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude",
                    "content": [{"type": "text", "text": "Bonjour"}], "stop_reason": "end_turn",
                    "usage": {"input_tokens": 20, "output_tokens": 7, "cache_read_input_tokens": 0,
@@ -175,8 +194,8 @@ def test_more_than_the_model_limit_is_400(make_app):
     assert response.status_code == 400 and "at most 2" in response.get_json()["error"]["message"]
 
 
-def test_stream_sends_one_event_per_model_then_done(client, mocked):
-    mocked.post("https://openai.test/v1/chat/completions", json=openai_reply())
+def test_stream_sends_deltas_then_one_result_per_model_then_done(client, mocked):
+    stream_mock(mocked, "https://openai.test/v1/chat/completions", openai_stream("Hello there!"))
     mocked.post("https://anthropic.test/v1/messages", status=500, json={"type": "error", "error": {
         "type": "api_error", "message": "down"}})
     response = client.post(URL, json={"prompt": "hi", "stream": True,
@@ -184,8 +203,15 @@ def test_stream_sends_one_event_per_model_then_done(client, mocked):
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
     assert response.headers["X-Accel-Buffering"] == "no"
     events = sse_events(response)
-    assert [name for name, _ in events] == ["result", "result", "result", "done"]
+    assert [name for name, _ in events if name != "delta"] == ["result", "result", "result", "done"]
+    deltas = [data for name, data in events if name == "delta"]
+    assert deltas == [{"id": "openai/gpt-6.1-sol", "text": "Hello "}, {"id": "openai/gpt-6.1-sol", "text": "there!"}]
+    names = [name if name != "result" else data["id"] for name, data in events]
+    assert names.index("openai/gpt-6.1-sol") > names.index("delta")   # the tokens come before the result
     results = {data["id"]: data for name, data in events if name == "result"}
+    assert results["openai/gpt-6.1-sol"]["response"] == "Hello there!"
+    assert (results["openai/gpt-6.1-sol"]["input_tokens"], results["openai/gpt-6.1-sol"]["output_tokens"]) == (12, 5)
+    assert results["openai/gpt-6.1-sol"]["cost_basis"] == "billed"   # the stream's own usage report
     assert set(results) == {"openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "xai/grok-4.7"}
     assert set(results["openai/gpt-6.1-sol"]) == ITEM_FIELDS and results["openai/gpt-6.1-sol"]["success"]
     done = events[-1][1]
@@ -194,11 +220,36 @@ def test_stream_sends_one_event_per_model_then_done(client, mocked):
 
 
 def test_accept_header_also_selects_the_stream(client, mocked):
-    mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply())
+    stream_mock(mocked, "https://groq.test/openai/v1/chat/completions", openai_stream("Hi"))
     response = client.post(URL, json={"prompt": "hi", "providers": ["groq"]},
                            headers={"Accept": "text/event-stream"})
     assert response.mimetype == "text/event-stream"
-    assert [name for name, _ in sse_events(response)] == ["result", "done"]
+    assert [name for name, _ in sse_events(response)] == ["delta", "result", "done"]
+
+
+def test_a_vendor_that_ignores_the_stream_flag_is_one_delta(client, mocked):
+    mocked.post("https://groq.test/openai/v1/chat/completions", json=openai_reply(text="whole"))
+    events = sse_events(client.post(URL, json={"prompt": "hi", "providers": ["groq"], "stream": True}))
+    assert [name for name, _ in events] == ["delta", "result", "done"]
+    assert events[0][1]["text"] == "whole" and events[1][1]["response"] == "whole"
+
+
+def test_a_stream_without_its_end_marker_is_an_error_not_a_short_answer(client, mocked):
+    stream_mock(mocked, "https://groq.test/openai/v1/chat/completions", openai_stream("cut short").split("data: {\"choices\"")[0])
+    events = sse_events(client.post(URL, json={"prompt": "hi", "providers": ["groq"], "stream": True}))
+    result = next(data for name, data in events if name == "result")
+    assert result["success"] is False and result["error"]["type"] == "connection_error"
+    assert "incomplete" in result["error"]["message"] and result["actual_cost"] == 0
+
+
+def test_a_cached_answer_streams_as_its_result_without_deltas(client, mocked):
+    call = stream_mock(mocked, "https://groq.test/openai/v1/chat/completions", openai_stream("first answer"))
+    body = {"prompt": "hi", "providers": ["groq"], "stream": True, "cache": True}
+    first = sse_events(client.post(URL, json=body))
+    second = sse_events(client.post(URL, json=body))
+    assert [name for name, _ in first] == ["delta", "delta", "result", "done"]
+    assert [name for name, _ in second] == ["result", "done"] and call.call_count == 1
+    assert second[0][1]["cached"] is True and second[0][1]["response"] == "first answer"
 
 
 def test_cache_hit_returns_the_stored_answer_at_no_cost(client, mocked):

@@ -228,7 +228,7 @@ def test_scatter_draws_the_pareto_frontier_of_this_prompt(browser, service):
 
 def test_picked_models_answer_side_by_side_as_they_stream(browser, service, fake):
     api_models = {m["id"]: m["api_model"] for m in requests.get(f"{service}/api/models", timeout=5).json()["data"]}
-    fake.behave(api_models["anthropic/claude-haiku-4-5"], delay=1.2)
+    fake.behave(api_models["anthropic/claude-haiku-4-5"], delay=0.6, tick=0.3)   # word by word, ~2.4 s
     open_page(browser, service)
     type_prompt(browser, "Say hello in French")
     for model_id in ("openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5", "mistral/mistral-large-4"):
@@ -239,7 +239,13 @@ def test_picked_models_answer_side_by_side_as_they_stream(browser, service, fake
     card = lambda model_id: browser.find_element(By.CSS_SELECTOR, f'#answers article[data-id="{model_id}"]')
     wait(browser, lambda: card("openai/gpt-6.1-sol").get_attribute("data-outcome") == "ok")
     assert card("anthropic/claude-haiku-4-5").get_attribute("aria-busy") == "true"   # still on its way
+    # Its tokens show in its box as they arrive, before its result.
+    wait(browser, lambda: "Streaming…" in card("anthropic/claude-haiku-4-5").text)
+    partial = card("anthropic/claude-haiku-4-5").find_element(By.CSS_SELECTOR, "pre.text").text
+    assert partial.startswith("Echo") and card("anthropic/claude-haiku-4-5").get_attribute("aria-busy") == "true"
     wait(browser, lambda: "3 answers in" in text(browser, "#answers-summary"))
+    final = card("anthropic/claude-haiku-4-5").find_element(By.CSS_SELECTOR, "pre.text").text
+    assert len(partial) < len(final) and final.startswith(partial)
     for model_id in ("openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"):
         shown = card(model_id).text
         assert "Echo from" in shown and "Say hello in French" in shown, shown

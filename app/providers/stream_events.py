@@ -1,0 +1,90 @@
+"""What a vendor's stream says, whatever its dialect: text, why it stopped, what it cost, that it ended.
+
+Each dialect has a ``StreamDecoder``: body bytes in, ``StreamEvent`` values out. The decoders are
+pure (no I/O, no clocks), so a test feeds them a recorded body in any chunking; the transport
+(``streaming.py``) reads the socket and enforces the time limits.
+"""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .base import Usage
+from .errors import ProviderError, ProviderResponseError, ProviderResponseTooLarge
+from .sse_reader import ServerSentEvent, SSEReader
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FinishReason:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    usage: Usage | None   # None: the vendor reported usage we cannot trust (the answer still stands)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnd:
+    """The dialect's own terminator: the answer is complete (a body ending without one is not)."""
+
+
+StreamEvent = Union[TextDelta, FinishReason, UsageReport, StreamEnd]
+END = StreamEnd()
+
+
+class StreamDecoder(ABC):
+    """Turn one response body, fed as it arrives, into StreamEvents; raise ProviderError on bad input."""
+
+    media_type = "text/event-stream"
+
+    def __init__(self, vendor: str, max_event_bytes: int):
+        self.vendor, self.max_event_bytes = vendor, max_event_bytes
+
+    @abstractmethod
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        """Return the events these body bytes complete."""
+
+    def error(self, message: str, *, retryable: bool = False) -> ProviderError:
+        """Return the error for a malformed event, or one the vendor sent in-stream."""
+        return ProviderResponseError(message, vendor=self.vendor, retryable=retryable)
+
+    def too_large(self) -> ProviderResponseTooLarge:
+        """Return the error for an event over max_event_bytes."""
+        return ProviderResponseTooLarge(f"a stream event is larger than {self.max_event_bytes} bytes; "
+                                        "not read further", vendor=self.vendor)
+
+
+class SSEDecoder(StreamDecoder):
+    """A dialect carried as Server-Sent Events with JSON data: subclasses read one event at a time."""
+
+    def __init__(self, vendor: str, max_event_bytes: int):
+        super().__init__(vendor, max_event_bytes)
+        self._reader = SSEReader(vendor, max_event_bytes)
+
+    def feed(self, chunk: bytes) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        for sse in self._reader.feed(chunk):
+            events.extend(self.on_event(sse))
+        return events
+
+    @abstractmethod
+    def on_event(self, sse: ServerSentEvent) -> list[StreamEvent]:
+        """Return what one server-sent event says."""
+
+    def json(self, sse: ServerSentEvent) -> dict[str, Any]:
+        """Decode an event's data as a JSON object; anything else is a malformed stream."""
+        try:
+            data = json.loads(sse.data)
+        except (ValueError, RecursionError):
+            raise self.error(f"a stream event ({sse.event}) is not JSON") from None
+        if not isinstance(data, dict):
+            raise self.error(f"a stream event ({sse.event}) is not a JSON object")
+        return data
