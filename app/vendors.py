@@ -18,6 +18,7 @@ class Vendor:
     env: dict[str, tuple[str, ...]] = field(default_factory=dict)  # secret field -> env vars, first wins
     max_tokens_field: str = "max_completion_tokens"  # OpenAI-compatible dialects differ here
     needs_key: bool = True        # Ollama runs locally without a key
+    self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -55,7 +56,8 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
                 max_tokens_field="max_tokens", aliases=("together ai", "togetherai")),
     _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
-           env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False),
+           env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
+           self_hosted=True),
 )}
 
 

@@ -7,7 +7,8 @@ from app.pricing.cost import price_request
 
 ITEM_FIELDS = ["id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
                "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
-               "long_context", "mmlu_score", "model_size", "configured", "price_effective_from"]
+               "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
+               "output_basis", "output_cost_range", "self_hosted"]
 URL = "/api/get_best_price_for_prompt"
 
 
@@ -33,10 +34,14 @@ def test_envelope_and_item_contract(client, o200k):
     assert body["success"] is True and body["prompt"] == "Hello, world"
     assert body["estimated_tokens"] == len(o200k.encode("Hello, world")) == 3
     assert body["count"] == len(body["data"]) >= 60
-    assert body["excluded"] == {"context_window": 0}
+    # Ollama is self-hosted and its provider is not configured here: left out by default.
+    assert body["excluded"] == {"context_window": 0, "self_hosted": 7}
     for item in body["data"]:
         assert list(item) == ITEM_FIELDS
+        # "auto" by default, and no billed calls yet: input only, as before, and saying so.
         assert item["expected_output_tokens"] == 0 and item["output_cost"] == 0.0
+        assert item["output_basis"] == {"kind": "none", "samples": 0} and item["output_cost_range"] is None
+        assert item["self_hosted"] is False
 
 
 def test_cheapest_first_and_costs_match_the_catalog(app, client):
