@@ -29,8 +29,10 @@ class LiveOutlook:
             try:
                 outlook = self._load()
             except Exception as exc:   # no database, not migrated: predictions wait, rankings go on
-                self.problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
-                log.warning("output forecasts not refreshed: %s", self.problem)
+                problem = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+                if problem != self.problem:   # once per new problem, not every refresh
+                    log.warning("output forecasts not refreshed, serving the ones held: %s", problem)
+                self.problem = problem
                 return self.current
             self.problem = None
             self.current = outlook   # one store: readers see old or new, whole

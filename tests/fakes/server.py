@@ -3,6 +3,9 @@
 Behaviour per model comes from ``behave(model, ...)`` or from the model name itself:
 ``slow-0.4`` waits 0.4 s, ``fail-503`` answers 503, ``hang`` never answers, ``garbage`` sends
 a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte every 0.05 s.
+``FakeVendorServer(varied=True)`` pads each echo with a number of words drawn from the model
+and the prompt (``padding_words``), so that answer lengths differ by model and prompt, always
+the same for the same pair.
 Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.dialects import Exchange, error, reply, route, words
+from tests.fakes.dialects import Exchange, error, padding_words, reply, route, words
 
 AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
 
@@ -71,6 +74,7 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     require_auth: bool = True
+    varied: bool = False          # pad echoes by padding_words(model, prompt)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -124,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(how.status, body, headers)
         if how.garbage:
             return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
-        body = how.body if how.body is not None else json.dumps(self._reply(ex, how)).encode()
+        body = how.body if how.body is not None else json.dumps(self._reply(ex, how, state.varied)).encode()
         if how.drip:
             return self._drip(body, how)
         if how.chunked:
@@ -174,8 +178,10 @@ class _Handler(BaseHTTPRequestHandler):
         return how.times is None or done < how.times
 
     @staticmethod
-    def _reply(ex: Exchange, how: Behaviour) -> dict[str, Any]:
+    def _reply(ex: Exchange, how: Behaviour, varied: bool = False) -> dict[str, Any]:
         text = how.text if how.text is not None else f"Echo from {ex.model}: {ex.prompt}"
+        if varied and how.text is None:
+            text += " and" * padding_words(ex.model, ex.prompt)
         tokens = text.split()
         truncated = len(tokens) > ex.max_tokens
         if truncated:
@@ -209,9 +215,9 @@ class _Server(ThreadingHTTPServer):
 class FakeVendorServer:
     """Context manager running the fake on 127.0.0.1 in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, require_auth: bool = True):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, require_auth: bool = True, varied: bool = False):
         self._server = _Server((host, port), _Handler)
-        self._server.state = _State(require_auth=require_auth)
+        self._server.state = _State(require_auth=require_auth, varied=varied)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vendors", daemon=True)
 
     @property
