@@ -6,6 +6,7 @@ import pytest
 
 from app.pricing.cost import price_request
 from tests.fakes.server import FakeVendorServer
+from tests.openapi.test_openapi import conforms
 from tests.spend.conftest import ledger
 
 SEND, PRICE, USAGE = "/api/send_prompt", "/api/get_best_price_for_prompt", "/api/usage?group_by=model"
@@ -118,6 +119,11 @@ def test_predictions_ranges_and_their_measured_accuracy(app):
         assert estimates[model]["billed_calls"] == MIN_SAMPLES + 4
     # The hand count is not trivially all or nothing on this ledger.
     assert 0 < sum(entry["output_in_range"] for entry in estimates.values()) < 8
+    # What the document promises, with every new field filled in.
+    document = client.get("/api/openapi.json").get_json()
+    conforms(document, "UsageResponse", client.get(USAGE).get_json())
+    conforms(document, "SendItem", later[0][SOL])
+    conforms(document, "PriceResponse", client.post(PRICE, json={"prompt": prompt(100)}).get_json())
 
 
 def test_input_estimate_error_per_model_matches_a_hand_count(app):
