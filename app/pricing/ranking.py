@@ -99,7 +99,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     table = models if isinstance(models, RankingTable) else RankingTable(models, provider_names)
     configured = frozenset(configured or ())
     given = 0 if auto else expected_output_tokens
-    forecasts = outlook.forecasts if auto and outlook is not None else {}
+    forecast_of = (outlook.forecasts if auto and outlook is not None else {}).get
+    floor, top = BUCKET_FLOOR, TOP_BUCKET   # locals: the loop reads them for every model
     filtering = providers is not None or model_ids is not None or only_configured
     excluded = excluded_self_hosted = 0
     keyed = []
@@ -117,11 +118,12 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
         forecast = None
         out = given
         if auto:
-            per_bucket = forecasts.get(model_id)
+            per_bucket = forecast_of(model_id)
             if per_bucket is not None:   # outlook.bucket(tokens), inlined
-                forecast = per_bucket[0 if tokens < BUCKET_FLOOR else min(TOP_BUCKET, (tokens.bit_length() - 7) >> 1)]
-                if forecast.tokens is not None:
-                    out = forecast.tokens
+                index = 0 if tokens < floor else (tokens.bit_length() - 7) >> 1
+                forecast = per_bucket[index if index < top else top]
+                if forecast[0] is not None:   # Forecast.tokens; indexing is the fast path
+                    out = forecast[0]
         if context_window < tokens + out:
             excluded += 1
             continue
@@ -187,10 +189,10 @@ def _items(keyed: list[tuple], auto: bool, configured: frozenset[str]) -> list[d
         item["configured"] = provider in configured
         if not auto:
             item["output_basis"] = {"kind": "given", "samples": 0}
-        elif forecast is None or forecast.tokens is None:
-            item["output_basis"] = {"kind": "none", "samples": forecast.samples if forecast else 0}
-        else:
-            item["output_basis"] = {"kind": "history", "samples": forecast.samples}
-            item["output_cost_range"] = {"low": forecast.low * price_out / den, "high": forecast.high * price_out / den}
+        elif forecast is None or forecast[0] is None:
+            item["output_basis"] = {"kind": "none", "samples": forecast[3] if forecast else 0}
+        else:   # Forecast fields by index: tokens, low, high, samples
+            item["output_basis"] = {"kind": "history", "samples": forecast[3]}
+            item["output_cost_range"] = {"low": forecast[1] * price_out / den, "high": forecast[2] * price_out / den}
         items.append(item)
     return items
