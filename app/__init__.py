@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from app import (catalog, cors, errors, gateway, health, observability, openapi, pricing, request_body, routing,
-                 secrets, security, spend, store, tokens, web)
+from app import (catalog, cors, errors, forecast, gateway, health, observability, openapi, pricing, request_body,
+                 routing, secrets, security, spend, store, tokens, web)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     catalog.init_app(app, settings)           # the live catalog: database snapshot, else the files
     spend.init_app(app, settings)             # ledger, budgets, Idempotency-Key; /api/usage
     tokens.init_app(app, settings)            # the encodings, loaded once
+    forecast.init_app(app, settings)          # output forecasts and token factors from the ledger
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt
     gateway.init_app(app, settings)           # OpenAI-compatible /v1 over the same router; its error format

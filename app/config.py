@@ -86,6 +86,12 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "DATABASE_URL": (None, str.strip),
     "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version
     "PRICE_HISTORY_CSV": (None, str),
+    # Output predictions and tokenizer calibration from the ledger (app/forecast): rebuilt this often,
+    # over this many days of calls, with at least these many samples.
+    "FORECAST_REFRESH_S": (60.0, _float),
+    "FORECAST_WINDOW_DAYS": (30, _int),
+    "FORECAST_MIN_SAMPLES": (10, _int),
+    "CALIBRATION_MIN_SAMPLES": (30, _int),
     "SECRETS_FILE": ("secrets.yaml", str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
     "TIKTOKEN_CACHE_DIR": (None, str),
@@ -197,7 +203,8 @@ def _check(config: Mapping[str, Any]) -> None:
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
                 "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
-                "STREAM_MAX_DURATION")
+                "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
+                "CALIBRATION_MIN_SAMPLES")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

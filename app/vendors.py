@@ -20,6 +20,7 @@ class Vendor:
     seed_field: str | None = "seed"  # None: the vendor takes no seed (a request with one is a 400)
     needs_key: bool = True        # Ollama runs locally without a key
     stream_usage_option: bool = True   # takes stream_options.include_usage (else usage comes unasked)
+    self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -57,7 +58,8 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
                 max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
     _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
-           env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False),
+           env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
+           self_hosted=True),
 )}
 
 

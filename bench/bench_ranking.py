@@ -1,7 +1,9 @@
 """Benchmark ranking the whole catalog against a loop of genai_prices.calc_price over the same models.
 
 Run from the repo root:  python bench/bench_ranking.py [--csv models.csv] [--repeat 5]
-Prints microseconds per ranking, per calc_price loop, and the speed-up ratio (target >= 100x).
+Prints microseconds per ranking, per calc_price loop, and the speed-up ratio (target >= 100x);
+then a ranking with expected_output_tokens "auto", every model predicted from history (the
+same output tokens, so the costs match the given ranking), and its ratio to the given one.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genai_prices import Usage, calc_price  # noqa: E402
 
 from app.catalog.csv_loader import load_models  # noqa: E402
-from app.pricing.ranking import RankingTable, rank  # noqa: E402
+from app.forecast.outlook import BUCKETS, Forecast, Outlook, bucket  # noqa: E402
+from app.pricing.ranking import AUTO, RankingTable, rank  # noqa: E402
 from app.vendors import VENDORS  # noqa: E402
 from app.tokens.counter import TokenCount  # noqa: E402
 
@@ -61,9 +64,15 @@ def main() -> int:
     def ours():
         return rank(table, counts, expected_output_tokens=OUTPUT_TOKENS)
 
+    outlook = _outlook(models, counts)
+
+    def auto():
+        return rank(table, counts, expected_output_tokens=AUTO, outlook=outlook)
+
     ranked = {item["id"]: item["total_cost"] for item in ours().items}
     expected = dict(zip((model.id for model in models), baseline()))
     assert ranked == expected, "ranking costs differ from genai_prices.calc_price"
+    assert {item["id"]: item["total_cost"] for item in auto().items} == expected, "auto ranking costs differ"
 
     base_us = _best_us(baseline, 20, args.repeat)
     ours_us = _best_us(ours, 2000, args.repeat)
@@ -71,7 +80,21 @@ def main() -> int:
     print(f"calc_price loop: {base_us:10.1f} us")
     print(f"rank():          {ours_us:10.1f} us")
     print(f"speed-up:        {base_us / ours_us:10.1f}x  (costs identical to calc_price: yes)")
+    auto_us = _best_us(auto, 2000, args.repeat)
+    print(f"rank(auto):      {auto_us:10.1f} us  ({auto_us / ours_us:.2f}x the given ranking; "
+          f"{base_us / auto_us:.1f}x faster than calc_price)")
     return 0
+
+
+def _outlook(models, counts) -> Outlook:
+    """Every model predicted OUTPUT_TOKENS (p25-p75 around it) for prompts of the benchmark's length."""
+    forecasts = {}
+    for model in models:
+        per_bucket = [Forecast(None, None, None, 0)] * BUCKETS
+        per_bucket[bucket(counts[model.tokenizer].count)] = Forecast(OUTPUT_TOKENS, OUTPUT_TOKENS // 2,
+                                                                     OUTPUT_TOKENS * 2, 50)
+        forecasts[model.id] = tuple(per_bucket)
+    return Outlook(forecasts)
 
 
 def _best_us(func, number: int, repeat: int) -> float:

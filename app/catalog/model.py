@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from app.vendors import VENDORS
+
 if TYPE_CHECKING:
     from app.catalog.quality import Score
 
@@ -54,6 +56,12 @@ class Model:
     def price_per_token(self) -> float:
         """Input USD per token: the seed's single price figure."""
         return self.input_price_per_mtok / 1_000_000
+
+    @property
+    def self_hosted(self) -> bool:
+        """The model runs on the caller's own hardware (Ollama): the catalog's 0 is no API price."""
+        vendor = VENDORS.get(self.provider)
+        return vendor is not None and vendor.self_hosted
 
     @property
     def has_long_context_tier(self) -> bool:

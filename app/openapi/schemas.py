@@ -29,6 +29,9 @@ class ModelFactsSchema(Schema):
     mmlu_score = fields.Float(required=True, allow_none=True, metadata={"description": "published MMLU score, percent"})
     model_size = fields.String(required=True, metadata={"description": "parameter count as published, or Unknown"})
     configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
+    self_hosted = fields.Boolean(required=True, metadata={
+        "description": "runs on your own hardware (Ollama): no API price; ranked only when its provider is "
+                       "configured, named, or include_self_hosted is set"})
 
 
 class QualityScoreSchema(Schema):
@@ -84,6 +87,20 @@ class ProvidersResponseSchema(Schema):
     data = fields.List(fields.Nested(ProviderSchema), required=True, metadata={"description": "the providers"})
 
 
+class OutputBasisSchema(Schema):
+    kind = fields.String(required=True, metadata={
+        "enum": ["history", "given", "none"],
+        "description": "history: predicted from the model's billed calls for prompts of this length; given: "
+                       "the request's number; none: too few such calls, the item is priced on input only"})
+    samples = fields.Integer(required=True, metadata={
+        "description": "billed calls of this model for prompts of this length (0 with given)"})
+
+
+class CostRangeSchema(Schema):
+    low = fields.Float(required=True, metadata={"description": "USD: the output cost at the p25 of billed outputs"})
+    high = fields.Float(required=True, metadata={"description": "USD: the output cost at the p75 of billed outputs"})
+
+
 class PriceItemSchema(ModelFactsSchema):
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version used (the one in force at `at`)"})
@@ -91,7 +108,13 @@ class PriceItemSchema(ModelFactsSchema):
     total_cost = fields.Float(required=True, metadata={"description": "input_cost + output_cost, USD"})
     input_cost = fields.Float(required=True, metadata={"description": "USD for the input tokens"})
     output_cost = fields.Float(required=True, metadata={"description": "USD for expected_output_tokens"})
-    expected_output_tokens = fields.Integer(required=True, metadata={"description": "output tokens priced"})
+    expected_output_tokens = fields.Integer(required=True, metadata={
+        "description": "output tokens priced: the number given, the predicted median (history), or 0 (none)"})
+    output_basis = fields.Nested(OutputBasisSchema, required=True, metadata={
+        "description": "where expected_output_tokens comes from"})
+    output_cost_range = fields.Nested(CostRangeSchema, required=True, allow_none=True, metadata={
+        "description": "with a history basis: the output cost at the p25 and p75 of the model's billed outputs; "
+                       "else null"})
     tokenizer = fields.String(required=True, metadata={"description": "the encoding or family estimate counted with"})
     token_count_exact = fields.Boolean(required=True, metadata={
         "description": "the model's own encoding counted (false: a calibrated estimate)"})
@@ -102,6 +125,8 @@ class PriceItemSchema(ModelFactsSchema):
 class ExcludedSchema(Schema):
     context_window = fields.Integer(required=True, metadata={
         "description": "models left out: their context window cannot hold input + expected output"})
+    self_hosted = fields.Integer(required=True, metadata={
+        "description": "self-hosted models of unconfigured providers left out (include_self_hosted: true ranks them)"})
 
 
 class PriceResponseSchema(Schema):
@@ -124,6 +149,13 @@ class ItemErrorSchema(Schema):
         "description": "seconds the vendor asked to wait"})
     budget_remaining = fields.Float(required=True, allow_none=True, metadata={
         "description": "budget_exceeded: USD left of the caller's tighter budget (day or month); else null"})
+
+
+class PredictedOutputSchema(Schema):
+    tokens = fields.Integer(required=True, metadata={"description": "the predicted median output tokens"})
+    low = fields.Integer(required=True, metadata={"description": "p25 of the model's billed outputs"})
+    high = fields.Integer(required=True, metadata={"description": "p75 of the model's billed outputs"})
+    samples = fields.Integer(required=True, metadata={"description": "billed calls the prediction comes from"})
 
 
 class SendItemSchema(Schema):
@@ -154,6 +186,9 @@ class SendItemSchema(Schema):
         "enum": ["billed", "estimated", None],
         "description": "billed: the vendor's usage at catalog prices; estimated: our counts of the prompt "
                        "and the answer; null: the call failed (cost 0)"})
+    predicted_output = fields.Nested(PredictedOutputSchema, required=True, allow_none=True, metadata={
+        "description": "the output prediction in force when the call was made (what get_best_price_for_prompt "
+                       "priced with auto), recorded with it; null without one, for cache hits and refusals"})
     recorded = fields.Boolean(required=True, metadata={
         "description": "the item's ledger row was committed before this answer was sent; false: it could "
                        "not be (logged, counted in price_runner_ledger_write_failures_total)"})
@@ -178,6 +213,22 @@ class UsageRowSchema(Schema):
     estimated_input_tokens = fields.Integer(required=True, metadata={"description": "our counts of the prompts"})
 
 
+class EstimateAccuracySchema(Schema):
+    model = fields.String(required=True, metadata={"description": "the model id"})
+    billed_calls = fields.Integer(required=True, metadata={
+        "description": "calls whose input the vendor billed, with our estimate beside it"})
+    input_error_mean = fields.Float(required=True, allow_none=True, metadata={
+        "description": "mean of (estimated - billed) / billed input tokens: positive means we overestimate"})
+    input_error_p90 = fields.Float(required=True, allow_none=True, metadata={
+        "description": "90th percentile (nearest rank) of |estimated - billed| / billed input tokens"})
+    predicted_calls = fields.Integer(required=True, metadata={
+        "description": "billed calls made while an output prediction was in force"})
+    output_in_range = fields.Integer(required=True, metadata={
+        "description": "of those, calls whose billed output fell inside the predicted p25-p75 range"})
+    output_in_range_rate = fields.Float(required=True, allow_none=True, metadata={
+        "description": "output_in_range / predicted_calls (about 0.5 when the predictions are well calibrated)"})
+
+
 class UsageResponseSchema(Schema):
     success = fields.Boolean(required=True, metadata={"description": "true"})
     start = fields.String(required=True, data_key="from", metadata={
@@ -189,3 +240,6 @@ class UsageResponseSchema(Schema):
         "description": "whose usage: the caller's, or null for every principal (USAGE_ADMIN_KEYS)"})
     count = fields.Integer(required=True, metadata={"description": "rows in data"})
     data = fields.List(fields.Nested(UsageRowSchema), required=True, metadata={"description": "one row per group"})
+    estimates = fields.List(fields.Nested(EstimateAccuracySchema), required=True, metadata={
+        "description": "per model, over the same calls: how far our input estimates were from the bills, and "
+                       "how often billed output fell inside the predicted range"})

@@ -35,6 +35,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "prices_checked": model.prices_checked,
         "default": model.default,
         "configured": configured,
+        "self_hosted": model.self_hosted,
         "quality": quality_to_dict(model.quality),
         "price_effective_from": iso_moment(model.price_effective_from),
     }

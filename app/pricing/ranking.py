@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.catalog.model import Model
+from app.forecast.outlook import BUCKET_FLOOR, BUCKETS, Outlook
 from app.pricing.cost import price_table
 from app.tokens.counter import TokenCount
 
 SORTS = ("cost", "mmlu", "value")
+AUTO = "auto"   # expected_output_tokens: predict each model's output from its billed calls
+TOP_BUCKET = BUCKETS - 1
 
 
 def iso_moment(moment: datetime | None) -> str | None:
@@ -19,7 +22,8 @@ def iso_moment(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 ITEM_KEYS = ("id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
              "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
-             "long_context", "mmlu_score", "model_size", "configured", "price_effective_from")
+             "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
+             "output_basis", "output_cost_range", "self_hosted")
 NO_THRESHOLD = 1 << 62   # stands in for "no long-context tier" so the hot loop needs no None check
 
 
@@ -35,6 +39,7 @@ class _Row(NamedTuple):
     base: tuple[int, int, int]
     long: tuple[int, int, int] | None
     threshold: int
+    self_hosted: bool
     template: dict                        # the item with its per-model fields filled in
 
 
@@ -56,48 +61,69 @@ def _row(model: Model, provider_name: str) -> _Row:
     template = dict.fromkeys(ITEM_KEYS)
     template.update(id=model.id, model_name=model.model_name, provider=provider_name,
                     price_per_token=model.price_per_token, mmlu_score=model.mmlu_score,
-                    model_size=model.model_size, price_effective_from=iso_moment(model.price_effective_from))
+                    model_size=model.model_size, price_effective_from=iso_moment(model.price_effective_from),
+                    self_hosted=model.self_hosted)
     threshold = NO_THRESHOLD if prices.threshold is None else prices.threshold
     return _Row(model.id, model.provider, model.tokenizer, model.context_window, model.mmlu_score,
-                prices.denominator, prices.base, prices.long, threshold, template)
+                prices.denominator, prices.base, prices.long, threshold, model.self_hosted, template)
 
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
     items: list[dict]
     excluded_context_window: int   # models that passed the provider/id filters but cannot fit the request
+    excluded_self_hosted: int = 0  # self-hosted models of unconfigured providers left out (exclude_self_hosted)
 
 
 def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount], *,
-         expected_output_tokens: int = 0, sort: str = "cost",
+         expected_output_tokens: int | str = 0, outlook: Outlook | None = None, sort: str = "cost",
          providers: Collection[str] | None = None, model_ids: Collection[str] | None = None,
          min_mmlu: float | None = None, max_total_cost: float | None = None,
          configured: Collection[str] | None = None, only_configured: bool = False,
-         limit: int | None = None, provider_names: Mapping[str, str] | None = None,
-         o200k_key: str = "o200k_base") -> Ranking:
+         exclude_self_hosted: bool = False, limit: int | None = None,
+         provider_names: Mapping[str, str] | None = None, o200k_key: str = "o200k_base") -> Ranking:
     """Price the prompt on every model that passes the filters and return them in `sort` order."""
-    # Filters apply in this order: providers, model_ids, only_configured; then the context-window
-    # check (the only one counted, in excluded_context_window); then min_mmlu and max_total_cost.
-    # A model whose tokenizer is absent from `counts` uses counts[o200k_key]. provider_names is
-    # used only when `models` is not already a RankingTable, which holds its own names.
+    # Filters apply in this order: providers, model_ids, only_configured; then exclude_self_hosted
+    # (self-hosted models of providers not in `configured`, counted in excluded_self_hosted); then
+    # the context-window check (counted in excluded_context_window); then min_mmlu and max_total_cost.
+    # expected_output_tokens AUTO prices each model's predicted median output from `outlook` (none
+    # without enough samples: input only). A model whose tokenizer is absent from `counts` uses
+    # counts[o200k_key]. provider_names is used only when `models` is not already a RankingTable.
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    if expected_output_tokens < 0 or (limit is not None and limit < 0):
-        raise ValueError("expected_output_tokens and limit must not be negative")
+    auto = expected_output_tokens == AUTO
+    if not auto and (not isinstance(expected_output_tokens, int) or expected_output_tokens < 0):
+        raise ValueError(f"expected_output_tokens must be {AUTO!r} or a non-negative integer")
+    if limit is not None and limit < 0:
+        raise ValueError("limit must not be negative")
     table = models if isinstance(models, RankingTable) else RankingTable(models, provider_names)
     configured = frozenset(configured or ())
-    out = expected_output_tokens
+    given = 0 if auto else expected_output_tokens
+    forecast_of = (outlook.forecasts if auto and outlook is not None else {}).get
+    floor, top = BUCKET_FLOOR, TOP_BUCKET   # locals: the loop reads them for every model
     filtering = providers is not None or model_ids is not None or only_configured
-    excluded = 0
+    excluded = excluded_self_hosted = 0
     keyed = []
     for row in table.rows:
-        model_id, provider, tokenizer, context_window, score, den, base, long, threshold, _ = row
+        model_id, provider, tokenizer, context_window, score, den, base, long, threshold, self_hosted, _ = row
         if filtering and ((providers is not None and provider not in providers)
                           or (model_ids is not None and model_id not in model_ids)
                           or (only_configured and provider not in configured)):
             continue
+        if self_hosted and exclude_self_hosted and provider not in configured:
+            excluded_self_hosted += 1
+            continue
         count = counts.get(tokenizer) or counts[o200k_key]
         tokens = count.count
+        forecast = None
+        out = given
+        if auto:
+            per_bucket = forecast_of(model_id)
+            if per_bucket is not None:   # outlook.bucket(tokens), inlined
+                index = 0 if tokens < floor else (tokens.bit_length() - 7) >> 1
+                forecast = per_bucket[index if index < top else top]
+                if forecast[0] is not None:   # Forecast.tokens; indexing is the fast path
+                    out = forecast[0]
         if context_window < tokens + out:
             excluded += 1
             continue
@@ -110,11 +136,11 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
         total = (input_units + output_units) / den
         if max_total_cost is not None and total > max_total_cost:
             continue
-        keyed.append((total, score, row, count, input_units, output_units, long_context))
+        keyed.append((total, score, row, count, input_units, output_units, long_context, out, price_out, forecast))
     _sort(keyed, sort)
     if limit is not None:
         keyed = keyed[:limit]
-    return Ranking(_items(keyed, out, configured), excluded)
+    return Ranking(_items(keyed, auto, configured), excluded, excluded_self_hosted)
 
 
 def _sort(keyed: list[tuple], sort: str) -> None:
@@ -147,19 +173,26 @@ def _value_rank(entry: tuple) -> tuple[int, float]:
     return (1, -(score / total))
 
 
-def _items(keyed: list[tuple], expected_output_tokens: int, configured: frozenset[str]) -> list[dict]:
+def _items(keyed: list[tuple], auto: bool, configured: frozenset[str]) -> list[dict]:
     items = []
-    for total_cost, _, row, count, input_units, output_units, long_context in keyed:
-        _, provider, _, _, _, den, _, _, _, template = row
-        item = template.copy()   # keeps ITEM_KEYS order; a copy plus 9 stores beats a 15-key literal
+    for total_cost, _, row, count, input_units, output_units, long_context, out, price_out, forecast in keyed:
+        provider, den, template = row[1], row[5], row[-1]
+        item = template.copy()   # keeps ITEM_KEYS order; a copy plus a few stores beats a 19-key literal
         item["estimated_tokens"] = count.count
         item["total_cost"] = total_cost
         item["input_cost"] = input_units / den
         item["output_cost"] = output_units / den
-        item["expected_output_tokens"] = expected_output_tokens
+        item["expected_output_tokens"] = out
         item["tokenizer"] = count.tokenizer
         item["token_count_exact"] = count.exact
         item["long_context"] = long_context
         item["configured"] = provider in configured
+        if not auto:
+            item["output_basis"] = {"kind": "given", "samples": 0}
+        elif forecast is None or forecast[0] is None:
+            item["output_basis"] = {"kind": "none", "samples": forecast[3] if forecast else 0}
+        else:   # Forecast fields by index: tokens, low, high, samples
+            item["output_basis"] = {"kind": "history", "samples": forecast[3]}
+            item["output_cost_range"] = {"low": forecast[1] * price_out / den, "high": forecast[2] * price_out / den}
         items.append(item)
     return items

@@ -1,12 +1,25 @@
 """The get_best_price_for_prompt request body."""
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.pricing.ranking import SORTS
+from app.pricing.ranking import AUTO, SORTS
 from app.validation import MAX_TOKENS, Moment, StrictBoolean, StrictFloat, StrictInteger
 
 
 def _doc(text: str) -> dict:
     return {"description": text}   # field metadata: the OpenAPI document's description
+
+
+class OutputTokens(fields.Field):
+    """A number of output tokens (a JSON integer, 0 to MAX_TOKENS), or "auto"."""
+
+    default_error_messages = {"invalid": f'Not "{AUTO}" nor an integer from 0 to {MAX_TOKENS}.'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == AUTO:
+            return AUTO
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+            raise self.make_error("invalid")
+        return value
 
 
 class PriceRequestSchema(Schema):
@@ -16,8 +29,11 @@ class PriceRequestSchema(Schema):
     prompt = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc(
         "the prompt whose input tokens are counted and priced"))
     system = fields.String(load_default=None, metadata=_doc("a system prompt, counted and priced with the prompt"))
-    expected_output_tokens = StrictInteger(load_default=0, validate=validate.Range(min=0, max=MAX_TOKENS),
-                                           metadata=_doc("output tokens priced on every model (0: input only)"))
+    expected_output_tokens = OutputTokens(load_default=AUTO, metadata={
+        "oneOf": [{"type": "integer", "minimum": 0, "maximum": MAX_TOKENS}, {"enum": [AUTO]}],
+        "description": "output tokens priced on every model (0: input only), or auto (the default): each "
+                       "model's median output for prompts of this length, from its billed calls; input only "
+                       "where it has too few"})
     providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None, metadata=_doc(
         "only these providers: key, display name or alias, any case"))
     model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None, metadata=_doc(
@@ -28,6 +44,9 @@ class PriceRequestSchema(Schema):
         "only models whose total cost for this request is at most this, in USD"))
     only_configured = StrictBoolean(load_default=False, metadata=_doc(
         "only models of providers the service holds credentials for"))
+    include_self_hosted = StrictBoolean(load_default=False, metadata=_doc(
+        "also rank self-hosted models (no API price) of providers without credentials; providers or "
+        "model_names naming them include them too"))
     limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000), metadata=_doc(
         "at most this many models, after sorting"))
     sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS), metadata=_doc(

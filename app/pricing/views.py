@@ -74,13 +74,17 @@ def best_price_for_prompt() -> Response:
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
     counts = extensions["tokens"].count(body["prompt"], table.tokenizers, system=body["system"] or "")
+    # Self-hosted models have no API price: ranked only when asked for, by name or by the flag.
+    exclude_self_hosted = not body["include_self_hosted"] and providers is None and model_ids is None
     ranking = rank(table, counts, expected_output_tokens=body["expected_output_tokens"],
-                   sort=body["sort"], providers=providers, model_ids=model_ids,
-                   min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
-                   configured=pricing.configured, only_configured=body["only_configured"], limit=body["limit"])
+                   outlook=extensions["forecast"].current, sort=body["sort"], providers=providers,
+                   model_ids=model_ids, min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
+                   configured=pricing.configured, only_configured=body["only_configured"],
+                   exclude_self_hosted=exclude_self_hosted, limit=body["limit"])
     return json_response({
         "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
-        "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window},
+        "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
+                                                  "self_hosted": ranking.excluded_self_hosted},
         "data": ranking.items})
 
 

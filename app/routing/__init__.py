@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.forecast.outlook import EMPTY
 from app.observability.calls import observe_call
 from app.providers.registry import adapter_for
 from app.routing.answer_cache import answer_cache
@@ -28,8 +29,10 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
                         stream_idle_s=settings["STREAM_IDLE_TIMEOUT"], stream_max_s=settings["STREAM_MAX_DURATION"])
     dispatcher = Dispatcher(settings["PROVIDER_POOL_SIZE"], settings["PROVIDER_MAX_CONCURRENCY"])
     spend = app.extensions.get("spend")   # budgets and the ledger (app/spend), built before routing
+    forecast = app.extensions.get("forecast")   # output predictions (app/forecast), built before routing
     app.extensions["routing"] = PromptRouter(adapters, app.extensions["tokens"], dispatcher, limits,
                                              observer=observe_call, cache=answer_cache(app, settings),
                                              accountant=spend.accountant if spend else None,
-                                             slots=StreamSlots(streams_per_worker(settings)))
+                                             slots=StreamSlots(streams_per_worker(settings)),
+                                             outlook=(lambda: forecast.current) if forecast else lambda: EMPTY)
     app.register_blueprint(bp)

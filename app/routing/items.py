@@ -11,10 +11,11 @@ from app.routing.usage import BILLED, settled_usage
 
 
 def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tokens: int,
-         count_text: Callable[[str], int]) -> dict[str, Any]:
+         count_text: Callable[[str], int], predicted_output: dict[str, int] | None = None) -> dict[str, Any]:
     """Build the item for one call: the seed's fields first, then usage, cost and error.
 
-    ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible.
+    ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible;
+    ``predicted_output`` is the output prediction in force for this call (app/forecast), or None.
     """
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
@@ -44,6 +45,7 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         "cached": False,
         "usage_reported": basis == BILLED,
         "cost_basis": basis,
+        "predicted_output": predicted_output,
         "recorded": False,   # set once the ledger row is committed (app/spend)
     }
 
@@ -51,7 +53,7 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
 def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str, Any]:
     """Return a stored answer as this request's item: nothing was billed, nothing waited for."""
     return {**stored, "cached": True, "actual_cost": 0.0, "latency_ms": 0.0,
-            "estimated_input_tokens": estimated_input_tokens, "recorded": False}
+            "estimated_input_tokens": estimated_input_tokens, "predicted_output": None, "recorded": False}
 
 
 def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, remaining: float,
@@ -63,7 +65,7 @@ def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, 
             "response": None, "finish_reason": None, "error": error, "latency_ms": 0.0,
             "input_tokens": None, "output_tokens": None, "cached_tokens": None, "reasoning_tokens": None,
             "actual_cost": 0.0, "estimated_input_tokens": estimated_input_tokens, "cached": False,
-            "usage_reported": False, "cost_basis": None, "recorded": False}
+            "usage_reported": False, "cost_basis": None, "predicted_output": None, "recorded": False}
 
 
 def json_safe(text: str | None) -> str | None:

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from app.catalog import Model
+from app.forecast.outlook import EMPTY, Forecast, Outlook
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
@@ -24,7 +25,8 @@ from app.routing.items import cached_item, item, json_safe, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
 from app.routing.streamed import Events, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
-from app.tokens.counter import TokenCounter
+from app.tokens.counter import BASE_ENCODING, TokenCounter
+from app.tokens.encodings import SPECS
 
 log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"   # the caller when authentication is off
@@ -47,6 +49,7 @@ class _Plan:
     models: Sequence[Model]
     requests: list[PromptRequest]
     estimates: list[int]
+    predicted: list[dict[str, int] | None]   # each model's output prediction in force (recorded with the call)
     early: dict[int, dict[str, Any]]    # model index -> its item before any call: cached, or refused by budget
     pending: list[int]                  # model indexes to call, in batch order
     started: float
@@ -62,7 +65,8 @@ class PromptRouter:
 
     def __init__(self, adapters: Mapping[str, Adapter], tokens: TokenCounter, dispatcher: Dispatcher,
                  limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None,
-                 accountant: Accountant | None = None, slots: StreamSlots | None = None):
+                 accountant: Accountant | None = None, slots: StreamSlots | None = None,
+                 outlook: Callable[[], Outlook] = lambda: EMPTY):
         self._adapters = adapters          # vendor key -> adapter (NotConfiguredAdapter without credentials)
         self._tokens = tokens
         self._dispatcher = dispatcher
@@ -71,6 +75,7 @@ class PromptRouter:
         self._cache = cache
         self._accountant = accountant      # budgets and the ledger (app/spend); None records nothing
         self.slots = slots or StreamSlots(1 << 30)   # the streams this worker may hold open (capacity.py)
+        self._outlook = outlook            # the current output forecasts (app/forecast)
 
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
             use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
@@ -163,9 +168,14 @@ class PromptRouter:
               caller: str, request_id: str | None, claim: Any = None) -> _Plan:
         started = time.monotonic()
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
-        counts = self._tokens.count_texts(prompt.texts(), {m.tokenizer for m in models})
+        tokenizers = {m.tokenizer for m in models}
+        if not tokenizers <= SPECS.keys():
+            tokenizers.add(BASE_ENCODING)   # a family estimate counts it anyway: kept to calibrate the family
+        counts = self._tokens.count_texts(prompt.texts(), tokenizers)
         requests = [self._request(model, prompt) for model in models]
         estimates = [counts[model.tokenizer].count for model in models]
+        outlook = self._outlook()
+        predicted = [_predicted(outlook.forecast(model.id, estimate)) for model, estimate in zip(models, estimates)]
         early = {}
         if use_cache and self._cache is not None:
             for index, (model, request) in enumerate(zip(models, requests)):
@@ -178,11 +188,13 @@ class PromptRouter:
             tab = self._accountant.open(caller, request_id, [
                 Planned(index, models[index], requests[index].max_tokens, counts[models[index].tokenizer])
                 for index in range(len(models)) if index not in early], claim)
+            base = counts.get(BASE_ENCODING)
+            tab.base_input_tokens = base.count if base is not None and base.exact else None
             for index, refusal in tab.refused.items():
                 early[index] = refused_item(models[index], VENDORS[models[index].provider].name, estimates[index],
                                             float(refusal.remaining), refusal.message())
         pending = [index for index in range(len(models)) if index not in early]
-        plan = _Plan(models, requests, estimates, early, pending, started, started + budget,
+        plan = _Plan(models, requests, estimates, predicted, early, pending, started, started + budget,
                      use_cache, caller, request_id, tab)
         if tab is not None and len(tab.refused) == len(models):
             self._record(plan, sorted(early.items()))   # refusals are ledger rows too
@@ -229,7 +241,8 @@ class PromptRouter:
         def count_text(text: str) -> int:
             return self._tokens.count(text, {tokenizer})[tokenizer].count
 
-        return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text)
+        return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text,
+                    plan.predicted[index])
 
     def _call(self, model: Model, request: PromptRequest):
         return partial(self._send, self._adapters[model.provider], request, model.provider)
@@ -252,6 +265,12 @@ class PromptRouter:
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
                        max_tokens=min(prompt.max_tokens, model.max_output_tokens))
+
+
+def _predicted(forecast: Forecast | None) -> dict[str, int] | None:
+    if forecast is None or forecast.tokens is None:
+        return None
+    return {"tokens": forecast.tokens, "low": forecast.low, "high": forecast.high, "samples": forecast.samples}
 
 
 def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:

@@ -125,6 +125,7 @@ class Tab:
     claim: Claim | None
     held: dict[int, int] = field(default_factory=dict)          # model index -> reservation id
     refused: dict[int, Refusal] = field(default_factory=dict)   # model index -> why
+    base_input_tokens: int | None = None   # the prompt's exact o200k count (calibrates family estimates)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def refusal_error(self) -> BudgetExceeded:
@@ -143,7 +144,8 @@ class Tab:
 
         def entry() -> ledger_db.Entry:
             rows = [ledger_row(model, item, at=self.started_at, request_id=self.request_id,
-                               principal=self.principal) for _, model, item in entries]
+                               principal=self.principal, base_input_tokens=self.base_input_tokens)
+                    for _, model, item in entries]
             answer = (self.claim.key, dumps(envelope)) if self.claim and envelope is not None else None
             return ledger_db.Entry(self.principal, self.periods, rows, settled, answer)
 

@@ -32,9 +32,11 @@ def cost(model: Model, item: dict[str, Any]) -> Decimal:
 
 
 def ledger_row(model: Model, item: dict[str, Any], *, at: datetime, request_id: str | None,
-               principal: str) -> dict[str, Any]:
-    """The ledger columns for one item (billed tokens: 0 for a cache hit, None when unknown)."""
+               principal: str, base_input_tokens: int | None = None) -> dict[str, Any]:
+    """The ledger columns for one item (billed tokens: 0 for a cache hit, None when unknown), with
+    the prompt's o200k count and the output prediction in force (app/forecast)."""
     kind = outcome(item)
+    predicted = item.get("predicted_output") or {}
     billed = kind == OK
     tokens = {name: (item[name] if billed else 0 if kind == CACHE_HIT else None)
               for name in ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")}
@@ -47,4 +49,8 @@ def ledger_row(model: Model, item: dict[str, Any], *, at: datetime, request_id: 
         "cost": cost(model, item), "cost_basis": item["cost_basis"] if billed else None,
         "latency_ms": round(item["latency_ms"]), "outcome": kind,
         "error_type": item["error"]["type"] if item["error"] else None,
+        "base_input_tokens": base_input_tokens,
+        "predicted_output_tokens": predicted.get("tokens"),
+        "predicted_output_low": predicted.get("low"),
+        "predicted_output_high": predicted.get("high"),
     }

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
+from app.spend.accuracy import Checked
 from app.store.engine import reading
 from app.store.schema import LedgerEntry
 
@@ -57,3 +58,15 @@ def usage(engine: Engine, start: datetime, end: datetime, group_by: str,
 
 def _text(key: object) -> str:
     return key.isoformat() if isinstance(key, date) else str(key)
+
+
+def checked_calls(engine: Engine, start: datetime, end: datetime, principal: str | None = None) -> list[Checked]:
+    """The billed calls from start to end (only principal's when given), with what we estimated for them."""
+    query = (select(LedgerEntry.model_id, LedgerEntry.estimated_input_tokens, LedgerEntry.input_tokens,
+                    LedgerEntry.output_tokens, LedgerEntry.predicted_output_low, LedgerEntry.predicted_output_high)
+             .where(LedgerEntry.created_at >= start, LedgerEntry.created_at < end, LedgerEntry.outcome == "ok",
+                    LedgerEntry.cost_basis == "billed"))
+    if principal is not None:
+        query = query.where(LedgerEntry.principal == principal)
+    with reading(engine) as session:
+        return [Checked(*row) for row in session.execute(query)]

@@ -15,7 +15,8 @@ from app.responses import json_response
 from app.spend.identity import current_caller
 from app.spend.money import usd
 from app.spend.schemas import UsageQuerySchema
-from app.spend.usage_db import COLUMNS, UsageRow, usage
+from app.spend.accuracy import accuracy
+from app.spend.usage_db import COLUMNS, UsageRow, checked_calls, usage
 
 log = logging.getLogger(__name__)
 bp = Blueprint("spend", __name__, url_prefix="/api")
@@ -32,18 +33,21 @@ def usage_report() -> Response:
         raise APIError(400, "Invalid request: to.", fields={"to": ["must be after from"]})
     caller = current_caller()
     principal = None if caller in spend.admins else caller
+    json = query["format"] == "json"
     try:
         rows = usage(spend.accountant.engine, start, end, query["group_by"], principal)
+        checked = checked_calls(spend.accountant.engine, start, end, principal) if json else []
     except SQLAlchemyError as exc:
         log.error("usage query failed: %s", type(exc).__name__)
         raise APIError(503, "The usage database is unavailable; retry shortly.",
                        headers={"Retry-After": "5"}) from None
-    if query["format"] == "csv":
+    if not json:
         return Response(_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="usage.csv"'})
     return json_response({"success": True, "from": _iso(start), "to": _iso(end), "group_by": query["group_by"],
                           "principal": principal, "count": len(rows),
-                          "data": [_json_row(row) for row in rows]})
+                          "data": [_json_row(row) for row in rows],
+                          "estimates": [found.to_dict() for found in accuracy(checked)]})
 
 
 def _load_query() -> dict:

@@ -157,8 +157,9 @@ class SqliteWrites:
 
     def insert_rows(self, rows: Sequence[dict[str, Any]]) -> None:
         processors = self._types.ledger
+        # A column the row leaves out is NULL, as through Core (older callers know fewer columns).
         self._conn.executemany(_SQLITE_LEDGER, [
-            {name: None if value is None else processors[name](value) for name, value in row.items()}
+            {name: None if (value := row.get(name)) is None else processors[name](value) for name in _LEDGER_NAMES}
             for row in rows])
 
     def settle(self, reservation_ids: Sequence[int]) -> None:

@@ -119,6 +119,11 @@ class LedgerEntry(Base):
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))
     error_type: Mapped[str | None] = mapped_column(String(64))
+    # 0003: what the estimates were made from, so that bills can check them (app/forecast).
+    base_input_tokens: Mapped[int | None] = mapped_column(Integer)        # the prompt's exact o200k count
+    predicted_output_tokens: Mapped[int | None] = mapped_column(Integer)  # the median in force at the call
+    predicted_output_low: Mapped[int | None] = mapped_column(Integer)     # its p25
+    predicted_output_high: Mapped[int | None] = mapped_column(Integer)    # its p75
 
 
 class CatalogState(Base):

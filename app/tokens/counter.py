@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import tiktoken
 
 from app.tokens.encodings import SPECS, cache_dir_from, load_available
-from app.tokens.families import HEURISTIC, family_factor, heuristic_count, scale
+from app.tokens.families import FAMILY_FACTORS, HEURISTIC, UNKNOWN_FAMILY_FACTOR, heuristic_count, scale
 
 logger = logging.getLogger("app.tokens")
 BASE_ENCODING = "o200k_base"   # every family estimate derives from this one count
@@ -28,6 +28,15 @@ class TokenCounter:
     def __init__(self, encodings: Mapping[str, tiktoken.Encoding]):
         self._encodings = dict(encodings)
         self.encodings: frozenset[str] = frozenset(self._encodings)
+        self._factors: dict[str, float] = dict(FAMILY_FACTORS)   # swapped whole by calibrate()
+
+    def calibrate(self, factors: Mapping[str, float]) -> None:
+        """Use these families' factors (measured from bills, app/forecast) over the fixed ones."""
+        self._factors = {**FAMILY_FACTORS, **factors}
+
+    def factor(self, family: str) -> float:
+        """The factor over o200k in force for a tokenizer family."""
+        return self._factors.get(family, UNKNOWN_FAMILY_FACTOR)
 
     @classmethod
     def load(cls, cache_dir: str | os.PathLike | None = None) -> TokenCounter:
@@ -83,7 +92,6 @@ class TokenCounter:
                 counts[name] = self._family(name, base_count())
         return counts
 
-    @staticmethod
-    def _family(family: str, base: TokenCount) -> TokenCount:
+    def _family(self, family: str, base: TokenCount) -> TokenCount:
         label = family if base.exact else HEURISTIC
-        return TokenCount(scale(base.count, family_factor(family)), label, False)
+        return TokenCount(scale(base.count, self._factors.get(family, UNKNOWN_FAMILY_FACTOR)), label, False)

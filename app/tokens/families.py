@@ -2,7 +2,9 @@
 
 A family's estimate is ceil(o200k_count * factor). Each factor names its source; 1.0 means no
 vendor statement or published measurement relating that family to o200k_base is known to us,
-so we assume parity rather than invent a number.
+so we assume parity rather than invent a number. These are the fixed factors: once a family has
+CALIBRATION_MIN_SAMPLES billed calls, app/forecast measures its factor from the bills and the
+token counter uses that instead (TokenCounter.calibrate).
 """
 from __future__ import annotations
 

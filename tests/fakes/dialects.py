@@ -1,6 +1,7 @@
 """The vendors' wire formats as a fake server speaks them: where the model is, replies, error bodies."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -19,6 +20,12 @@ class Exchange:
     max_tokens: int
     stream: bool = False          # the streaming call (a flag in the body, or the streaming path)
     include_usage: bool = False   # OpenAI's stream_options.include_usage
+
+
+def padding_words(model: str, prompt: str) -> int:
+    """Words a varied fake adds to its echo: 0-79, a function of the model and the prompt only."""
+    digest = hashlib.sha256(f"{model}\n{prompt}".encode()).digest()
+    return (digest[0] % 40) + (sum(model.encode()) % 40)
 
 
 def words(text: str) -> int:

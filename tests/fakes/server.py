@@ -6,6 +6,9 @@ a non-JSON 200, ``drip-0.05`` sends its answer (status line first) one byte ever
 ``tick-0.05`` streams its answer one chunk every 0.05 s. A streaming request (``stream: true``,
 Gemini's ``:streamGenerateContent``, Bedrock's ``/converse-stream``) is answered in the
 dialect's stream format, chunked, one word per event.
+``FakeVendorServer(varied=True)`` pads each echo with a number of words drawn from the model
+and the prompt (``padding_words``), so that answer lengths differ by model and prompt, always
+the same for the same pair.
 Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 """
 from __future__ import annotations
@@ -21,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.dialects import Exchange, error, reply, route, stream_chunks, stream_error, stream_type, words
+from tests.fakes.dialects import (Exchange, error, padding_words, reply, route, stream_chunks, stream_error, stream_type,
+                                  words)
 from tests.fakes.tools import tool_error, tool_reply
 
 AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
@@ -84,6 +88,7 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
     require_auth: bool = True
+    varied: bool = False          # pad echoes by padding_words(model, prompt)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -144,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers, body = error(ex.dialect, 400, problem)
             return self._send(400, body, headers)
         agent = tool_reply(ex.dialect, ex.model, sent) if how.body is None else None
-        body = how.body if how.body is not None else json.dumps(agent or self._reply(ex, how)).encode()
+        body = how.body if how.body is not None else json.dumps(agent or self._reply(ex, how, state.varied)).encode()
         if how.drip:
             return self._drip(body, how)
         if how.chunked:
@@ -234,8 +239,10 @@ class _Handler(BaseHTTPRequestHandler):
         return how.times is None or done < how.times
 
     @staticmethod
-    def _reply(ex: Exchange, how: Behaviour) -> dict[str, Any]:
+    def _reply(ex: Exchange, how: Behaviour, varied: bool = False) -> dict[str, Any]:
         text = how.text if how.text is not None else f"Echo from {ex.model}: {ex.prompt}"
+        if varied and how.text is None:
+            text += " and" * padding_words(ex.model, ex.prompt)
         tokens = text.split()
         truncated = len(tokens) > ex.max_tokens
         if truncated:
@@ -269,9 +276,9 @@ class _Server(ThreadingHTTPServer):
 class FakeVendorServer:
     """Context manager running the fake on 127.0.0.1 in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, require_auth: bool = True):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, require_auth: bool = True, varied: bool = False):
         self._server = _Server((host, port), _Handler)
-        self._server.state = _State(require_auth=require_auth)
+        self._server.state = _State(require_auth=require_auth, varied=varied)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-vendors", daemon=True)
 
     @property

@@ -36,7 +36,12 @@ def test_is_openapi_3_1_with_every_route(app, document):
 def test_request_schemas_are_the_validating_schemas(document):
     price = document["components"]["schemas"]["PriceRequest"]
     assert price["required"] == ["prompt"] and price["additionalProperties"] is False
-    assert set(price["properties"]) >= {"prompt", "system", "expected_output_tokens", "sort", "limit"}
+    assert set(price["properties"]) >= {"prompt", "system", "expected_output_tokens", "sort", "limit",
+                                        "include_self_hosted"}
+    # expected_output_tokens is a count or "auto" (the default), and the document says both.
+    output = price["properties"]["expected_output_tokens"]
+    assert Draft202012Validator(output).is_valid("auto") and Draft202012Validator(output).is_valid(300)
+    assert not Draft202012Validator(output).is_valid("AUTO") and not Draft202012Validator(output).is_valid(-1)
     send = document["components"]["schemas"]["SendPromptRequest"]
     assert set(send["properties"]) >= {"prompt", "model_names", "providers", "stream", "cache", "timeout"}
 
@@ -82,7 +87,7 @@ def test_conformance_check_rejects_undocumented_fields(document):
 
 RESPONSE_SCHEMAS = ("ErrorEnvelope", "Health", "CatalogModel", "QualityScore", "ModelsResponse", "Provider",
                     "ProvidersResponse", "Excluded", "PriceItem", "PriceResponse", "ItemError", "SendItem", "SendResponse",
-                    "UsageRow", "UsageResponse")
+                    "UsageRow", "UsageResponse", "OutputBasis", "CostRange", "PredictedOutput", "EstimateAccuracy")
 
 
 def test_usage_rows_and_refused_items_conform(app, client, document):

@@ -7,7 +7,8 @@ from app.pricing.cost import price_request
 
 ITEM_FIELDS = ["id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
                "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
-               "long_context", "mmlu_score", "model_size", "configured", "price_effective_from"]
+               "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
+               "output_basis", "output_cost_range", "self_hosted"]
 URL = "/api/get_best_price_for_prompt"
 
 
@@ -33,10 +34,14 @@ def test_envelope_and_item_contract(client, o200k):
     assert body["success"] is True and body["prompt"] == "Hello, world"
     assert body["estimated_tokens"] == len(o200k.encode("Hello, world")) == 3
     assert body["count"] == len(body["data"]) >= 60
-    assert body["excluded"] == {"context_window": 0}
+    # Ollama is self-hosted and its provider is not configured here: left out by default.
+    assert body["excluded"] == {"context_window": 0, "self_hosted": 7}
     for item in body["data"]:
         assert list(item) == ITEM_FIELDS
+        # "auto" by default, and no billed calls yet: input only, as before, and saying so.
         assert item["expected_output_tokens"] == 0 and item["output_cost"] == 0.0
+        assert item["output_basis"] == {"kind": "none", "samples": 0} and item["output_cost_range"] is None
+        assert item["self_hosted"] is False
 
 
 def test_cheapest_first_and_costs_match_the_catalog(app, client):
@@ -125,6 +130,32 @@ def test_configured_flag_follows_credentials(make_app, tmp_path):
     assert data and {i["provider"] for i in data} == {"Groq"} and all(i["configured"] for i in data)
 
 
+def test_self_hosted_models_rank_on_request_by_flag_or_by_name(client):
+    default = post(client, {"prompt": "Hi"}).get_json()
+    assert not any(item["self_hosted"] for item in default["data"]) and default["excluded"]["self_hosted"] == 7
+    flagged = post(client, {"prompt": "Hi", "include_self_hosted": True}).get_json()
+    ollama = [item for item in flagged["data"] if item["self_hosted"]]
+    assert len(ollama) == 7 and {item["provider"] for item in ollama} == {"Ollama"}
+    assert flagged["excluded"]["self_hosted"] == 0 and flagged["count"] == default["count"] + 7
+    named = post(client, {"prompt": "Hi", "providers": ["ollama"]}).get_json()
+    assert named["count"] == 7 and named["excluded"]["self_hosted"] == 0
+
+
+def test_a_configured_self_hosted_provider_ranks_by_default(make_app, tmp_path):
+    secrets = tmp_path / "s.yaml"
+    secrets.write_text('ollama: {base_url: "http://127.0.0.1:11434/v1"}\n')
+    body = post(make_app(SECRETS_FILE=str(secrets)).test_client(), {"prompt": "Hi"}).get_json()
+    assert body["excluded"]["self_hosted"] == 0 and sum(item["self_hosted"] for item in body["data"]) == 7
+
+
+def test_output_tokens_given_or_auto(client):
+    given = post(client, {"prompt": "Hi", "expected_output_tokens": 40, "limit": 3}).get_json()["data"]
+    assert all(item["output_basis"] == {"kind": "given", "samples": 0} and item["expected_output_tokens"] == 40
+               for item in given)
+    auto = post(client, {"prompt": "Hi", "expected_output_tokens": "auto", "limit": 3}).get_json()["data"]
+    assert all(item["output_basis"]["kind"] == "none" for item in auto)
+
+
 @pytest.mark.parametrize("body,field", [
     ({}, "prompt"),
     ({"prompt": ""}, "prompt"),
@@ -134,6 +165,9 @@ def test_configured_flag_follows_credentials(make_app, tmp_path):
     ({"prompt": "hi", "expected_output_tokens": "10"}, "expected_output_tokens"),
     ({"prompt": "hi", "expected_output_tokens": 1.5}, "expected_output_tokens"),
     ({"prompt": "hi", "expected_output_tokens": True}, "expected_output_tokens"),
+    ({"prompt": "hi", "expected_output_tokens": "AUTO"}, "expected_output_tokens"),
+    ({"prompt": "hi", "expected_output_tokens": None}, "expected_output_tokens"),
+    ({"prompt": "hi", "include_self_hosted": "yes"}, "include_self_hosted"),
     ({"prompt": "hi", "providers": "openai"}, "providers"),
     ({"prompt": "hi", "providers": ["acme"]}, "providers"),
     ({"prompt": "hi", "model_names": ["gpt-0"]}, "model_names"),

@@ -8,7 +8,8 @@ import pytest
 from app.catalog.csv_loader import load_models
 from app.catalog.model import Model
 from app.pricing.cost import price_request
-from app.pricing.ranking import ITEM_KEYS, RankingTable, rank
+from app.forecast.outlook import BUCKETS, Forecast, Outlook
+from app.pricing.ranking import AUTO, ITEM_KEYS, RankingTable, rank
 from app.vendors import VENDORS
 from app.tokens.counter import TokenCount
 
@@ -47,7 +48,8 @@ def test_item_has_exactly_the_contract_fields_in_order():
         "price_per_token": 0.00000015, "estimated_tokens": 25, "total_cost": 0.00000375,
         "input_cost": 0.00000375, "output_cost": 0.0, "expected_output_tokens": 0,
         "tokenizer": "o200k_base", "token_count_exact": True, "long_context": False,
-        "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None}]
+        "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None,
+        "output_basis": {"kind": "given", "samples": 0}, "output_cost_range": None, "self_hosted": False}]
     assert tuple(ranking.items[0]) == ITEM_KEYS
     assert ranking.excluded_context_window == 0
 
@@ -197,3 +199,57 @@ def test_whole_catalog_ranking_agrees_with_price_request(tokens):
         assert (item["input_cost"], item["output_cost"], item["total_cost"], item["long_context"]) == (
             cost.input_cost, cost.output_cost, cost.total_cost, cost.long_context)
     assert [i["total_cost"] for i in ranking.items] == sorted(i["total_cost"] for i in ranking.items)
+
+
+def _outlook(model_id: str, bucket0: Forecast, min_samples: int = 5) -> Outlook:
+    empty = Forecast(None, None, None, 0)
+    return Outlook({model_id: (bucket0, *[empty] * (BUCKETS - 1))}, {}, min_samples)
+
+
+def test_auto_prices_the_predicted_median_and_states_its_range():
+    model = make_model("openai/a", 2.0, 10.0)
+    ranking = rank([model], counts_of(100), expected_output_tokens=AUTO,
+                   outlook=_outlook("openai/a", Forecast(300, 200, 450, 12)))
+    item = ranking.items[0]
+    expected = price_request(model, 100, 300)
+    assert (item["expected_output_tokens"], item["output_cost"], item["total_cost"]) == \
+        (300, expected.output_cost, expected.total_cost)
+    assert item["output_basis"] == {"kind": "history", "samples": 12}
+    assert item["output_cost_range"] == {"low": price_request(model, 0, 200).output_cost,
+                                         "high": price_request(model, 0, 450).output_cost}
+
+
+def test_auto_without_enough_samples_or_outlook_is_input_only():
+    model = make_model("openai/a", 2.0, 10.0)
+    few = rank([model], counts_of(100), expected_output_tokens=AUTO,
+               outlook=_outlook("openai/a", Forecast(None, None, None, 3))).items[0]
+    assert few["output_basis"] == {"kind": "none", "samples": 3}
+    assert (few["expected_output_tokens"], few["output_cost"], few["output_cost_range"]) == (0, 0.0, None)
+    other_length = rank([model], counts_of(5_000), expected_output_tokens=AUTO,
+                        outlook=_outlook("openai/a", Forecast(300, 200, 450, 12))).items[0]
+    assert other_length["output_basis"] == {"kind": "none", "samples": 0}
+    assert rank([model], counts_of(100), expected_output_tokens=AUTO).items[0]["output_basis"]["kind"] == "none"
+
+
+def test_the_predicted_output_must_fit_the_context_window():
+    model = make_model("openai/a", context_window=350)
+    ranking = rank([model], counts_of(100), expected_output_tokens=AUTO,
+                   outlook=_outlook("openai/a", Forecast(300, 200, 450, 12)))
+    assert ranking.items == [] and ranking.excluded_context_window == 1
+
+
+def test_self_hosted_models_are_left_out_unless_configured():
+    models = [make_model("openai/a"), make_model("ollama/b", 0.0, 0.0)]
+    assert models[1].self_hosted and not models[0].self_hosted
+    left_out = rank(models, counts_of(), exclude_self_hosted=True)
+    assert [item["id"] for item in left_out.items] == ["openai/a"] and left_out.excluded_self_hosted == 1
+    configured = rank(models, counts_of(), exclude_self_hosted=True, configured={"ollama"})
+    assert [item["id"] for item in configured.items] == ["ollama/b", "openai/a"]
+    assert configured.excluded_self_hosted == 0 and configured.items[0]["self_hosted"] is True
+    assert len(rank(models, counts_of()).items) == 2
+
+
+@pytest.mark.parametrize("bad", [-1, "AUTO", "10", 1.5, None])
+def test_expected_output_tokens_is_auto_or_a_count(bad):
+    with pytest.raises(ValueError):
+        rank([make_model("openai/a")], counts_of(), expected_output_tokens=bad)

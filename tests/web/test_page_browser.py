@@ -205,7 +205,8 @@ def test_scatter_draws_the_pareto_frontier_of_this_prompt(browser, service):
     type_prompt(browser, prompt)
     benchmark = Select(browser.find_element(By.ID, "benchmark")).first_selected_option.get_attribute("value")
     ranking = requests.post(f"{service}/api/get_best_price_for_prompt", timeout=5,
-                            json={"prompt": prompt, "expected_output_tokens": 500}).json()["data"]
+                            json={"prompt": prompt, "expected_output_tokens": 500,
+                                  "include_self_hosted": True}).json()["data"]
     quality = {m["id"]: m["quality"] for m in requests.get(f"{service}/api/models", timeout=5).json()["data"]}
     points = sorted(((item["total_cost"], -quality[item["id"]][benchmark]["score"], item["id"])
                      for item in ranking if benchmark in quality[item["id"]] and item["total_cost"] > 0))

@@ -125,8 +125,10 @@ async function refreshRanking() {
     renderScatter();
     return updateSend();
   }
-  const body = { prompt, expected_output_tokens: numberOrNull($("#output-tokens")) ?? 0,
-                 only_configured: $("#only-configured").checked };
+  // An empty output box asks for each model's prediction from its billed calls ("auto").
+  // Self-hosted models are shown too: the table marks them free, to run on your own hardware.
+  const body = { prompt, expected_output_tokens: numberOrNull($("#output-tokens")) ?? "auto",
+                 only_configured: $("#only-configured").checked, include_self_hosted: true };
   if ($("#system").value) body.system = $("#system").value;
   const call = rankingCall = new AbortController();
   try {

@@ -41,6 +41,21 @@ function tier(item) {
     : h("span", { class: "badge info" }, "standard");
 }
 
+// Where the output part of a cost comes from: the number asked for, or the model's billed history.
+function outputNote(item) {
+  const basis = item.output_basis;
+  if (!basis || basis.kind === "given") return null;
+  if (basis.kind === "none") {
+    return h("span", { class: "sub output-basis", title: "Too few billed calls of this model for prompts " +
+      "of this length to predict its output: the cost is the input only." }, "input only: no history yet");
+  }
+  const range = item.output_cost_range;
+  return h("span", { class: "sub output-basis", title: `Predicted from ${basis.samples} billed calls of this ` +
+      "model for prompts of this length: the median output, and the output cost between p25 and p75." },
+    `out: ${count(item.expected_output_tokens)} tokens predicted (${usd(range.low)}-${usd(range.high)}, ` +
+    `${basis.samples} calls)`);
+}
+
 function row(item, index, context) {
   const { picks, onPick, modelsById, benchmark, marks } = context;
   const classes = [marks.cheapest === item ? "cheapest" : "", marks.value === item ? "best-value" : ""];
@@ -55,7 +70,8 @@ function row(item, index, context) {
         marks.value === item ? h("span", { class: "badge info" }, "best value") : null)),
     h("td", { class: "num cost" }, item.total_cost === 0 ? "free" : usd(item.total_cost),
       item.total_cost === 0 ? h("span", { class: "sub" }, "runs locally")
-        : h("span", { class: "sub" }, `in ${usd(item.input_cost)} + out ${usd(item.output_cost)}`)),
+        : h("span", { class: "sub" }, `in ${usd(item.input_cost)} + out ${usd(item.output_cost)}`),
+      outputNote(item)),
     h("td", { class: "num" }, tokens(item)),
     h("td", {}, tier(item)),
     h("td", { class: "num" }, score(scoreOf(modelsById.get(item.id), benchmark))));
@@ -80,10 +96,13 @@ export function renderRanking(nodes, answer, context) {
       `${usd(cheap.total_cost)}${cheap.configured ? "" : " (not configured here)"}`),
     value && highlight("value", `Best value on ${benchmarkName(context.benchmark)}`, value,
       `${score(scoreOf(context.modelsById.get(value.id), context.benchmark))} for ${usd(value.total_cost)}`));
-  const output = items.length ? items[0].expected_output_tokens : 0;
+  const given = items.find((item) => item.output_basis?.kind === "given");
+  const predicted = items.filter((item) => item.output_basis?.kind === "history").length;
+  const output = given ? `${count(given.expected_output_tokens)} output tokens`
+    : `each model's predicted output (${predicted} of ${items.length} have enough history; the others input only)`;
   const excluded = answer.excluded.context_window, free = items.filter((item) => item.total_cost === 0).length;
   nodes.caption.textContent = `${items.length} models, cheapest first, for ${count(answer.estimated_tokens)} ` +
-    `input tokens (o200k count) and ${count(output)} output tokens.` +
+    `input tokens (o200k count) and ${output}.` +
     (free ? ` The first ${free} are free: they run on your own hardware.` : "") +
     (excluded ? ` ${excluded} left out: their context window cannot hold the request.` : "");
   nodes.more.hidden = items.length <= COLLAPSED_ROWS;
