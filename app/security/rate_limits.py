@@ -22,6 +22,8 @@ from app.security.gate import METRICS_ENDPOINT, OPEN_ENDPOINTS, current_principa
 
 log = logging.getLogger(__name__)
 SEND_PROMPT = "routing.send_prompt"
+# Endpoints that call vendors: RATELIMIT_SEND_PROMPT, each counted on its own.
+CALLING_ENDPOINTS = frozenset({SEND_PROMPT, "evals.run_eval"})
 EXEMPT_ENDPOINTS = OPEN_ENDPOINTS | {METRICS_ENDPOINT}
 KEY_PREFIX = "price-runner"
 UNMATCHED = "<unmatched>"
@@ -66,8 +68,8 @@ def init_rate_limits(app: Flask, settings: Mapping[str, Any]) -> Limiter | None:
 
 
 def _route_limit(default: str, send_prompt: str) -> str:
-    # Like a decorated limit, RATELIMIT_SEND_PROMPT replaces the default on its endpoint.
-    return send_prompt if send_prompt and request.endpoint == SEND_PROMPT else default
+    # Like a decorated limit, RATELIMIT_SEND_PROMPT replaces the default on the calling endpoints.
+    return send_prompt if send_prompt and request.endpoint in CALLING_ENDPOINTS else default
 
 
 def _exempt() -> bool:

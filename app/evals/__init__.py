@@ -1,0 +1,40 @@
+"""Evals: your own graded prompts run on chosen models through send_prompt's router; the scores
+are stored per model and usable in the ranking as the benchmark ``eval:<name>``."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine
+
+from app.evals.runner import EvalRunner
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one POST /api/evals may ask for."""
+
+    max_prompts: int   # EVAL_MAX_PROMPTS
+    max_calls: int     # EVAL_MAX_CALLS: prompts x models
+    max_models: int    # SEND_PROMPT_MAX_MODELS
+
+
+@dataclass(frozen=True)
+class Evals:
+    """What app.extensions["evals"] holds."""
+
+    runner: EvalRunner
+    engine: Engine
+    limits: Limits
+
+
+def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
+    """Build the runner over the router (app/routing) and the store's engine; register the blueprint."""
+    from app.evals.views import bp
+
+    runner = EvalRunner(app.extensions["routing"], settings["EVAL_CONCURRENCY"], settings["PROVIDER_TIMEOUT"])
+    limits = Limits(settings["EVAL_MAX_PROMPTS"], settings["EVAL_MAX_CALLS"], settings["SEND_PROMPT_MAX_MODELS"])
+    app.extensions["evals"] = Evals(runner, app.extensions["store"].engine, limits)
+    app.register_blueprint(bp)
