@@ -29,6 +29,18 @@ class Evals:
     engine: Engine
     limits: Limits
 
+    def scores(self, principal: str, name: str) -> dict[str, float] | None:
+        """The principal's latest graded score per model for name (percent); None if never run.
+
+        SQLAlchemyError is the 503 APIError here: the ranking calls this inside its view.
+        """
+        from app.evals import store
+        from app.evals.views import database
+
+        with database():
+            latest = store.latest(self.engine, principal, name)
+        return None if latest is None else {model_id: entry.result.score for model_id, entry in latest.items()}
+
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     """Build the runner over the router (app/routing) and the store's engine; register the blueprint."""

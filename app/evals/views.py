@@ -71,7 +71,7 @@ def list_eval(name: str) -> Response:
     limit = _limit()
     caller = current_caller()
     catalog = current_app.extensions["catalog"].current.repository
-    with _database():
+    with database():
         current = store.latest(evals.engine, caller, name)
         runs = store.history(evals.engine, caller, name, limit) if current is not None else []
     if current is None:
@@ -81,13 +81,15 @@ def list_eval(name: str) -> Response:
                           "runs": [payloads.run(catalog, stored) for stored in runs]})
 
 
-@bp.get("/evals/<name>/runs/<int:run_id>")
-def eval_run(name: str, run_id: int) -> Response:
+@bp.get("/evals/<name>/runs/<run_id>")
+def eval_run(name: str, run_id: str) -> Response:
     """One of the caller's runs with its per-prompt outcomes (no answer text: it is never stored)."""
     evals = current_app.extensions["evals"]
     catalog = current_app.extensions["catalog"].current.repository
-    with _database():
-        found = store.outcomes(evals.engine, current_caller(), name, run_id)
+    found = None
+    if run_id.isascii() and run_id.isdigit() and len(run_id) < 19:
+        with database():
+            found = store.outcomes(evals.engine, current_caller(), name, int(run_id))
     if found is None:
         raise APIError(404, f"You have no run {run_id} of an eval named {name!r}.")
     stored, rows = found
@@ -127,7 +129,7 @@ def _limit() -> int:
 
 
 @contextmanager
-def _database() -> Iterator[None]:
+def database() -> Iterator[None]:
     """Turn a database failure into the 503 envelope."""
     try:
         yield

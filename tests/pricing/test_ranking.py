@@ -47,7 +47,8 @@ def test_item_has_exactly_the_contract_fields_in_order():
         "price_per_token": 0.00000015, "estimated_tokens": 25, "total_cost": 0.00000375,
         "input_cost": 0.00000375, "output_cost": 0.0, "expected_output_tokens": 0,
         "tokenizer": "o200k_base", "token_count_exact": True, "long_context": False,
-        "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None}]
+        "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None,
+        "quality_score": 82.0}]
     assert tuple(ranking.items[0]) == ITEM_KEYS
     assert ranking.excluded_context_window == 0
 
