@@ -68,7 +68,7 @@ class EvalRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Regexp(NAME, error="1-64 letters, digits, '_', '.' or "
+    name = fields.String(required=True, validate=validate.Regexp(NAME + r"\Z", error="1-64 letters, digits, '_', '.' or "
                                                                   "'-', starting with a letter or digit"),
                          metadata=_doc("the eval's name, yours alone (per principal); a new run adds to its history"))
     prompts = fields.List(fields.Nested(EvalPromptSchema), required=True, validate=validate.Length(min=1),
