@@ -46,7 +46,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     """Build the runner over the router (app/routing) and the store's engine; register the blueprint."""
     from app.evals.views import bp
 
-    runner = EvalRunner(app.extensions["routing"], settings["EVAL_CONCURRENCY"], settings["PROVIDER_TIMEOUT"])
+    runner = EvalRunner(app.extensions["routing"], settings["EVAL_CONCURRENCY"], settings["PROVIDER_TIMEOUT"],
+                        settings["PROVIDER_POOL_SIZE"])
     limits = Limits(settings["EVAL_MAX_PROMPTS"], settings["EVAL_MAX_CALLS"], settings["SEND_PROMPT_MAX_MODELS"])
     app.extensions["evals"] = Evals(runner, app.extensions["store"].engine, limits)
     app.register_blueprint(bp)

@@ -79,10 +79,17 @@ def set_hash(prompts: Sequence[Mapping[str, Any]], system: str | None) -> str:
 
 
 class EvalRunner:
-    """Runs evals on one router, at most ``concurrency`` prompts at a time."""
+    """Runs evals on one router, at most ``concurrency`` prompts at a time, and never more calls at
+    once than half the provider pool (one prompt at a time if even that is more): an eval must not
+    starve the worker's send_prompt requests."""
 
-    def __init__(self, router: Any, concurrency: int, deadline_s: float):
+    def __init__(self, router: Any, concurrency: int, deadline_s: float, pool_size: int):
         self._router, self._concurrency, self._deadline_s = router, concurrency, deadline_s
+        self._pool_size = pool_size
+
+    def prompts_at_once(self, models: int, prompts: int) -> int:
+        """How many prompts run concurrently for an eval of this size."""
+        return max(1, min(self._concurrency, prompts, self._pool_size // 2 // max(models, 1)))
 
     def run(self, models: Sequence[Model], prompts: Sequence[Mapping[str, Any]], *, system: str | None,
             max_tokens: int, temperature: float | None, timeout_s: float | None, caller: str,
@@ -100,7 +107,7 @@ class EvalRunner:
             envelope = self._send(models, request, deadline, stop, caller, request_id)
             return _grade_all(position, case, models, envelope)
 
-        with ThreadPoolExecutor(min(self._concurrency, len(prompts)), thread_name_prefix="eval") as pool:
+        with ThreadPoolExecutor(self.prompts_at_once(len(models), len(prompts)), thread_name_prefix="eval") as pool:
             futures = [pool.submit(one, position) for position in range(len(prompts))]
             try:
                 per_prompt = [future.result() for future in futures]

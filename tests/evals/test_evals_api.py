@@ -208,3 +208,32 @@ def test_a_failed_call_is_an_error_not_a_failed_grade(spend_app, fake):
     assert {o["problem"] for o in body["run"]["outcomes"] if o["model_id"] == GROQ} == {"http_error"}
     with engine_of(app).connect() as conn:
         assert conn.scalar(select(func.count()).select_from(EvalOutcome).where(EvalOutcome.passed.is_(None))) == 4
+
+
+def test_an_eval_waits_for_a_full_pool_instead_of_failing(spend_app, fake):
+    import threading
+    import time
+
+    app = spend_app(PROVIDER_POOL_SIZE=2)
+    fake.behave("*", delay=0.5)
+    busy = threading.Thread(target=lambda: app.test_client().post(
+        "/api/send_prompt", json={"prompt": "hold", "model_names": [SOL, GROQ]}))
+    busy.start()
+    deadline = time.monotonic() + 5
+    while len(fake.requests) < 2 and time.monotonic() < deadline:   # both pool threads taken
+        time.sleep(0.01)
+    started = time.monotonic()
+    body = run(app.test_client(), prompts=PROMPTS[:1])
+    busy.join()
+    assert time.monotonic() - started > 0.3   # it waited for the send_prompt's calls
+    assert body["run"]["complete"] and [r["graded"] for r in body["run"]["results"]] == [1, 1]
+
+
+def test_an_eval_takes_at_most_half_the_pool():
+    from app.evals.runner import EvalRunner
+
+    runner = EvalRunner(router=None, concurrency=4, deadline_s=30, pool_size=40)
+    assert runner.prompts_at_once(models=2, prompts=50) == 4
+    assert runner.prompts_at_once(models=10, prompts=50) == 2
+    assert runner.prompts_at_once(models=10, prompts=1) == 1
+    assert EvalRunner(None, 4, 30, pool_size=4).prompts_at_once(models=10, prompts=5) == 1
