@@ -7,6 +7,7 @@ from app.evals.graders import GRADERS, GraderError, check_schema, compile_patter
 from app.validation import MAX_TOKENS, StrictBoolean, StrictFloat, StrictInteger
 
 NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"   # also what `eval:<name>` may name in the ranking
+NAME_RULE = "1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
 MAX_TEXT = 100_000   # characters of one prompt or expected answer
 
 
@@ -68,8 +69,7 @@ class EvalRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=validate.Regexp(NAME + r"\Z", error="1-64 letters, digits, '_', '.' or "
-                                                                  "'-', starting with a letter or digit"),
+    name = fields.String(required=True, validate=validate.Regexp(NAME + r"\Z", error=NAME_RULE),
                          metadata=_doc("the eval's name, yours alone (per principal); a new run adds to its history"))
     prompts = fields.List(fields.Nested(EvalPromptSchema), required=True, validate=validate.Length(min=1),
                           metadata=_doc("the prompts, each with its grader (at most EVAL_MAX_PROMPTS)"))
