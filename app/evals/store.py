@@ -60,6 +60,12 @@ def save(engine: Engine, principal: str, name: str, request_id: str | None, now:
     return run_id
 
 
+def check(engine: Engine) -> None:
+    """Read the runs table once: SQLAlchemyError if the database could not store a run now."""
+    with engine.connect() as conn:
+        conn.execute(select(EvalRun.id).limit(1)).first()
+
+
 def history(engine: Engine, principal: str, name: str, limit: int) -> list[Stored]:
     """The principal's runs of name, newest first, at most limit, each with its results."""
     with engine.connect() as conn:

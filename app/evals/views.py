@@ -33,6 +33,8 @@ def run_eval() -> Response:
     evals = current_app.extensions["evals"]
     catalog = current_app.extensions["catalog"].current.repository
     models = _models(catalog, body, evals.limits)
+    with database():   # no call is made whose result could not be stored
+        store.check(evals.engine)
     caller = current_caller()
     spend = current_app.extensions["spend"]
     with spend_errors():

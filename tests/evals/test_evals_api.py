@@ -237,3 +237,35 @@ def test_an_eval_takes_at_most_half_the_pool():
     assert runner.prompts_at_once(models=10, prompts=50) == 2
     assert runner.prompts_at_once(models=10, prompts=1) == 1
     assert EvalRunner(None, 4, 30, pool_size=4).prompts_at_once(models=10, prompts=5) == 1
+
+
+def test_with_the_database_down_nothing_is_called_and_the_answers_are_503(spend_app, fake):
+    from tests.integration.servers import free_port
+
+    client = spend_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/gone").test_client()
+    response = client.post(URL, json={"name": "down", "prompts": PROMPTS, "model_names": [SOL]})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert fake.requests == []
+    assert client.get(f"{URL}/down").status_code == 503
+    priced = client.post("/api/get_best_price_for_prompt", json={"prompt": "hi", "benchmark": "eval:down"})
+    assert priced.status_code == 503 and priced.get_json()["success"] is False
+    assert client.post("/api/get_best_price_for_prompt", json={"prompt": "hi", "sort": "value"}).status_code == 200
+
+
+def test_evals_share_the_send_prompt_rate_limit_counted_on_their_own(spend_app, fake):
+    client = spend_app(RATELIMIT_SEND_PROMPT="2/minute", RATELIMIT_DEFAULT="100/minute").test_client()
+    statuses = [client.post(URL, json={"name": "rl", "prompts": PROMPTS[:1], "model_names": [SOL]}).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert client.post("/api/send_prompt", json={"prompt": "hi", "model_names": [SOL]}).status_code == 200
+
+
+def test_no_prompt_or_answer_text_reaches_the_database_file(spend_app, fake, tmp_path):
+    app = spend_app()
+    body = run(app.test_client(), prompts=[{"prompt": "the secret plan", "grader": {"type": "contains",
+                                                                                      "expected": "plan"}}])
+    assert "secret plan" in body["run"]["outcomes"][0]["response"]
+    engine_of(app).dispose()
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("price-runner.db*"))
+    assert b"secret plan" not in stored and b"Echo from" not in stored
+    assert len(ledger(engine_of(app))) == 2
