@@ -8,6 +8,7 @@ No Flask here.
 from __future__ import annotations
 
 import hashlib
+import logging
 import statistics
 import threading
 import time
@@ -20,12 +21,13 @@ from typing import Any
 import orjson
 
 from app.catalog import Model
-from app.evals.graders import grade
+from app.evals.graders import Verdict, grade
 from app.providers.base import PromptRequest
 from app.routing.dispatch import PoolSaturated
 from app.spend.errors import BudgetExceeded
 from app.spend.rows import cost as exact_item_cost
 
+log = logging.getLogger(__name__)
 NOT_RUN = "not_run"
 REFUSED = "budget_exceeded"
 POOL_RETRY_S = 0.1   # a full pool frees a thread within a call's time; look again this often
@@ -145,7 +147,11 @@ def _outcome(position: int, case: Mapping[str, Any], model: Model, item: dict[st
     cost, latency = exact_item_cost(model, item), round(item["latency_ms"])   # the ledger row's exact cost
     if not item["success"]:
         return Outcome(position, case["id"], item["id"], None, item["error"]["type"], cost, latency)
-    verdict = grade(case["grader"], item["response"] or "")
+    try:
+        verdict = grade(case["grader"], item["response"] or "")
+    except Exception:   # a bug must cost one grade, not the run whose calls are already billed
+        log.exception("grading an answer of %s failed", model.id)
+        verdict = Verdict(False, "grader_error")
     return Outcome(position, case["id"], item["id"], verdict.passed, verdict.problem, cost, latency,
                    item["response"])
 

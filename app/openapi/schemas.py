@@ -226,7 +226,7 @@ class EvalOutcomeSchema(Schema):
         "description": "the answer passed its grader; null: no answer to grade"})
     problem = fields.String(required=True, allow_none=True, metadata={
         "description": "why it did not pass, if not plainly: the call's error type (timeout, budget_exceeded, "
-                       "not_run...) or the grader's (regex_timeout, not_json, too_deep)"})
+                       "not_run...) or the grader's (regex_timeout, not_json, too_deep, grader_error)"})
     cost = fields.Float(required=True, metadata={"description": "USD billed for this call"})
     latency_ms = fields.Integer(required=True, allow_none=True, metadata={"description": "milliseconds for the call"})
     response = fields.String(required=True, allow_none=True, metadata={

@@ -269,3 +269,14 @@ def test_no_prompt_or_answer_text_reaches_the_database_file(spend_app, fake, tmp
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("price-runner.db*"))
     assert b"secret plan" not in stored and b"Echo from" not in stored
     assert len(ledger(engine_of(app))) == 2
+
+
+def test_a_grader_that_breaks_costs_one_grade_not_the_run(spend_app, fake, monkeypatch):
+    import app.evals.runner as runner
+
+    def broken(spec, answer):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(runner, "grade", broken)
+    body = run(spend_app().test_client(), prompts=PROMPTS[:1], model_names=[SOL])
+    assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_error")]
