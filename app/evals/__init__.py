@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from marshmallow import Schema
 from sqlalchemy import Engine
 
 from app.evals.runner import EvalRunner
@@ -28,6 +29,7 @@ class Evals:
     runner: EvalRunner
     engine: Engine
     limits: Limits
+    request: Schema   # the POST body, its prompts bounded by EVAL_MAX_PROMPTS before they are checked
 
     def scores(self, principal: str, name: str) -> dict[str, float] | None:
         """The principal's latest graded score per model for name (percent); None if never run.
@@ -44,10 +46,12 @@ class Evals:
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     """Build the runner over the router (app/routing) and the store's engine; register the blueprint."""
+    from app.evals.schemas import eval_request
     from app.evals.views import bp
 
     runner = EvalRunner(app.extensions["routing"], settings["EVAL_CONCURRENCY"], settings["PROVIDER_TIMEOUT"],
                         settings["PROVIDER_POOL_SIZE"])
     limits = Limits(settings["EVAL_MAX_PROMPTS"], settings["EVAL_MAX_CALLS"], settings["SEND_PROMPT_MAX_MODELS"])
-    app.extensions["evals"] = Evals(runner, app.extensions["store"].engine, limits)
+    app.extensions["evals"] = Evals(runner, app.extensions["store"].engine, limits,
+                                    eval_request(settings["EVAL_MAX_PROMPTS"]))
     app.register_blueprint(bp)

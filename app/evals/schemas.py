@@ -15,6 +15,17 @@ def _doc(text: str) -> dict:
     return {"description": text}   # field metadata: the OpenAPI document's description
 
 
+class BoundedList(fields.List):
+    """A list whose length is checked before its items are (each grader costs a compile to check)."""
+
+    max_items: int | None = None   # set per app: EVAL_MAX_PROMPTS
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if self.max_items is not None and isinstance(value, list) and len(value) > self.max_items:
+            raise ValidationError(f"{len(value)} prompts; at most {self.max_items} per eval (EVAL_MAX_PROMPTS).")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class GraderSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -71,7 +82,7 @@ class EvalRequestSchema(Schema):
 
     name = fields.String(required=True, validate=validate.Regexp(NAME + r"\Z", error=NAME_RULE),
                          metadata=_doc("the eval's name, yours alone (per principal); a new run adds to its history"))
-    prompts = fields.List(fields.Nested(EvalPromptSchema), required=True, validate=validate.Length(min=1),
+    prompts = BoundedList(fields.Nested(EvalPromptSchema), required=True, validate=validate.Length(min=1),
                           metadata=_doc("the prompts, each with its grader (at most EVAL_MAX_PROMPTS)"))
     model_names = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None, metadata=_doc(
         "the models to run: catalog ids or model names, as in send_prompt"))
@@ -86,3 +97,10 @@ class EvalRequestSchema(Schema):
     timeout = StrictFloat(load_default=None, validate=validate.Range(min=0, min_inclusive=False, max=3600),
                           metadata=_doc("seconds the whole eval may take, capped by PROVIDER_TIMEOUT; prompts not "
                                         "started by then are outcomes `not_run`"))
+
+
+def eval_request(max_prompts: int) -> EvalRequestSchema:
+    """The request schema of an app whose evals hold at most max_prompts prompts."""
+    schema = EvalRequestSchema()
+    schema.fields["prompts"].max_items = max_prompts   # the instance's own copy of the field
+    return schema

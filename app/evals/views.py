@@ -12,7 +12,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.errors import APIError
 from app.evals import payloads, store
 from app.evals.runner import set_hash
-from app.evals.schemas import EvalRequestSchema
 from app.observability import current_request_id
 from app.responses import dumps, json_response
 from app.routing.targets import TargetError, choose_targets
@@ -22,15 +21,14 @@ from app.validation import load_json
 
 log = logging.getLogger(__name__)
 bp = Blueprint("evals", __name__, url_prefix="/api")
-EVAL_REQUEST = EvalRequestSchema()
 HISTORY_DEFAULT, HISTORY_MAX = 20, 100
 
 
 @bp.post("/evals")
 def run_eval() -> Response:
     """Run every prompt on every chosen model, grade the answers, store and return the scores."""
-    body = load_json(EVAL_REQUEST)
     evals = current_app.extensions["evals"]
+    body = load_json(evals.request)
     catalog = current_app.extensions["catalog"].current.repository
     models = _models(catalog, body, evals.limits)
     with database():   # no call is made whose result could not be stored

@@ -280,3 +280,15 @@ def test_a_grader_that_breaks_costs_one_grade_not_the_run(spend_app, fake, monke
     monkeypatch.setattr(runner, "grade", broken)
     body = run(spend_app().test_client(), prompts=PROMPTS[:1], model_names=[SOL])
     assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_error")]
+
+
+def test_a_huge_set_is_refused_before_its_graders_are_checked(spend_app, monkeypatch):
+    import app.evals.schemas as schemas
+
+    checked = []
+    monkeypatch.setattr(schemas, "compile_pattern", lambda *args: checked.append(args))
+    prompts = [{"prompt": "x", "grader": {"type": "regex", "pattern": "x"}}] * 10_000
+    response = spend_app(EVAL_MAX_PROMPTS=5).test_client().post(
+        URL, json={"name": "huge", "prompts": prompts, "model_names": [SOL]})
+    assert response.status_code == 400 and "at most 5 per eval" in response.get_json()["error"]["fields"]["prompts"][0]
+    assert checked == []
