@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
-from app import (catalog, cors, errors, forecast, gateway, health, observability, openapi, pricing, request_body,
-                 routing, secrets, security, spend, store, tokens, web)
+from app import (catalog, cors, errors, evals, forecast, gateway, health, observability, openapi, pricing,
+                 request_body, routing, secrets, security, spend, store, tokens, web)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
 from app.secrets import SecretsError
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     pricing.init_app(app, settings)           # catalog payloads, ranking; /api/models, price
     routing.init_app(app, settings)           # adapters, pool, answer cache; /api/send_prompt
     gateway.init_app(app, settings)           # OpenAI-compatible /v1 over the same router; its error format
+    evals.init_app(app, settings)             # graded prompts through the router; /api/evals
     health.init_app(app)                      # /health, /ready
     web.init_app(app, settings)               # the page at / and its static assets
     openapi.init_app(app, settings)           # last: documents what the others registered

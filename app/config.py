@@ -115,6 +115,10 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "ANSWER_CACHE_MAX_ITEM_BYTES": (1024 * 1024, _int),
     "CACHE_REDIS_URL": (None, str),
     "SEND_PROMPT_MAX_MODELS": (10, _int),
+    # Evals (issue 12): the most prompts per eval, prompts x models per eval, prompts run at once.
+    "EVAL_MAX_PROMPTS": (50, _int),
+    "EVAL_MAX_CALLS": (100, _int),
+    "EVAL_CONCURRENCY": (4, _int),
     # Spend (issue 11): USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
     "BUDGET_DAILY_USD": (None, _usd),
@@ -204,7 +208,8 @@ def _check(config: Mapping[str, Any]) -> None:
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
                 "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
-                "CALIBRATION_MIN_SAMPLES")
+                "CALIBRATION_MIN_SAMPLES",
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

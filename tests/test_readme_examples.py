@@ -68,7 +68,7 @@ POST_EXAMPLES = {path: text for path, (method, text) in SECTIONS.items() if meth
 
 
 def test_the_readme_has_the_examples_this_test_runs():
-    assert set(POST_EXAMPLES) == {"/api/get_best_price_for_prompt", "/api/send_prompt"}
+    assert set(POST_EXAMPLES) == {"/api/get_best_price_for_prompt", "/api/send_prompt", "/api/evals"}
     for text in POST_EXAMPLES.values():
         assert len(blocks(text, "json")) >= 2 and curl_commands(text)
 

@@ -120,6 +120,9 @@ class PriceItemSchema(ModelFactsSchema):
         "description": "the model's own encoding counted (false: a calibrated estimate)"})
     long_context = fields.Boolean(required=True, metadata={
         "description": "the input is over the model's long-context threshold: its long-context prices apply"})
+    quality_score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "the model's score on the request's benchmark (its MMLU when none is named); null: "
+                       "unscored"})
 
 
 class ExcludedSchema(Schema):
@@ -135,6 +138,9 @@ class PriceResponseSchema(Schema):
     estimated_tokens = fields.Integer(required=True, metadata={"description": "the o200k_base count"})
     count = fields.Integer(required=True, metadata={"description": "models in data"})
     excluded = fields.Nested(ExcludedSchema, required=True, metadata={"description": "models left out, by reason"})
+    benchmark = fields.String(required=True, allow_none=True, metadata={
+        "description": "the benchmark behind quality_score and the quality and value sorts, as named; null: "
+                       "the catalog's mmlu_score"})
     data = fields.List(fields.Nested(PriceItemSchema), required=True, metadata={"description": "the ranked models"})
 
 
@@ -243,3 +249,73 @@ class UsageResponseSchema(Schema):
     estimates = fields.List(fields.Nested(EstimateAccuracySchema), required=True, metadata={
         "description": "per model, over the same calls: how far our input estimates were from the bills, and "
                        "how often billed output fell inside the predicted range"})
+
+
+class EvalResultSchema(Schema):
+    id = fields.String(required=True, metadata={"description": "the catalog id run"})
+    model_name = fields.String(required=True, allow_none=True, metadata={
+        "description": "its model name (null once the catalog no longer lists it)"})
+    provider = fields.String(required=True, allow_none=True, metadata={"description": "display name (null likewise)"})
+    score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "percent of graded answers that passed; null when none was graded"})
+    passed = fields.Integer(required=True, metadata={"description": "answers that passed their grader"})
+    graded = fields.Integer(required=True, metadata={"description": "answers graded: the sample size"})
+    errors = fields.Integer(required=True, metadata={
+        "description": "prompts without an answer: the call failed, the budget refused it, or it did not run in time"})
+    cost = fields.Float(required=True, metadata={"description": "USD billed for this model's calls (the ledger's sum)"})
+    latency_ms = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "median milliseconds of the graded calls"})
+
+
+class EvalLatestSchema(EvalResultSchema):
+    run_id = fields.Integer(required=True, metadata={"description": "the run this score comes from"})
+    ran_at = fields.String(required=True, metadata={"format": "date-time", "description": "when that run ended"})
+
+
+class EvalOutcomeSchema(Schema):
+    position = fields.Integer(required=True, metadata={"description": "the prompt's index in the set"})
+    prompt_id = fields.String(required=True, allow_none=True, metadata={"description": "the prompt's id, as sent"})
+    model_id = fields.String(required=True, metadata={"description": "the catalog id"})
+    passed = fields.Boolean(required=True, allow_none=True, metadata={
+        "description": "the answer passed its grader; null: no answer to grade"})
+    problem = fields.String(required=True, allow_none=True, metadata={
+        "description": "why it did not pass, if not plainly: the call's error type (timeout, budget_exceeded, "
+                       "not_run...) or the grader's (regex_timeout, not_json, too_deep, grader_error)"})
+    cost = fields.Float(required=True, metadata={"description": "USD billed for this call"})
+    latency_ms = fields.Integer(required=True, allow_none=True, metadata={"description": "milliseconds for the call"})
+    response = fields.String(required=True, allow_none=True, metadata={
+        "description": "the answer's text, in the POST answer only: it is never stored (null when read back)"})
+
+
+class EvalRunSchema(Schema):
+    id = fields.Integer(required=True, metadata={"description": "the run's id"})
+    name = fields.String(required=True, metadata={"description": "the eval's name"})
+    ran_at = fields.String(required=True, metadata={"format": "date-time", "description": "when the run ended"})
+    prompts = fields.Integer(required=True, metadata={"description": "prompts in the set"})
+    complete = fields.Boolean(required=True, metadata={
+        "description": "every prompt ran (false: some were not_run, past the deadline or with the pool full)"})
+    set_hash = fields.String(required=True, metadata={
+        "description": "SHA-256 of the prompts, graders and system prompt: equal hashes, the same set"})
+    total_cost = fields.Float(required=True, metadata={"description": "USD billed for the whole run"})
+    results = fields.List(fields.Nested(EvalResultSchema), required=True, metadata={
+        "description": "one per model run"})
+
+
+class EvalRunDetailSchema(EvalRunSchema):
+    outcomes = fields.List(fields.Nested(EvalOutcomeSchema), required=True, metadata={
+        "description": "one per prompt and model, by position"})
+
+
+class EvalRunResponseSchema(Schema):
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    run = fields.Nested(EvalRunDetailSchema, required=True, metadata={"description": "the run"})
+
+
+class EvalListResponseSchema(Schema):
+    success = fields.Boolean(required=True, metadata={"description": "true"})
+    name = fields.String(required=True, metadata={"description": "the eval's name"})
+    count = fields.Integer(required=True, metadata={"description": "models in data"})
+    data = fields.List(fields.Nested(EvalLatestSchema), required=True, metadata={
+        "description": "per model, its result in the newest run that graded it: the score eval:<name> ranks by"})
+    runs = fields.List(fields.Nested(EvalRunSchema), required=True, metadata={
+        "description": "the runs, newest first (at most `limit`)"})

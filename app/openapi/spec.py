@@ -7,6 +7,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.openapi import schemas
+from app.evals.schemas import EvalRequestSchema
 from app.pricing.schemas import PriceRequestSchema
 from app.routing.schemas import SendPromptSchema
 
@@ -86,6 +87,36 @@ PATHS: dict[str, dict[str, Any]] = {
                     "content": {JSON: {"schema": {"$ref": "#/components/schemas/UsageResponse"}},
                                 "text/csv": {"schema": {"type": "string"}}}},
             **_errors(400, 503)}}},
+    "/api/evals": {"post": {
+        "summary": "Run a named set of graded prompts on chosen models; store the scores", "tags": ["evals"],
+        "description": ("Each prompt goes to every model through send_prompt's router: budgets, the ledger and "
+                        "the concurrency caps apply to every call. At most `EVAL_MAX_PROMPTS` prompts and "
+                        "`EVAL_MAX_CALLS` prompts x models, all within `timeout` (at most `PROVIDER_TIMEOUT`). "
+                        "Names are per principal. `Idempotency-Key` as on send_prompt."),
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "description": "1-255 visible ASCII characters, e.g. a UUID"}],
+        "requestBody": {"required": True, "content": {JSON: {
+            "schema": {"$ref": "#/components/schemas/EvalRequest"},
+            "example": {"name": "capitals", "model_names": ["gpt-4o-mini"], "temperature": 0, "prompts": [
+                {"id": "fr", "prompt": "Capital of France? One word.",
+                 "grader": {"type": "exact", "expected": "Paris", "ignore_case": True}}]}}}},
+        "responses": {"200": _json("EvalRunResponse", "The run: scores per model, outcomes per prompt"),
+                      **_errors(400, 402, 409, 413, 415, 422, 503)}}},
+    "/api/evals/{name}": {"get": {
+        "summary": "Your scores for one eval: the latest per model, and the runs", "tags": ["evals"],
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+                        "example": "capitals"},
+                       {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                                   "default": 20},
+                        "description": "the most runs listed, newest first"}],
+        "responses": {"200": _json("EvalListResponse", "Scores and history"), **_errors(400, 404, 503)}}},
+    "/api/evals/{name}/runs/{run_id}": {"get": {
+        "summary": "One of your runs with its per-prompt outcomes", "tags": ["evals"],
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+                       {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": _json("EvalRunResponse", "The run (response is null: answers are not stored)"),
+                      **_errors(404, 503)}}},
     "/api/openapi.json": {"get": {"summary": "This document", "tags": ["docs"],
                                   "responses": {"200": {"description": "OpenAPI 3.1",
                                                         "content": {JSON: {"schema": {"type": "object"}}}}}}},
@@ -101,6 +132,8 @@ COMPONENT_SCHEMAS = {
     "ModelsResponse": schemas.ModelsResponseSchema, "ProvidersResponse": schemas.ProvidersResponseSchema,
     "PriceResponse": schemas.PriceResponseSchema, "SendResponse": schemas.SendResponseSchema,
     "UsageResponse": schemas.UsageResponseSchema,
+    "EvalRequest": EvalRequestSchema, "EvalRunResponse": schemas.EvalRunResponseSchema,
+    "EvalListResponse": schemas.EvalListResponseSchema,
 }
 
 

@@ -12,7 +12,7 @@ from app.forecast.outlook import BUCKET_FLOOR, BUCKETS, Outlook
 from app.pricing.cost import price_table
 from app.tokens.counter import TokenCount
 
-SORTS = ("cost", "mmlu", "value")
+SORTS = ("cost", "mmlu", "value", "quality")
 AUTO = "auto"   # expected_output_tokens: predict each model's output from its billed calls
 TOP_BUCKET = BUCKETS - 1
 
@@ -23,7 +23,7 @@ def iso_moment(moment: datetime | None) -> str | None:
 ITEM_KEYS = ("id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
              "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
              "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
-             "output_basis", "output_cost_range", "self_hosted")
+             "output_basis", "output_cost_range", "self_hosted", "quality_score")
 NO_THRESHOLD = 1 << 62   # stands in for "no long-context tier" so the hot loop needs no None check
 
 
@@ -81,14 +81,19 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
          min_mmlu: float | None = None, max_total_cost: float | None = None,
          configured: Collection[str] | None = None, only_configured: bool = False,
          exclude_self_hosted: bool = False, limit: int | None = None,
-         provider_names: Mapping[str, str] | None = None, o200k_key: str = "o200k_base") -> Ranking:
+         provider_names: Mapping[str, str] | None = None, o200k_key: str = "o200k_base",
+         scores: Mapping[str, float] | None = None,
+         min_quality: tuple[Mapping[str, float], float] | None = None) -> Ranking:
     """Price the prompt on every model that passes the filters and return them in `sort` order."""
     # Filters apply in this order: providers, model_ids, only_configured; then exclude_self_hosted
     # (self-hosted models of providers not in `configured`, counted in excluded_self_hosted); then
-    # the context-window check (counted in excluded_context_window); then min_mmlu and max_total_cost.
-    # expected_output_tokens AUTO prices each model's predicted median output from `outlook` (none
-    # without enough samples: input only). A model whose tokenizer is absent from `counts` uses
-    # counts[o200k_key]. provider_names is used only when `models` is not already a RankingTable.
+    # the context-window check (counted in excluded_context_window); then min_mmlu, min_quality and
+    # max_total_cost. expected_output_tokens AUTO prices each model's predicted median output from
+    # `outlook` (none without enough samples: input only). A model whose tokenizer is absent from
+    # `counts` uses counts[o200k_key]. provider_names is used only when `models` is not already a
+    # RankingTable. scores: model id -> score on the request's benchmark, used by the quality and
+    # value sorts and shown as quality_score (None: the catalog's MMLU); min_quality: (scores by
+    # model id, the least score), models without a score on that benchmark are left out.
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     auto = expected_output_tokens == AUTO
@@ -103,6 +108,7 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     floor, top = BUCKET_FLOOR, TOP_BUCKET   # locals: the loop reads them for every model
     filtering = providers is not None or model_ids is not None or only_configured
     excluded = excluded_self_hosted = 0
+    by_mmlu = sort == "mmlu"   # the mmlu sort keeps MMLU whatever the request's benchmark
     keyed = []
     for row in table.rows:
         model_id, provider, tokenizer, context_window, score, den, base, long, threshold, self_hosted, _ = row
@@ -129,6 +135,11 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
             continue
         if min_mmlu is not None and (score is None or score < min_mmlu):
             continue
+        if min_quality is not None:
+            least = min_quality[0].get(model_id)
+            if least is None or least < min_quality[1]:
+                continue
+        quality = score if scores is None else scores.get(model_id)
         # PriceTable.amounts with no cached tokens, inlined: this loop is the hot path.
         long_context = tokens > threshold
         price_in, _, price_out = long if long_context else base
@@ -136,7 +147,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
         total = (input_units + output_units) / den
         if max_total_cost is not None and total > max_total_cost:
             continue
-        keyed.append((total, score, row, count, input_units, output_units, long_context, out, price_out, forecast))
+        keyed.append((total, score if by_mmlu else quality, row, count, input_units, output_units, long_context,
+                      out, price_out, forecast, quality))
     _sort(keyed, sort)
     if limit is not None:
         keyed = keyed[:limit]
@@ -147,7 +159,7 @@ def _sort(keyed: list[tuple], sort: str) -> None:
     # Stable sorts on plain float keys (CPython's fast path), least significant key first;
     # rows arrive in id order, which settles any remaining tie.
     keyed.sort(key=_total)
-    if sort == "mmlu":   # best score first, models without one last
+    if sort in ("mmlu", "quality"):   # best score first, models without one last
         keyed.sort(key=_mmlu_rank)
     elif sort == "value":
         keyed.sort(key=_value_rank)
@@ -163,8 +175,8 @@ def _mmlu_rank(entry: tuple) -> float:
 
 
 def _value_rank(entry: tuple) -> tuple[int, float]:
-    # MMLU points per dollar, best first. A free model with a score has unbounded value, so it
-    # leads (best score first); models without a score trail, cheapest first.
+    # Score points (MMLU, or the request's benchmark) per dollar, best first. A free model with a
+    # score has unbounded value, so it leads (best score first); models without one trail, cheapest first.
     total, score = entry[0], entry[1]
     if score is None:
         return (2, 0.0)
@@ -175,9 +187,9 @@ def _value_rank(entry: tuple) -> tuple[int, float]:
 
 def _items(keyed: list[tuple], auto: bool, configured: frozenset[str]) -> list[dict]:
     items = []
-    for total_cost, _, row, count, input_units, output_units, long_context, out, price_out, forecast in keyed:
+    for total_cost, _, row, count, input_units, output_units, long_context, out, price_out, forecast, quality in keyed:
         provider, den, template = row[1], row[5], row[-1]
-        item = template.copy()   # keeps ITEM_KEYS order; a copy plus a few stores beats a 19-key literal
+        item = template.copy()   # keeps ITEM_KEYS order; a copy plus a few stores beats a 20-key literal
         item["estimated_tokens"] = count.count
         item["total_cost"] = total_cost
         item["input_cost"] = input_units / den
@@ -194,5 +206,6 @@ def _items(keyed: list[tuple], auto: bool, configured: frozenset[str]) -> list[d
         else:   # Forecast fields by index: tokens, low, high, samples
             item["output_basis"] = {"kind": "history", "samples": forecast[3]}
             item["output_cost_range"] = {"low": forecast[1] * price_out / den, "high": forecast[2] * price_out / den}
+        item["quality_score"] = quality
         items.append(item)
     return items

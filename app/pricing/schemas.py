@@ -22,6 +22,17 @@ class OutputTokens(fields.Field):
         return value
 
 
+class MinQualitySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    benchmark = fields.String(required=True, validate=validate.Length(min=1, max=80), metadata=_doc(
+        "a published benchmark key (a model's quality mapping, e.g. gpqa_diamond) or eval:<name> for one of "
+        "your evals"))
+    score = StrictFloat(required=True, metadata=_doc(
+        "the least score kept, on the benchmark's scale (percent 0-100, elo 800-2000)"))
+
+
 class PriceRequestSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -50,7 +61,13 @@ class PriceRequestSchema(Schema):
     limit = StrictInteger(load_default=None, validate=validate.Range(min=1, max=10_000), metadata=_doc(
         "at most this many models, after sorting"))
     sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS), metadata=_doc(
-        "cost: cheapest first; mmlu: best score first; value: MMLU points per dollar, best first"))
+        "cost: cheapest first; mmlu: best MMLU first; quality: best score on `benchmark` first; value: "
+        "score points on `benchmark` (MMLU when absent) per dollar, best first; unscored models trail"))
+    benchmark = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata=_doc(
+        "the benchmark the quality and value sorts and each item's quality_score use: a published key or "
+        "eval:<name>; value needs a percent scale (default: the catalog's mmlu_score)"))
+    min_quality = fields.Nested(MinQualitySchema, load_default=None, metadata=_doc(
+        "only models with at least this score on this benchmark (unscored models are left out)"))
     at = Moment(load_default=None, metadata=_doc(
         "price at this moment (ISO-8601 date, or date-time with a UTC offset), past or announced future; "
         "default now"))

@@ -6,12 +6,14 @@ from flask import Blueprint, Response, current_app, request
 from app.catalog import CatalogRepository
 from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
+from app.pricing.benchmarks import BenchmarkError, check_minimum, check_value, resolve
 from app.pricing.catalog_payloads import Payload
-from app.pricing.ranking import rank
+from app.pricing.ranking import RankingTable, rank
 from app.pricing.schemas import PriceRequestSchema
 from app.vendors import find_vendor
 from app.responses import json_response
 from app.security import CREDENTIAL_HEADERS
+from app.security.gate import current_caller
 from app.tokens.counter import BASE_ENCODING
 from app.validation import load_json
 
@@ -73,6 +75,7 @@ def best_price_for_prompt() -> Response:
     table = pricing.ranking if body["at"] is None else pricing.ranking_at(body["at"])
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
+    scores, min_quality = _quality(body, table)
     counts = extensions["tokens"].count(body["prompt"], table.tokenizers, system=body["system"] or "")
     # Self-hosted models have no API price: ranked only when asked for, by name or by the flag.
     exclude_self_hosted = not body["include_self_hosted"] and providers is None and model_ids is None
@@ -80,12 +83,46 @@ def best_price_for_prompt() -> Response:
                    outlook=extensions["forecast"].current, sort=body["sort"], providers=providers,
                    model_ids=model_ids, min_mmlu=body["min_mmlu"], max_total_cost=body["max_total_cost"],
                    configured=pricing.configured, only_configured=body["only_configured"],
-                   exclude_self_hosted=exclude_self_hosted, limit=body["limit"])
+                   exclude_self_hosted=exclude_self_hosted, limit=body["limit"],
+                   scores=scores, min_quality=min_quality)
     return json_response({
         "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
                                                   "self_hosted": ranking.excluded_self_hosted},
-        "data": ranking.items})
+        "data": ranking.items, "benchmark": body["benchmark"]})
+
+
+def _quality(body: dict, table: RankingTable) -> tuple[dict | None, tuple | None]:
+    """The scores of the request's benchmark, and its min_quality filter; 400 for a benchmark it cannot use."""
+    if body["benchmark"] is None and body["min_quality"] is None:
+        return None, None   # the common request: no lookup at all
+    found: dict[str, object] = {}
+
+    def named(key: str, field: str):
+        if key not in found:   # one lookup per benchmark and request
+            found[key] = resolve(key, table.models, _eval_scores, field)
+        return found[key]
+
+    try:
+        scores = None
+        if body["benchmark"] is not None:
+            benchmark = named(body["benchmark"], "benchmark")
+            if body["sort"] == "value":
+                check_value(benchmark, "benchmark")
+            scores = benchmark.scores
+        minimum = None
+        if body["min_quality"] is not None:
+            least = named(body["min_quality"]["benchmark"], "min_quality")
+            check_minimum(least, body["min_quality"]["score"], "min_quality")
+            minimum = (least.scores, body["min_quality"]["score"])
+    except BenchmarkError as exc:
+        raise APIError(400, exc.message, fields={exc.field: [exc.message]}) from None
+    return scores, minimum
+
+
+def _eval_scores(name: str) -> dict[str, float] | None:
+    """The caller's latest score per model for an eval name (one database read), None if never run."""
+    return current_app.extensions["evals"].scores(current_caller(), name)
 
 
 def _provider_filter(names: list[str] | None) -> set[str] | None:

@@ -23,7 +23,7 @@ from app.security.gate import METRICS_ENDPOINT, OPEN_ENDPOINTS, current_principa
 log = logging.getLogger(__name__)
 SEND_PROMPT = "routing.send_prompt"
 # Endpoints that call vendors: RATELIMIT_SEND_PROMPT applies to each (its own counter per endpoint).
-VENDOR_CALLS = frozenset({SEND_PROMPT, "gateway.chat_completions"})
+VENDOR_CALLS = frozenset({SEND_PROMPT, "gateway.chat_completions", "evals.run_eval"})
 EXEMPT_ENDPOINTS = OPEN_ENDPOINTS | {METRICS_ENDPOINT}
 KEY_PREFIX = "price-runner"
 UNMATCHED = "<unmatched>"

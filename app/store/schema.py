@@ -1,4 +1,4 @@
-"""The tables: providers, models, price versions, API keys, ledger, catalog state, budgets, idempotency, answer cache."""
+"""The tables: providers, models, price versions, API keys, ledger, catalog state, budgets, idempotency, answer cache, evals."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -207,3 +207,48 @@ class AnswerCacheState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     total_bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class EvalRun(Base):
+    """One POST /api/evals: whose, which name, when, how many prompts; never the prompts' text."""
+
+    __tablename__ = "eval_runs"
+    __table_args__ = (Index("ix_eval_runs_principal_name", "principal", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    request_id: Mapped[str] = mapped_column(String(64))
+    prompts: Mapped[int] = mapped_column(Integer)
+    set_hash: Mapped[str] = mapped_column(String(64))     # SHA-256 of the prompts and graders
+    complete: Mapped[bool] = mapped_column()              # false: some prompts did not run in time
+
+
+class EvalResult(Base):
+    """One model's score in one run: passed of graded answers, cost and median latency."""
+
+    __tablename__ = "eval_results"
+
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    passed: Mapped[int] = mapped_column(Integer)
+    graded: Mapped[int] = mapped_column(Integer)   # answers graded: the sample size
+    errors: Mapped[int] = mapped_column(Integer)   # calls that failed, were refused or did not run
+    cost: Mapped[Decimal] = mapped_column(Money)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class EvalOutcome(Base):
+    """One prompt on one model in one run: passed or why not, cost, latency; never the answer."""
+
+    __tablename__ = "eval_outcomes"
+
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)   # the prompt's index in the set
+    prompt_id: Mapped[str | None] = mapped_column(String(64))
+    passed: Mapped[bool | None] = mapped_column()   # null: not graded (the call failed)
+    problem: Mapped[str | None] = mapped_column(String(64))   # the error type, or the grader's reason
+    cost: Mapped[Decimal] = mapped_column(Money)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)

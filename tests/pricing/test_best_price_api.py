@@ -8,7 +8,7 @@ from app.pricing.cost import price_request
 ITEM_FIELDS = ["id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
                "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
                "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
-               "output_basis", "output_cost_range", "self_hosted"]
+               "output_basis", "output_cost_range", "self_hosted", "quality_score"]
 URL = "/api/get_best_price_for_prompt"
 
 
@@ -30,7 +30,7 @@ def assert_400(response, field):
 
 def test_envelope_and_item_contract(client, o200k):
     body = post(client, {"prompt": "Hello, world"}).get_json()
-    assert list(body) == ["success", "prompt", "estimated_tokens", "count", "excluded", "data"]
+    assert list(body) == ["success", "prompt", "estimated_tokens", "count", "excluded", "data", "benchmark"]
     assert body["success"] is True and body["prompt"] == "Hello, world"
     assert body["estimated_tokens"] == len(o200k.encode("Hello, world")) == 3
     assert body["count"] == len(body["data"]) >= 60
