@@ -24,8 +24,9 @@ def outcome(item: dict[str, Any]) -> str:
 
 
 def cost(model: Model, item: dict[str, Any]) -> Decimal:
-    """What the call cost at the model's prices, exactly: 0 for a cache hit or a failure."""
-    if item["cached"] or not item["success"] or item["cost_basis"] is None:
+    """What the call cost at the model's prices, exactly: 0 for a cache hit or a failure (but a
+    stream that broke off after tokens, whose tokens the item carries, costs those)."""
+    if item["cached"] or item["cost_basis"] is None:
         return ZERO
     inputs = item["input_tokens"]
     return to_money(exact_cost(model, inputs, item["output_tokens"], min(item["cached_tokens"], inputs)))
@@ -35,7 +36,7 @@ def ledger_row(model: Model, item: dict[str, Any], *, at: datetime, request_id: 
                principal: str) -> dict[str, Any]:
     """The ledger columns for one item (billed tokens: 0 for a cache hit, None when unknown)."""
     kind = outcome(item)
-    billed = kind == OK
+    billed = kind == OK or (kind != CACHE_HIT and item["cost_basis"] is not None)   # ok, or broken off
     tokens = {name: (item[name] if billed else 0 if kind == CACHE_HIT else None)
               for name in ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")}
     return {
