@@ -122,6 +122,21 @@ def test_a_500_before_the_first_token_falls_back_invisibly(client, mocked):
     assert attempts[0]["cost"] == 0
 
 
+@pytest.mark.parametrize("kind, falls_back", [("server_error", True), ("invalid_request_error", False)])
+def test_a_stream_that_fails_before_its_first_token_falls_back_if_the_error_is_transient(client, mocked, kind,
+                                                                                       falls_back):
+    error = {"error": {"message": "overloaded", "type": kind}}
+    stream_mock(mocked, OPENAI_URL, f"data: {json.dumps(error)}\n\n")   # the first call
+    stream_mock(mocked, OPENAI_URL, openai_stream("from luna"))            # the second
+    response = stream(client, 200 if falls_back else 502, model=SOL, models=[LUNA], stream_options=USAGE)
+    if falls_back:
+        found = events(response)
+        assert text_of(found) == "from luna" and response.headers["X-Price-Runner-Model"] == LUNA
+        assert found[-2]["price_runner"]["attempts"][0]["error"]["type"] == "stream_error"
+    else:
+        assert response.get_json()["error"]["code"] == "vendor_error" and len(mocked.calls) == 1
+
+
 def test_every_candidate_failing_before_a_token_is_an_ordinary_error_reply(client, mocked):
     mocked.post(OPENAI_URL, status=429, json={"error": {"message": "slow down"}}, headers={"Retry-After": "7"})
     response = stream(client, 429, model=LUNA)
