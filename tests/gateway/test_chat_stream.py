@@ -4,6 +4,7 @@ import json
 import pytest
 
 from app.gateway.chunks import Chunks, delta_of, error_event, replayed
+from app.routing.streamed import delta
 from tests.gateway.conftest import ANTHROPIC_URL, CHAT, HI, OPENAI_URL
 from tests.routing.test_send_prompt_api import openai_stream, stream_mock
 
@@ -46,6 +47,9 @@ def test_a_piece_of_text_or_tool_calls_becomes_its_delta():
     assert delta_of(ToolCallDelta()) == {"tool_calls": ToolCallDelta.tool_calls}
     assert delta_of({"id": SOL, "tool_calls": ToolCallDelta.tool_calls}) == {"tool_calls": ToolCallDelta.tool_calls}
     assert delta_of("") is None and delta_of({"id": SOL, "text": ""}) is None and delta_of(object()) is None
+    # The router's delta events carry either, and a tool-call delta reaches the chunk unchanged.
+    assert delta("m", "hi") == {"id": "m", "text": "hi"}
+    assert delta_of(delta("m", ToolCallDelta())) == {"tool_calls": ToolCallDelta.tool_calls}
 
 
 def test_chunks_are_openai_chat_completion_chunks():
