@@ -1,11 +1,12 @@
-"""Time to first token: streaming through send_prompt against streaming from the fake vendor directly.
+"""Time to first token: streaming through send_prompt and /v1 against streaming from the fake vendor directly.
 
     python bench/bench_stream_ttft.py [--requests 300]
 
 The fake vendor (tests/fakes/server.py, its own process) streams its answer at once, so the
 difference is what Price Runner adds before the first token reaches the client: HTTP in,
 validation, counting, the stream slot, dispatch to a pool thread, the outbound streaming call,
-the first SSE event decoded, handed to the request thread, framed and written. Both sides are
+the first SSE event decoded, handed to the request thread, framed and written (for /v1 also the
+fallback loop and OpenAI's chunk encoding: its role chunk goes out with the first token). All are
 read the same way (one keep-alive requests.Session, the body read as it arrives), sequentially,
 and measured from sending the request to the first byte of the first text event. For scale,
 the same answer whole (JSON) through both paths, to the first byte of its text.
@@ -33,6 +34,8 @@ DIRECT_BODY = {"model": "gpt-6.1-sol", "messages": [{"role": "user", "content": 
                "max_completion_tokens": 1024, "stream": True, "stream_options": {"include_usage": True}}
 WHOLE_BODY = {key: value for key, value in DIRECT_BODY.items() if key not in ("stream", "stream_options")}
 ROUTED_BODY = {"prompt": PROMPT, "model_names": ["openai/gpt-6.1-sol"], "stream": True}
+V1_BODY = {**DIRECT_BODY, "model": "openai/gpt-6.1-sol"}
+FIRST_TEXT = b'"content":"Echo'   # the first text chunk (the role chunk's content is "")
 
 
 def first_token_ms(session: requests.Session, url: str, body: dict, headers: dict, marker: bytes) -> float:
@@ -77,11 +80,12 @@ def main() -> None:
             print(f"{args.requests} streamed calls each, sequential; fake vendor (own process) streams at once; "
                   f"gunicorn.conf.py defaults, {workers} workers, request log on")
             # Interleave the two in rounds so a change of machine load hits both alike.
-            direct, routed = [], []
+            direct, routed, gateway = [], [], []
             for _ in range(5):
                 direct += sample(f"{fast}/v1/chat/completions", DIRECT_BODY, {"Authorization": "Bearer sk-bench"},
-                                 b'"content":"Echo', args.requests // 5)
+                                 FIRST_TEXT, args.requests // 5)
                 routed += sample(f"{base}/api/send_prompt", ROUTED_BODY, {}, b"event: delta", args.requests // 5)
+                gateway += sample(f"{base}/v1/chat/completions", V1_BODY, {}, FIRST_TEXT, args.requests // 5)
             # For scale: the same answer whole (JSON), first byte of the body, through the same two paths.
             whole_direct, whole_routed = [], []
             for _ in range(5):
@@ -93,6 +97,9 @@ def main() -> None:
             for q in (50, 99):
                 d, r = pct(d_all, q), pct(r_all, q)
                 print(f"{label:12} p{q}: direct {d:7.2f} ms   via send_prompt {r:7.2f} ms   added {r - d:6.2f} ms")
+        for q in (50, 99):
+            d, g = pct(direct, q), pct(gateway, q)
+            print(f"first token  p{q}: direct {d:7.2f} ms   via /v1         {g:7.2f} ms   added {g - d:6.2f} ms")
 
 
 if __name__ == "__main__":

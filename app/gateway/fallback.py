@@ -1,7 +1,7 @@
 """Try candidates in order until one answers, within the request's deadline (pure: no Flask).
 
 A retryable failure (the vendor's 429 or 5xx, a timeout, a failed connection, a vendor at its
-concurrency cap) moves on to the next candidate; any other failure is the answer. The call that
+concurrency cap, an error event the vendor marks as transient in a stream that sent no token yet) moves on to the next candidate; any other failure is the answer. The call that
 serves one candidate is passed in: a non-streaming call now, a streaming one (that may fall back
 only before its first token) can use the same loop.
 """
@@ -15,6 +15,7 @@ from typing import Any
 from app.gateway.candidates import Candidate
 
 RETRYABLE_KINDS = frozenset({"timeout", "connection_error", "vendor_busy"})
+STREAM_ERROR = "stream_error"   # an error event inside a stream (overloaded, server error, throttled, ...)
 MIN_ATTEMPT_S = 0.05   # less time than this left: another attempt could only time out
 
 
@@ -37,6 +38,8 @@ def retryable(error: dict[str, Any] | None) -> bool:
     if not error:
         return False
     status = error.get("status")
+    if error.get("type") == STREAM_ERROR:   # in a 2xx stream, before its first token: the vendor's kind says
+        return bool(error.get("retryable"))
     return error.get("type") in RETRYABLE_KINDS or status == 429 or (status is not None and status >= 500)
 
 

@@ -106,9 +106,14 @@ ERRORS = {"default": _json(OpenAIErrorSchema, "OpenAI's error format (every erro
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": {"post": {
         "summary": "OpenAI-compatible chat completion (model id, name or auto; fallbacks)", "tags": ["openai"],
-        "description": ("Non-streaming. Headers X-Price-Runner-Model and X-Price-Runner-Cost name the model that "
+        "description": ("Headers X-Price-Runner-Model and X-Price-Runner-Cost name the model that "
                         "served and what the request cost. `Idempotency-Key` as on send_prompt. 402 "
-                        "(insufficient_quota) when the caller's budget holds no candidate."),
+                        "(insufficient_quota) when the caller's budget holds no candidate. With `stream: true`: "
+                        "text/event-stream of `chat.completion.chunk` events (`data: {...}`), then `data: [DONE]`; "
+                        "fallbacks only before the first token; X-Price-Runner-Model names the model serving, "
+                        "X-Price-Runner-Cost is absent: `price_runner` (with the cost) rides on the usage chunk "
+                        "(`stream_options.include_usage`) or else on the chunk with `finish_reason`; a failure "
+                        "after the first token is a `data: {\"error\": {...}}` event and the stream ends."),
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                         "description": "1-255 visible ASCII characters, e.g. a UUID"}],
@@ -116,7 +121,11 @@ PATHS: dict[str, dict[str, Any]] = {
             "schema": ChatCompletionSchema,
             "example": {"model": "auto", "messages": [{"role": "user", "content": "Say hello in French."}],
                         "price_runner": {"min_quality": {"benchmark": "mmlu_pro", "score": 70}}}}}},
-        "responses": {"200": _json(ChatCompletionResponseSchema, "The answer"), **ERRORS}}},
+        "responses": {"200": {"description": "The answer (JSON), or with stream: true its chunks",
+                              "content": {JSON: {"schema": ChatCompletionResponseSchema},
+                                          "text/event-stream": {"schema": {"type": "string", "description": (
+                                              "data: lines of chat.completion.chunk JSON, then data: [DONE]")}}}},
+                      **ERRORS}}},
     "/v1/models": {"get": {"summary": "Models for OpenAI clients: auto and each configured catalog id",
                            "tags": ["openai"], "responses": {"200": _json(ModelListSchema, "The models"), **ERRORS}}},
     "/v1/models/{provider}/{name}": {"get": {

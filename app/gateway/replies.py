@@ -45,15 +45,19 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:
     """The chat.completion object of a request whose last attempt succeeded."""
     item = attempts[-1].item
-    usage = {"prompt_tokens": item["input_tokens"], "completion_tokens": item["output_tokens"],
-             "total_tokens": item["input_tokens"] + item["output_tokens"],
-             "prompt_tokens_details": {"cached_tokens": item["cached_tokens"]},
-             "completion_tokens_details": {"reasoning_tokens": item["reasoning_tokens"]}}
     return {"id": completion_id, "object": "chat.completion", "created": created,
             "model": attempts[-1].candidate.model.id,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": item["response"], "refusal": None},
                          "logprobs": None, "finish_reason": finish_reason(item["finish_reason"])}],
-            "usage": usage, "system_fingerprint": None, "price_runner": price_runner(attempts)}
+            "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
+
+
+def usage(item: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's usage object for a send_prompt item that succeeded."""
+    return {"prompt_tokens": item["input_tokens"], "completion_tokens": item["output_tokens"],
+            "total_tokens": item["input_tokens"] + item["output_tokens"],
+            "prompt_tokens_details": {"cached_tokens": item["cached_tokens"]},
+            "completion_tokens_details": {"reasoning_tokens": item["reasoning_tokens"]}}
 
 
 def headers(reply: dict[str, Any]) -> dict[str, str]:

@@ -95,7 +95,8 @@ class ChatCompletionSchema(_Strict):
     stop = Stop(load_default=None, metadata=_doc("up to 4 sequences where generation stops"))
     seed = StrictInteger(load_default=None, validate=validate.Range(min=-(2 ** 31), max=2 ** 31 - 1),
                          metadata=_doc("best-effort determinism (a 400 on vendors without it)"))
-    stream = StrictBoolean(load_default=False, metadata=_doc("token streaming (not supported yet: a 400)"))
+    stream = StrictBoolean(load_default=False, metadata=_doc(
+        "token streaming: text/event-stream of chat.completion.chunk events, then [DONE]"))
     stream_options = fields.Nested(StreamOptionsSchema, load_default=None, metadata=_doc(
         "with stream only: include_usage"))
     user = fields.String(load_default=None, metadata=_doc("the end user, for the caller's own records (ignored)"))

@@ -15,8 +15,10 @@ from app.gateway import replies
 from app.gateway.candidates import Candidate, Chooser, Constraints, QualityLookup, expected_output_tokens, \
     published_score
 from app.gateway.fallback import Attempt, attempt
+from app.gateway.streaming import Opened, open_stream
 from app.providers.base import PromptRequest
 from app.providers.messages import SYSTEM, Message, TextPart
+from app.routing.capacity import StreamSlots
 from app.routing.service import PromptRouter
 
 # The most output tokens when the client sets none: the model's own maximum (the router caps
@@ -93,4 +95,15 @@ class Gateway:
 
         attempts = attempt(candidates, call, started + self._deadline_s)
         return Served(attempts, built.get("reply") if attempts and attempts[-1].ok else None)
+
+    @property
+    def slots(self) -> StreamSlots:
+        """This worker's stream slots (the router's: send_prompt's and /v1's streams share them)."""
+        return self._router.slots
+
+    def stream(self, candidates: Sequence[Candidate], prompt: PromptRequest, *, caller: str,
+               request_id: str | None, claim: Any = None) -> Opened:
+        """Stream the candidates in order until one sends a first token, within PROVIDER_TIMEOUT."""
+        return open_stream(self._router, candidates, prompt, time.monotonic() + self._deadline_s,
+                           caller=caller, request_id=request_id, claim=claim)
 

@@ -7,13 +7,17 @@ import orjson
 from flask import Blueprint, Response, current_app
 
 from app.errors import APIError
-from app.gateway import replies
+from app.gateway import chunks, replies
 from app.gateway.candidates import CandidateError, constraints_from
 from app.gateway.fallback import Attempt, retryable
 from app.gateway.schemas import ChatCompletionSchema
 from app.gateway.service import Served, prompt_request
+from app.gateway.streaming import Relay
 from app.observability import current_request_id
+from app.observability.metrics import metrics
 from app.responses import json_response
+from app.routing import sse
+from app.routing.capacity import StreamsFull
 from app.routing.dispatch import PoolSaturated
 from app.security.gate import current_caller
 from app.spend.http import REPLAYED, Replay, claim_key, spend_errors
@@ -25,12 +29,8 @@ CHAT_REQUEST = ChatCompletionSchema()
 
 @bp.post("/chat/completions")
 def chat_completions() -> Response:
-    """Answer a chat completion from the first candidate that succeeds; its cost rides along."""
+    """Answer a chat completion from the first candidate that succeeds (streamed or whole); its cost rides along."""
     body = load_json(CHAT_REQUEST)
-    if body["stream"]:
-        # The streaming path slots in here (the lead wires it over the adapters' streams).
-        raise APIError(400, "stream: true is not supported yet on /v1/chat/completions; send stream: false.",
-                       param="stream", code="unsupported_parameter")
     gateway = current_app.extensions["gateway"]
     prompt = prompt_request(body)
     try:
@@ -41,7 +41,9 @@ def chat_completions() -> Response:
     with spend_errors():
         claim = claim_key(spend, caller, body)
     if isinstance(claim, Replay):
-        return json_response(claim.body, headers={REPLAYED: "true", **replies.headers(orjson.loads(claim.body))})
+        return _replay(claim.body, body)
+    if body["stream"]:
+        return _stream(gateway, candidates, prompt, caller, spend, claim, _include_usage(body))
     try:
         with spend_errors():
             served = gateway.serve(candidates, prompt, caller=caller, request_id=current_request_id(), claim=claim)
@@ -55,6 +57,59 @@ def chat_completions() -> Response:
         spend.release(caller, claim)
         raise failure(served)
     return json_response(served.reply, headers=replies.headers(served.reply))
+
+
+def _replay(stored: bytes, body: dict[str, Any]) -> Response:
+    """The recorded chat.completion again: as JSON, or (for a stream) as its chunks; no vendor called."""
+    completion = orjson.loads(stored)
+    headers = {REPLAYED: "true", **replies.headers(completion)}
+    if not body["stream"]:
+        return json_response(stored, headers=headers)
+    return Response(chunks.replayed(completion, _include_usage(body)), mimetype="text/event-stream",
+                    headers={**sse.HEADERS, **headers})
+
+
+def _stream(gateway: Any, candidates: list[Any], prompt: Any, caller: str, spend: Any, claim: Any,
+            include_usage: bool) -> Response:
+    """Fall back until a first token, then answer text/event-stream (headers name the model serving)."""
+    try:
+        gateway.slots.take()
+    except StreamsFull as exc:
+        spend.release(caller, claim)
+        metrics().stream_refusals.labels("v1", "streams").inc()
+        raise APIError(503, f"This worker holds as many streams as it can ({exc.limit}); retry shortly.",
+                       headers={"Retry-After": str(exc.retry_after)}) from None
+    try:
+        with spend_errors():
+            opened = gateway.stream(candidates, prompt, caller=caller, request_id=current_request_id(), claim=claim)
+    except BaseException as exc:
+        gateway.slots.give_back()
+        spend.release(caller, claim)
+        if isinstance(exc, PoolSaturated):
+            metrics().stream_refusals.labels("v1", "pool").inc()
+            raise APIError(503, "All provider threads are busy; retry shortly.",
+                           headers={"Retry-After": str(exc.retry_after)}) from None
+        raise
+    if not opened.ok:
+        gateway.slots.give_back()
+        spend.release(caller, claim)
+        raise failure(Served(opened.attempts, None))
+
+    def ended(answered: bool) -> None:
+        gateway.slots.give_back()
+        if not answered:
+            spend.release(caller, claim)   # no answer to replay: a retry with the key may run
+
+    relay = Relay(opened, include_usage, ended)
+    # The cost is known only at the end: it rides on the usage (or finish) chunk, not in a header.
+    response = Response(iter(relay), mimetype="text/event-stream",
+                        headers={**sse.HEADERS, replies.MODEL_HEADER: opened.serving.model.id})
+    response.call_on_close(relay.close)   # also when the body was never iterated
+    return response
+
+
+def _include_usage(body: dict[str, Any]) -> bool:
+    return bool(body["stream_options"] and body["stream_options"]["include_usage"])
 
 
 @bp.get("/models")

@@ -11,6 +11,8 @@ class ProviderError(Exception):
 
     kind = "provider_error"
     default_retryable = False
+    # What a stream had sent when it broke off (a Completion): the vendor likely bills those tokens.
+    partial: Any = None
 
     def __init__(self, message: str, *, vendor: str, status: int | None = None,
                  retryable: bool | None = None, retry_after: float | None = None):

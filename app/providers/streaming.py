@@ -154,6 +154,13 @@ class TokenStream:
             WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
         return None
 
+    @property
+    def partial(self) -> Completion | None:
+        """What was streamed so far (None before the first token): the usage known, no end marker."""
+        if not self._parts:
+            return None
+        return Completion("".join(self._parts), self._finish, self._usage, self._attempts)
+
     def _complete(self) -> None:
         if self.completion is not None:
             return

@@ -7,7 +7,7 @@ from typing import Any
 from app.catalog import Model
 from app.pricing.cost import price_request
 from app.routing.dispatch import Outcome
-from app.routing.usage import BILLED, settled_usage
+from app.routing.usage import BILLED, broken_off_usage, settled_usage
 
 
 def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tokens: int,
@@ -19,8 +19,10 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     """
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
-    usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text)
-                    if completion else (None, None))
+    partial = outcome.error.partial if outcome.error else None
+    usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text) if completion
+                    else broken_off_usage(model, partial.usage, partial.text, estimated_input_tokens, count_text)
+                    if partial else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
         error["message"] = json_safe(error["message"])
@@ -38,7 +40,8 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         "cached_tokens": usage.cached_tokens if usage else None,
         "reasoning_tokens": usage.reasoning_tokens if usage else None,
         # At catalog prices: cached input at the cached price, the long-context tier when the
-        # input passes the threshold. Failed items cost 0.
+        # input passes the threshold. Failed items cost 0, but for a stream that broke off
+        # after tokens: those are likely billed (cost_basis "estimated").
         "actual_cost": price_request(model, usage.input_tokens, usage.output_tokens,
                                      min(usage.cached_tokens, usage.input_tokens)).total_cost if usage else 0.0,
         "estimated_input_tokens": estimated_input_tokens,

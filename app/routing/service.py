@@ -21,9 +21,9 @@ from app.vendors import VENDORS
 from app.routing.answer_cache import AnswerCache
 from app.routing.capacity import StreamSlots
 from app.routing.dispatch import Batch, Dispatcher, Outcome, PoolSaturated
-from app.routing.items import cached_item, item, json_safe, refused_item
+from app.routing.items import cached_item, item, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
-from app.routing.streamed import Events, put, stream_answer
+from app.routing.streamed import Events, delta, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
 from app.tokens.counter import BASE_ENCODING, TokenCounter
 from app.tokens.encodings import SPECS
@@ -101,27 +101,32 @@ class PromptRouter:
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
-               claim: Any = None, heartbeat_s: float = 1.0) -> Events:
+               claim: Any = None, heartbeat_s: float = 1.0, answer: Callable[[dict[str, Any]], Any] | None = None,
+               hold_slot: bool = True) -> Events:
         """Take a stream slot and start every vendor stream now (StreamsFull, PoolSaturated and the
         spend errors are raised here, before any event); return the events: ("delta", {id, text})
         as tokens arrive, ("result", item) as each model finishes, each recorded first,
         ("heartbeat", None) while quiet, then ("done", totals). Closing the events early cancels
         what has not finished. ``timeout_s`` (capped by PROVIDER_TIMEOUT) bounds the wait for
-        each first token; STREAM_IDLE_TIMEOUT and STREAM_MAX_DURATION the rest."""
-        self.slots.take()
+        each first token; STREAM_IDLE_TIMEOUT and STREAM_MAX_DURATION the rest. ``answer`` as for
+        ``run``; ``hold_slot=False``: the caller holds the stream slot (one for several streams)."""
+        if hold_slot:
+            self.slots.take()
         try:
             plan = self._plan(models, prompt, timeout_s, use_cache, caller, request_id, claim)
             feed: queue.SimpleQueue = queue.SimpleQueue()
             batch = self._start(plan, feed=feed)
         except BaseException:
-            self.slots.give_back()
+            if hold_slot:
+                self.slots.give_back()
             raise
         taken: set[int] = set()
-        return Events(self._events(plan, batch, feed, heartbeat_s, taken),
-                      partial(self._stop, plan, batch, taken))
+        return Events(self._events(plan, batch, feed, heartbeat_s, taken, answer),
+                      partial(self._stop, plan, batch, taken, hold_slot))
 
     def _events(self, plan: _Plan, batch: Batch | None, feed: queue.SimpleQueue, heartbeat_s: float,
-                taken: set[int]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+                taken: set[int], answer: Callable[[dict[str, Any]], Any] | None = None
+                ) -> Iterator[tuple[str, dict[str, Any] | None]]:
         early = sorted(plan.early.items())
         data = [entry for _, entry in early]
         self._record(plan, early)
@@ -133,8 +138,8 @@ class PromptRouter:
                 continue
             position, value = event
             index = plan.pending[position]
-            if isinstance(value, str):
-                yield "delta", {"id": plan.models[index].id, "text": json_safe(value)}
+            if not isinstance(value, Outcome):
+                yield "delta", delta(plan.models[index].id, value)
                 continue
             taken.add(position)
             data.append(self._finish(plan, index, value))
@@ -142,10 +147,13 @@ class PromptRouter:
             yield "result", data[-1]
         totals = {"count": len(data), **_totals(data, plan.started)}
         if plan.tab is not None and plan.tab.claim is not None:
-            self._record(plan, [], {"success": True, "data": data, **totals})
+            envelope = {"success": True, "data": data, **totals}
+            stored = envelope if answer is None else answer(envelope)
+            if stored is not None:
+                self._record(plan, [], stored)
         yield "done", totals
 
-    def _stop(self, plan: _Plan, batch: Batch | None, taken: set[int]) -> None:
+    def _stop(self, plan: _Plan, batch: Batch | None, taken: set[int], hold_slot: bool = True) -> None:
         """The client went away (or all is done): cut what is left, record it as it ends, free the slot."""
         try:
             if batch:
@@ -153,7 +161,8 @@ class PromptRouter:
                 # Calls the client no longer waits for are still counted, logged and recorded, as they end.
                 batch.settle(taken, lambda position, outcome: self._late(plan, plan.pending[position], outcome))
         finally:
-            self.slots.give_back()
+            if hold_slot:
+                self.slots.give_back()
 
     def _late(self, plan: _Plan, index: int, outcome: Outcome) -> None:
         self._record(plan, [(index, self._finish(plan, index, outcome))])

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from app.providers.base import Adapter, Completion, PromptRequest
+from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
+from app.routing.items import json_safe
 from app.providers.streaming import StreamLimits, open_stream
 
 
@@ -36,6 +38,14 @@ class Events:
             self._stop()
 
 
+def delta(model_id: str, piece: Any) -> dict[str, Any]:
+    """A delta event's data: ``{"id", "text"}`` for text; a tool-call delta (an object with
+    ``tool_calls``, OpenAI's delta tool_calls dicts) as ``{"id", "tool_calls"}``."""
+    if isinstance(piece, str):
+        return {"id": model_id, "text": json_safe(piece)}
+    return {"id": model_id, "tool_calls": piece.tool_calls}
+
+
 def put(feed: queue.SimpleQueue, position: int, text: str) -> None:
     """Hand a delta of the call at ``position`` to the request thread."""
     feed.put((position, text))
@@ -43,8 +53,16 @@ def put(feed: queue.SimpleQueue, position: int, text: str) -> None:
 
 def stream_answer(adapter: Adapter, request: PromptRequest, vendor_key: str, limits: StreamLimits,
                   emit: Callable[[str], None], deadline: float, cancel: threading.Event) -> Completion:
-    """Stream one answer in a pool thread, handing each delta to emit; return its Completion."""
+    """Stream one answer in a pool thread, handing each delta to emit; return its Completion.
+
+    A failure after the first token carries what was streamed (``partial``), so the call is
+    recorded with the tokens the vendor likely bills rather than at 0.
+    """
     with open_stream(adapter, request, session_for(vendor_key), limits, cancel) as tokens:
-        for text in tokens:
-            emit(text)
+        try:
+            for text in tokens:
+                emit(text)
+        except ProviderError as exc:
+            exc.partial = tokens.partial
+            raise
     return tokens.completion

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from app.catalog import Model
 from app.providers.base import Usage
@@ -24,3 +25,16 @@ def settled_usage(model: Model, reported: Usage | None, answer: str, estimated_i
         return reported, BILLED
     # Missing or implausible: estimate rather than show a silent 0 or the vendor's nonsense.
     return Usage(input_tokens=estimated_input_tokens, output_tokens=count_text(answer)), ESTIMATED
+
+
+def broken_off_usage(model: Model, reported: Usage | None, streamed: str, estimated_input_tokens: int,
+                     count_text: Callable[[str], int]) -> tuple[Usage, str]:
+    """Return the usage of a stream that broke off after tokens (what the vendor likely bills), ESTIMATED.
+
+    Input: the vendor's count if it reported a plausible one, else our estimate; output: at least
+    the streamed text counted with the model's tokenizer (a report sent mid-stream may lag behind).
+    """
+    counted = count_text(streamed)
+    if reported is not None and plausible(model, reported):
+        return replace(reported, output_tokens=max(reported.output_tokens, counted)), ESTIMATED
+    return Usage(input_tokens=estimated_input_tokens, output_tokens=counted), ESTIMATED

@@ -24,8 +24,9 @@ def outcome(item: dict[str, Any]) -> str:
 
 
 def cost(model: Model, item: dict[str, Any]) -> Decimal:
-    """What the call cost at the model's prices, exactly: 0 for a cache hit or a failure."""
-    if item["cached"] or not item["success"] or item["cost_basis"] is None:
+    """What the call cost at the model's prices, exactly: 0 for a cache hit or a failure (but a
+    stream that broke off after tokens, whose tokens the item carries, costs those)."""
+    if item["cached"] or item["cost_basis"] is None:
         return ZERO
     inputs = item["input_tokens"]
     return to_money(exact_cost(model, inputs, item["output_tokens"], min(item["cached_tokens"], inputs)))
@@ -37,7 +38,7 @@ def ledger_row(model: Model, item: dict[str, Any], *, at: datetime, request_id: 
     the prompt's o200k count and the output prediction in force (app/forecast)."""
     kind = outcome(item)
     predicted = item.get("predicted_output") or {}
-    billed = kind == OK
+    billed = kind == OK or (kind != CACHE_HIT and item["cost_basis"] is not None)   # ok, or broken off
     tokens = {name: (item[name] if billed else 0 if kind == CACHE_HIT else None)
               for name in ("input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")}
     return {

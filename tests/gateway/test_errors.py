@@ -34,12 +34,6 @@ def test_validation_errors_name_the_parameter(client, body, param, says):
     assert says in error["message"]
 
 
-def test_stream_is_refused_for_now_naming_stream(client):
-    error = openai_error(client.post(CHAT, json={"model": "auto", "messages": HI, "stream": True}), 400,
-                         "invalid_request_error", "stream", "unsupported_parameter")
-    assert "not supported yet" in error["message"]
-
-
 def test_a_parameter_the_vendor_cannot_honour_is_a_400_naming_it(client):
     response = client.post(CHAT, json={"model": "anthropic/claude-haiku-5-5", "messages": HI, "seed": 1})
     openai_error(response, 400, "invalid_request_error", "seed", "unsupported_parameter")

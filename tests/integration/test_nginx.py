@@ -139,6 +139,27 @@ def test_tokens_stream_through_nginx_as_the_vendor_sends_them(stack, fake):
     assert min(gaps) >= 0.25, arrivals   # each word when the vendor sent it: nginx buffered none
 
 
+def test_v1_tokens_stream_through_nginx_to_the_openai_sdk_as_the_vendor_sends_them(stack, fake):
+    import openai
+
+    base, _, _ = stack
+    fake.reset()
+    catalog = {m["id"]: m["api_model"] for m in requests.get(f"{base}/api/models", timeout=5).json()["data"]}
+    fake.behave(catalog["anthropic/claude-haiku-4-5"], text="one two three four", tick=0.4)
+    client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused-here", max_retries=0, timeout=20)
+    started, arrivals, chunks = time.monotonic(), [], []
+    for chunk in client.chat.completions.create(model="anthropic/claude-haiku-4-5", stream=True,
+                                                messages=[{"role": "user", "content": "hi"}],
+                                                stream_options={"include_usage": True}):
+        chunks.append(chunk)
+        if chunk.choices and chunk.choices[0].delta.content:
+            arrivals.append(time.monotonic() - started)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "one two three four"
+    assert chunks[-1].usage.completion_tokens > 0 and chunks[-1].model_extra["price_runner"]["cost"] > 0
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert len(arrivals) == 4 and min(gaps) >= 0.25, arrivals   # each word when the vendor sent it
+
+
 def test_an_unreachable_upstream_is_a_json_502():
     with nginx(f"127.0.0.1:{free_port()}") as (base, _):
         response = requests.get(f"{base}/api/models", headers={"X-Request-ID": "nginx-502"}, timeout=5)

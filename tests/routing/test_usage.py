@@ -2,7 +2,7 @@
 import pytest
 
 from app.providers.base import Usage
-from app.routing.usage import BILLED, ESTIMATED, plausible, settled_usage
+from app.routing.usage import BILLED, ESTIMATED, broken_off_usage, plausible, settled_usage
 
 
 @pytest.fixture
@@ -22,3 +22,14 @@ def test_implausible_usage_is_replaced_by_estimates(model):
     assert settled_usage(model, Usage(3, 2), "a b", 7, len) == (Usage(3, 2), BILLED)
     assert settled_usage(model, None, "a b", 7, len) == (Usage(7, 3), ESTIMATED)
     assert settled_usage(model, Usage(10**30, 2), "a b", 7, len) == (Usage(7, 3), ESTIMATED)
+
+
+def test_a_stream_broken_off_is_priced_on_what_was_streamed_and_said_estimated(model):
+    # No usage report: our input estimate, the streamed text counted.
+    assert broken_off_usage(model, None, "a b c", 7, len) == (Usage(7, 5), ESTIMATED)
+    # A report sent early (Anthropic's message_start: the input, 1 output token): its input, our output count.
+    assert broken_off_usage(model, Usage(40, 1, cached_tokens=8), "a b c", 7, len) == (
+        Usage(40, 5, cached_tokens=8), ESTIMATED)
+    # A later report that counts more than the text we saw is kept; an implausible one is not.
+    assert broken_off_usage(model, Usage(40, 9), "a b c", 7, len) == (Usage(40, 9), ESTIMATED)
+    assert broken_off_usage(model, Usage(10**30, 9), "a b c", 7, len) == (Usage(7, 5), ESTIMATED)
