@@ -51,9 +51,17 @@ def completion(attempts: Sequence[Attempt], completion_id: str, created: int) ->
              "completion_tokens_details": {"reasoning_tokens": item["reasoning_tokens"]}}
     return {"id": completion_id, "object": "chat.completion", "created": created,
             "model": attempts[-1].candidate.model.id,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": item["response"], "refusal": None},
-                         "logprobs": None, "finish_reason": finish_reason(item["finish_reason"])}],
+            "choices": [{"index": 0, "message": message(item), "logprobs": None,
+                         "finish_reason": "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])}],
             "usage": usage, "system_fingerprint": None, "price_runner": price_runner(attempts)}
+
+
+def message(item: dict[str, Any]) -> dict[str, Any]:
+    """The assistant message: its text, and the tool calls it made (content null when it only called tools)."""
+    calls = item.get("tool_calls")
+    if not calls:
+        return {"role": "assistant", "content": item["response"], "refusal": None}
+    return {"role": "assistant", "content": item["response"] or None, "refusal": None, "tool_calls": calls}
 
 
 def headers(reply: dict[str, Any]) -> dict[str, str]:

@@ -74,12 +74,14 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
          min_mmlu: float | None = None, max_total_cost: float | None = None,
          configured: Collection[str] | None = None, only_configured: bool = False,
          limit: int | None = None, provider_names: Mapping[str, str] | None = None,
-         o200k_key: str = "o200k_base") -> Ranking:
+         o200k_key: str = "o200k_base", extra_input_tokens: Mapping[str, int] | None = None) -> Ranking:
     """Price the prompt on every model that passes the filters and return them in `sort` order."""
     # Filters apply in this order: providers, model_ids, only_configured; then the context-window
     # check (the only one counted, in excluded_context_window); then min_mmlu and max_total_cost.
     # A model whose tokenizer is absent from `counts` uses counts[o200k_key]. provider_names is
     # used only when `models` is not already a RankingTable, which holds its own names.
+    # extra_input_tokens: input tokens by model id that the text counts miss (a request's images,
+    # priced by each vendor's own rule); they count like any input token.
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     if expected_output_tokens < 0 or (limit is not None and limit < 0):
@@ -97,6 +99,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
                           or (only_configured and provider not in configured)):
             continue
         count = counts.get(tokenizer) or counts[o200k_key]
+        if extra_input_tokens and extra_input_tokens.get(model_id):
+            count = TokenCount(count.count + extra_input_tokens[model_id], count.tokenizer, count.exact)
         tokens = count.count
         if context_window < tokens + out:
             excluded += 1

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from app.agents import AgentParamError, registry
+from app.agents.capabilities import PARAMS, unsupported
 from app.catalog import Model
 from app.providers.base import Adapter, PromptRequest
 from app.providers.errors import ProviderError
@@ -24,7 +26,7 @@ from app.routing.items import cached_item, item, json_safe, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
 from app.routing.streamed import Events, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
-from app.tokens.counter import TokenCounter
+from app.tokens.counter import TokenCount, TokenCounter
 
 log = logging.getLogger(__name__)
 ANONYMOUS = "anonymous"   # the caller when authentication is off
@@ -93,6 +95,26 @@ class PromptRouter:
     def unsupported(self, model: Model, prompt: PromptRequest) -> str | None:
         """The first parameter of the prompt the model's vendor cannot honour, else None."""
         return self._adapters[model.provider].unsupported(prompt)
+
+    def refusal(self, model: Model, prompt: PromptRequest, *, auto: bool = False) -> AgentParamError | None:
+        """Why the model cannot serve the prompt's agent features (tools, response_format, ...), else None.
+
+        First the catalog's capabilities (``auto`` wants each feature documented; a named model is
+        refused only a documented lack), then the dialect's own translation, built as it would be sent.
+        """
+        if prompt.agent is None:
+            return None
+        param = unsupported(model.capabilities, prompt.agent, unknown_ok=not auto)   # the dialect's say: build()
+        if param is not None:
+            known = "does not support" if model.capabilities.get(_feature(param)) is False else \
+                "is not documented (capabilities.csv) to support"
+            return AgentParamError(param, f"{model.id} {known} what {param!r} asks for; leave it out or choose "
+                                   "another model.")
+        try:
+            self._adapters[model.provider].build(self._request(model, prompt))
+        except AgentParamError as exc:
+            return AgentParamError(exc.param, f"{model.id}: {exc.message}")
+        return None
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
@@ -165,7 +187,9 @@ class PromptRouter:
         budget = min(timeout_s or self._limits.deadline_s, self._limits.deadline_s)
         counts = self._tokens.count_texts(prompt.texts(), {m.tokenizer for m in models})
         requests = [self._request(model, prompt) for model in models]
-        estimates = [counts[model.tokenizer].count for model in models]
+        inputs = [_with_images(counts[model.tokenizer], prompt, model, request.model)
+                  for model, request in zip(models, requests)]
+        estimates = [count.count for count in inputs]
         early = {}
         if use_cache and self._cache is not None:
             for index, (model, request) in enumerate(zip(models, requests)):
@@ -176,7 +200,7 @@ class PromptRouter:
         if self._accountant is not None:
             # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
             tab = self._accountant.open(caller, request_id, [
-                Planned(index, models[index], requests[index].max_tokens, counts[models[index].tokenizer])
+                Planned(index, models[index], requests[index].max_tokens, inputs[index])
                 for index in range(len(models)) if index not in early], claim)
             for index, refusal in tab.refused.items():
                 early[index] = refused_item(models[index], VENDORS[models[index].provider].name, estimates[index],
@@ -252,6 +276,18 @@ class PromptRouter:
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
                        max_tokens=min(prompt.max_tokens, model.max_output_tokens))
+
+
+def _with_images(count: TokenCount, prompt: PromptRequest, model: Model, api_model: str) -> TokenCount:
+    """The input estimate with the request's images at the vendor's documented rate (text alone otherwise)."""
+    if prompt.agent is None:
+        return count
+    extra = registry.request_image_cost(prompt.agent, model.provider, api_model).tokens
+    return replace(count, count=count.count + extra) if extra else count
+
+
+def _feature(param: str) -> str:
+    return next(feature for feature, name in PARAMS.items() if name == param)
 
 
 def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:
