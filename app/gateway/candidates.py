@@ -104,6 +104,9 @@ class Chooser:
             if parameter is not None:
                 raise CandidateError(400, parameter, f"{model.id} does not support the parameter {parameter!r}; "
                                      "leave it out or choose another model.", "unsupported_parameter")
+            refused = self.refusal(model, False)
+            if refused is not None:
+                raise CandidateError(400, refused.param, refused.message, "unsupported_parameter")
         ranked = self._rank(model_ids={model.id for model in usable}, tokenizers={m.tokenizer for m in usable})
         if not ranked:
             raise CandidateError(400, "messages", f"The conversation and max_tokens do not fit {name!r}'s "

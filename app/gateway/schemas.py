@@ -81,6 +81,8 @@ class MessageSchema(_Strict):
     tool_call_id = fields.String(validate=validate.Length(min=1), metadata=_doc(
         "tool only: the id of the call this result answers"))
     name = fields.String(metadata=_doc("a participant name (accepted, not sent)"))
+    refusal = fields.String(allow_none=True, metadata=_doc(
+        "assistant only: a refusal the model gave (accepted so a reply's message can be sent back as is)"))
 
     @validates_schema
     def _role_fields(self, data, **kwargs):
@@ -117,8 +119,9 @@ class ToolSchema(_Strict):
 class ToolChoice(fields.Field):
     """auto, none, required, or {"type": "function", "function": {"name"}} (checked by app.agents)."""
 
-    default_error_messages = {"invalid": 'Must be auto, none, required or {"type": "function", '
-                                         '"function": {"name": ...}}.'}
+    # marshmallow formats these messages: braces are doubled
+    default_error_messages = {"invalid": 'Must be auto, none, required or {{"type": "function", '
+                                         '"function": {{"name": ...}}}}.'}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value in ("auto", "none", "required"):
