@@ -228,7 +228,11 @@ def encode_stream(dialect: str, events: list[dict]) -> list[bytes]:
     if dialect == "bedrock":
         from tests.fakes.eventstream import event
         return [event(kind, data) for e in events for kind, data in e.items()]
-    return [_sse(e) for e in events] + [_sse("[DONE]")]
+    # OpenAI sends usage on a last chunk without choices (stream_options.include_usage), then [DONE]
+    usage = {"id": events[-1].get("id"), "object": "chat.completion.chunk", "created": events[-1].get("created"),
+             "model": events[-1].get("model"), "choices": [],
+             "usage": {"prompt_tokens": 20, "completion_tokens": 9, "total_tokens": 29}}
+    return [_sse(e) for e in events] + [_sse(usage), _sse("[DONE]")]
 
 
 def stream_error(dialect: str, message: str) -> bytes:
