@@ -104,9 +104,11 @@ class Chooser:
             if parameter is not None:
                 raise CandidateError(400, parameter, f"{model.id} does not support the parameter {parameter!r}; "
                                      "leave it out or choose another model.", "unsupported_parameter")
-            refused = self.refusal(model, False)
-            if refused is not None:
-                raise CandidateError(400, refused.param, refused.message, "unsupported_parameter")
+        # A name several providers serve keeps those whose dialect and documented capabilities can serve it.
+        refusals = [self.refusal(model, False) for model in usable]
+        if all(refusals):
+            raise CandidateError(400, refusals[0].param, refusals[0].message, "unsupported_parameter")
+        usable = [model for model, refused in zip(usable, refusals) if refused is None]
         ranked = self._rank(model_ids={model.id for model in usable}, tokenizers={m.tokenizer for m in usable})
         if not ranked:
             raise CandidateError(400, "messages", f"The conversation and max_tokens do not fit {name!r}'s "

@@ -143,3 +143,4 @@ def test_image_tokens_are_in_the_estimate_by_the_vendors_rule(client, mocked):
     assert tokens > 1000   # width x height / 750
     expected = Decimal(tokens) * Decimal(str(model.input_price_per_mtok)) / 1_000_000
     assert abs((costs[1] - costs[0]) - expected) < Decimal("1e-12")
+
