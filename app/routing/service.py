@@ -100,7 +100,7 @@ class PromptRouter:
         """Why the model cannot serve the prompt's agent features (tools, response_format, ...), else None.
 
         First the catalog's capabilities (``auto`` wants each feature documented; a named model is
-        refused only a documented lack), then the dialect's own translation, built as it would be sent.
+        refused only a documented lack), then the dialect's own translation, made as the call will make it.
         """
         if prompt.agent is None:
             return None
@@ -110,8 +110,8 @@ class PromptRouter:
                 "is not documented (capabilities.csv) to support"
             return AgentParamError(param, f"{model.id} {known} what {param!r} asks for; leave it out or choose "
                                    "another model.")
-        try:
-            self._adapters[model.provider].build(self._request(model, prompt))
+        try:   # the translation the call will make (no signing, no I/O)
+            self._adapters[model.provider].agent_fields(self._request(model, prompt))
         except AgentParamError as exc:
             return AgentParamError(exc.param, f"{model.id}: {exc.message}")
         return None
