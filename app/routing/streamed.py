@@ -43,9 +43,8 @@ def put(feed: queue.SimpleQueue, position: int, text: str) -> None:
 
 def stream_answer(adapter: Adapter, request: PromptRequest, vendor_key: str, limits: StreamLimits,
                   emit: Callable[[str], None], deadline: float, cancel: threading.Event) -> Completion:
-    """Stream one answer in a pool thread, handing each text delta to emit; return its Completion."""
+    """Stream one answer in a pool thread, handing each delta to emit; return its Completion."""
     with open_stream(adapter, request, session_for(vendor_key), limits, cancel) as tokens:
         for text in tokens:
-            if isinstance(text, str):   # send_prompt offers no tools: ToolCallsDelta never reaches it
-                emit(text)
+            emit(text)
     return tokens.completion

@@ -5,7 +5,6 @@ assembled calls and finish_reason tool_calls; the results go back and the model'
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
@@ -15,7 +14,6 @@ from app.providers.messages import USER, Message
 from app.providers.sessions import new_session
 from app.providers.stream_events import ToolCallsDelta
 from app.providers.streaming import StreamLimits, open_stream
-from app.routing.streamed import stream_answer
 from tests.agents.conversation import TOOLS
 from tests.fakes.server import FakeVendorServer
 from tests.providers.cases import MODELS, adapter_for
@@ -68,10 +66,3 @@ def test_a_streamed_agent_loop(fake, vendor_key):
     assert "".join(deltas).startswith("Done: ") and "12" in "".join(deltas)
     assert completion.tool_calls == () and completion.finish_reason != "tool_calls"
 
-
-def test_send_prompt_streaming_hands_on_text_only(fake):
-    emitted = []
-    limits = StreamLimits(first_token_deadline=time.monotonic() + 5, max_retries=0)
-    completion = stream_answer(adapter_at(fake, "anthropic"), request("anthropic", START), "anthropic", limits,
-                               emitted.append, time.monotonic() + 5, threading.Event())
-    assert emitted == [] and completion.tool_calls and completion.finish_reason == "tool_calls"
