@@ -1,8 +1,8 @@
 """An agent loop with the official openai SDK against /v1 under real gunicorn, on every vendor dialect
 (the fake vendors answer a request offering tools with a tool call in their own format, and a turn
 carrying results with ``Done: <results>``): the model asks for a tool, the test answers, the model finishes.
-Non-streaming: /v1 streaming is another branch's work (the TokenStream level is tested in
-tests/providers/test_agent_streaming.py)."""
+Streamed too: the tool call arrives as ``delta.tool_calls`` chunks (needs main's /v1 streaming,
+merged after this branch; the TokenStream level is tested in tests/providers/test_agent_streaming.py)."""
 import csv
 import json
 from pathlib import Path
@@ -52,6 +52,40 @@ def test_agent_loop_on_every_dialect(service, fake, model):
     final = second.choices[0]
     assert final.finish_reason == "stop" and not final.message.tool_calls
     assert final.message.content.startswith("Done: ") and "12" in final.message.content
+
+
+def streamed(client, model, messages):
+    """Stream one turn; return (text, tool calls joined as the SDK's own helpers join them, finish_reason)."""
+    text, calls, finish = "", {}, None
+    for chunk in client.chat.completions.create(model=model, messages=messages, tools=TOOLS, max_tokens=200,
+                                                stream=True, stream_options={"include_usage": True}):
+        if not chunk.choices:
+            assert chunk.usage.completion_tokens > 0
+            continue
+        delta = chunk.choices[0].delta
+        text += delta.content or ""
+        for piece in delta.tool_calls or []:
+            call = calls.setdefault(piece.index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+            call["id"] = piece.id or call["id"]
+            if piece.function:
+                call["function"]["name"] = piece.function.name or call["function"]["name"]
+                call["function"]["arguments"] += piece.function.arguments or ""
+        finish = chunk.choices[0].finish_reason or finish
+    return text, [calls[i] for i in sorted(calls)], finish
+
+
+@pytest.mark.parametrize("model", DIALECTS)
+def test_streamed_agent_loop_on_every_dialect(service, fake, model):
+    client = sdk(service)
+    text, calls, finish = streamed(client, model, START)
+    assert finish == "tool_calls" and len(calls) == 1
+    [call] = calls
+    assert call["id"] and call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+    messages = START + [{"role": "assistant", "content": text or None, "tool_calls": calls},
+                        {"role": "tool", "tool_call_id": call["id"], "content": '{"temp": 12}'}]
+    text, calls, finish = streamed(client, model, messages)
+    assert finish == "stop" and calls == [] and text.startswith("Done: ") and "12" in text
 
 
 def test_a_named_function_is_forced(service, fake):
