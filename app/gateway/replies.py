@@ -49,10 +49,11 @@ def completion(attempts: Sequence[Attempt], completion_id: str, created: int) ->
              "total_tokens": item["input_tokens"] + item["output_tokens"],
              "prompt_tokens_details": {"cached_tokens": item["cached_tokens"]},
              "completion_tokens_details": {"reasoning_tokens": item["reasoning_tokens"]}}
+    finish = "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])
     return {"id": completion_id, "object": "chat.completion", "created": created,
             "model": attempts[-1].candidate.model.id,
             "choices": [{"index": 0, "message": message(item), "logprobs": None,
-                         "finish_reason": "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])}],
+                         "finish_reason": finish}],
             "usage": usage, "system_fingerprint": None, "price_runner": price_runner(attempts)}
 
 

@@ -89,8 +89,8 @@ def test_what_the_dialect_cannot_honour_is_a_400_before_any_call(client, mocked)
 def test_a_malformed_agent_field_is_a_400_naming_where(client, mocked):
     refused(client, mocked, "tool_choice", model="openai/gpt-6-luna", tools=TOOLS,
             tool_choice={"type": "function", "function": {"name": "not_offered"}})
-    bad_args = START + [{"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                                              "function": {"name": "get_weather", "arguments": "[1]"}}]},
+    call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "[1]"}}
+    bad_args = START + [{"role": "assistant", "tool_calls": [call]},
                         {"role": "tool", "tool_call_id": "c1", "content": "12"}]
     refused(client, mocked, "messages[2].tool_calls[0].function.arguments", model="openai/gpt-6-luna",
             messages=bad_args, tools=TOOLS)

@@ -74,7 +74,8 @@ def test_agent_refusals_skip_auto_candidates_and_the_refused_providers_of_a_name
     assert ids(found.choose("llama-3.3-70b", None, Constraints())) == ["bedrock/llama-3.3-70b"] and not any(seen)
     with pytest.raises(CandidateError) as caught:
         found.choose("groq/llama-3.3-70b", None, Constraints())
-    assert (caught.value.status, caught.value.param, caught.value.message) == (400, "tools", "groq/llama-3.3-70b cannot")
+    error = caught.value
+    assert (error.status, error.param, error.message) == (400, "tools", "groq/llama-3.3-70b cannot")
 
 
 def test_extra_input_tokens_raise_each_models_estimate():

@@ -65,7 +65,8 @@ def streamed(client, model, messages):
         delta = chunk.choices[0].delta
         text += delta.content or ""
         for piece in delta.tool_calls or []:
-            call = calls.setdefault(piece.index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+            call = calls.setdefault(piece.index, {"id": "", "type": "function",
+                                                  "function": {"name": "", "arguments": ""}})
             call["id"] = piece.id or call["id"]
             if piece.function:
                 call["function"]["name"] = piece.function.name or call["function"]["name"]
