@@ -66,3 +66,11 @@ def test_a_streamed_agent_loop(fake, vendor_key):
     assert "".join(deltas).startswith("Done: ") and "12" in "".join(deltas)
     assert completion.tool_calls == () and completion.finish_reason != "tool_calls"
 
+
+
+
+def test_a_tool_call_delta_counts_its_argument_characters():
+    # what TokenStream adds to the answer's size (PROVIDER_MAX_RESPONSE_BYTES), beside text deltas
+    delta = ToolCallsDelta([{"index": 0, "id": "c", "function": {"name": "get_weather", "arguments": ""}},
+                            {"index": 0, "function": {"arguments": '{"city":'}}, {"index": 1}, "junk"])
+    assert delta.size == len('{"city":')
