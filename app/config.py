@@ -82,6 +82,9 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "CORS_ORIGINS": ("*", _origins),
     "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
     "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
+    # What each model_name supports (tools, structured output, reasoning, vision); None: the
+    # capabilities.csv beside MODELS_CSV, or none (every capability unknown) when there is no such file.
+    "CAPABILITIES_CSV": (None, str),
     # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
     "DATABASE_URL": (None, str.strip),
     "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version

@@ -18,9 +18,15 @@ __all__ = ["CatalogError", "CatalogRepository", "InMemoryCatalog", "Model", "Sco
            "load_catalog", "load_models", "load_quality"]
 
 
-def load_catalog(models_csv: str | Path, quality_csv: str | Path) -> list[Model]:
-    """Read models.csv and quality.csv into models carrying their published scores."""
-    return attach_quality(load_models(models_csv, VENDORS.keys()), load_quality(quality_csv), quality_csv)
+def load_catalog(models_csv: str | Path, quality_csv: str | Path,
+                 capabilities_csv: str | Path | None = None) -> list[Model]:
+    """Read models.csv and quality.csv (and capabilities.csv when given) into models carrying their
+    published scores and documented capabilities."""
+    models = attach_quality(load_models(models_csv, VENDORS.keys()), load_quality(quality_csv), quality_csv)
+    if capabilities_csv is None:
+        return models
+    from app.agents.capabilities import attach_capabilities, load_capabilities
+    return attach_capabilities(models, load_capabilities(capabilities_csv, {m.model_name for m in models}))
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
@@ -31,7 +37,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.catalog.live import LiveCatalog
     from app.catalog.sources import catalog_sources
 
-    live = LiveCatalog(*catalog_sources(app.extensions["store"], settings["QUALITY_CSV"]),
+    live = LiveCatalog(*catalog_sources(app.extensions["store"], settings["QUALITY_CSV"],
+                                       settings["CAPABILITIES_CSV"]),
                        refresh_s=settings["CATALOG_REFRESH_S"])
     app.extensions["catalog"] = live
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from app.agents import AgentParamError
+from app.agents.capabilities import PARAMS
 from app.catalog import CatalogRepository, Model
 from app.catalog.selection import UnknownNames, provider_keys
 from app.pricing.ranking import RankingTable, rank
 from app.tokens.counter import TokenCount
 
 AUTO = "auto"
+AGENT_PARAMS = frozenset(PARAMS.values()) | {"tool_choice", "parallel_tool_calls"}
 # Output tokens the ranking assumes when the client sets no max_tokens. The seam for a predicted
 # output (expected_output_tokens: "auto", being added to the ranking) is expected_output_tokens().
 DEFAULT_EXPECTED_OUTPUT_TOKENS = 500
@@ -71,6 +74,9 @@ class Chooser:
     output_tokens: int
     unsupported: Callable[[Model], str | None]   # the parameter the model's vendor cannot honour
     quality: QualityLookup = published_score
+    # Why a model cannot serve the request's agent features (auto: each must be documented), else None.
+    refusal: Callable[[Model, bool], AgentParamError | None] = lambda model, auto: None
+    extra_input_tokens: Mapping[str, int] | None = None   # by model id: the request's images, by vendor rule
 
     def choose(self, model: str, fallbacks: Sequence[str] | None, constraints: Constraints) -> list[Candidate]:
         """Every candidate in order, without repeats; CandidateError when there is none."""
@@ -98,6 +104,11 @@ class Chooser:
             if parameter is not None:
                 raise CandidateError(400, parameter, f"{model.id} does not support the parameter {parameter!r}; "
                                      "leave it out or choose another model.", "unsupported_parameter")
+        # A name several providers serve keeps those whose dialect and documented capabilities can serve it.
+        refusals = [self.refusal(model, False) for model in usable]
+        if all(refusals):
+            raise CandidateError(400, refusals[0].param, refusals[0].message, "unsupported_parameter")
+        usable = [model for model, refused in zip(usable, refusals) if refused is None]
         ranked = self._rank(model_ids={model.id for model in usable}, tokenizers={m.tokenizer for m in usable})
         if not ranked:
             raise CandidateError(400, "messages", f"The conversation and max_tokens do not fit {name!r}'s "
@@ -108,16 +119,24 @@ class Chooser:
         ranked = self._rank(providers=constraints.providers, max_cost=constraints.max_cost, sort=constraints.sort)
         if constraints.min_quality is not None:
             ranked = self._meeting(ranked, *constraints.min_quality)
-        skipped = [self.unsupported(candidate.model) for candidate in ranked]
+        skipped = [self._skip(candidate.model) for candidate in ranked]
         usable = [candidate for candidate, parameter in zip(ranked, skipped) if parameter is None]
         if not usable:
             if any(skipped):
                 parameter = next(p for p in skipped if p)
                 raise CandidateError(400, parameter, f"No model that meets the constraints supports the parameter "
-                                     f"{parameter!r}.", "unsupported_parameter")
+                                     f"{parameter!r}" + _documented(parameter), "unsupported_parameter")
             raise CandidateError(400, "price_runner", "No configured model meets the constraints (price_runner: "
                                  "min_quality, max_cost, providers) for this prompt.", "no_model_meets_constraints")
         return usable
+
+    def _skip(self, model: Model) -> str | None:
+        """The parameter that keeps a model out of auto, else None."""
+        parameter = self.unsupported(model)
+        if parameter is None:
+            refused = self.refusal(model, True)
+            parameter = refused.param if refused is not None else None
+        return parameter
 
     def _meeting(self, ranked: list[Candidate], benchmark: str, lowest: float) -> list[Candidate]:
         if not any(self.quality(model, benchmark) is not None for model in self.catalog.all()):
@@ -133,9 +152,16 @@ class Chooser:
         counts = self.count(self.table.tokenizers if tokenizers is None else tokenizers)
         ranking = rank(self.table, counts, expected_output_tokens=self.output_tokens, sort=sort,
                        providers=providers, model_ids=model_ids, max_total_cost=max_cost,
-                       configured=self.configured, only_configured=True)
+                       configured=self.configured, only_configured=True,
+                       extra_input_tokens=self.extra_input_tokens)
         return [Candidate(self.catalog.get(item["id"]), item["total_cost"]) for item in ranking.items
                 if self.catalog.get(item["id"]) is not None]
+
+
+def _documented(parameter: str) -> str:
+    if parameter in AGENT_PARAMS:
+        return " (auto considers only models whose vendor documents it: capabilities.csv)."
+    return "."
 
 
 def constraints_from(options: Mapping | None) -> Constraints:

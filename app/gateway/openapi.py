@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from app.gateway.schemas import ChatCompletionSchema
+from app.gateway.schemas import ChatCompletionSchema, ToolCallSchema
 
 JSON = "application/json"
 
@@ -53,18 +53,22 @@ class ChatMessageSchema(Schema):
     role = fields.String(required=True, metadata=_doc("assistant"))
     content = fields.String(required=True, allow_none=True, metadata=_doc("the answer"))
     refusal = fields.String(required=True, allow_none=True, metadata=_doc("always null (refusals are content)"))
+    tool_calls = fields.List(fields.Nested(ToolCallSchema), metadata=_doc(
+        "the tools the model called, when it did (content is then null unless it also wrote text)"))
 
 
 class ChoiceSchema(Schema):
     index = fields.Integer(required=True, metadata=_doc("always 0"))
     message = fields.Nested(ChatMessageSchema, required=True, metadata=_doc("the answer"))
     logprobs = fields.Raw(required=True, allow_none=True, metadata=_doc("always null"))
-    finish_reason = fields.String(required=True, metadata=_doc("stop, length or content_filter"))
+    finish_reason = fields.String(required=True, metadata=_doc(
+        "stop, length, content_filter or tool_calls"))
 
 
 class TokenDetailsSchema(Schema):
     cached_tokens = fields.Integer(metadata=_doc("input tokens read from the vendor's cache"))
-    reasoning_tokens = fields.Integer(metadata=_doc("output tokens spent thinking"))
+    reasoning_tokens = fields.Integer(metadata=_doc(
+        "output tokens spent thinking (part of completion_tokens, priced as output)"))
 
 
 class CompletionUsageSchema(Schema):

@@ -45,10 +45,10 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:
     """The chat.completion object of a request whose last attempt succeeded."""
     item = attempts[-1].item
+    finish = "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])
     return {"id": completion_id, "object": "chat.completion", "created": created,
             "model": attempts[-1].candidate.model.id,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": item["response"], "refusal": None},
-                         "logprobs": None, "finish_reason": finish_reason(item["finish_reason"])}],
+            "choices": [{"index": 0, "message": message(item), "logprobs": None, "finish_reason": finish}],
             "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
 
 
@@ -58,6 +58,14 @@ def usage(item: dict[str, Any]) -> dict[str, Any]:
             "total_tokens": item["input_tokens"] + item["output_tokens"],
             "prompt_tokens_details": {"cached_tokens": item["cached_tokens"]},
             "completion_tokens_details": {"reasoning_tokens": item["reasoning_tokens"]}}
+
+
+def message(item: dict[str, Any]) -> dict[str, Any]:
+    """The assistant message: its text, and the tool calls it made (content null when it only called tools)."""
+    calls = item.get("tool_calls")
+    if not calls:
+        return {"role": "assistant", "content": item["response"], "refusal": None}
+    return {"role": "assistant", "content": item["response"] or None, "refusal": None, "tool_calls": calls}
 
 
 def headers(reply: dict[str, Any]) -> dict[str, str]:

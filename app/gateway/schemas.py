@@ -5,7 +5,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from app.validation import MAX_TOKENS, StrictBoolean, StrictFloat, StrictInteger
 
-ROLES = ("system", "developer", "user", "assistant")
+ROLES = ("system", "developer", "user", "assistant", "tool")
+EFFORTS = ("minimal", "low", "medium", "high")
 MAX_STOPS = 4       # OpenAI's limit; the tightest of the dialects we send stop sequences to
 MAX_FALLBACKS = 10
 
@@ -19,17 +20,34 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class TextPartSchema(_Strict):
-    type = fields.String(required=True, validate=validate.OneOf(["text"]), metadata=_doc(
-        "the part's kind: text (images and files come later)"))
-    text = fields.String(required=True, metadata=_doc("the text"))
+class ImageURLSchema(_Strict):
+    url = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc(
+        "a data URL (data:image/png;base64,...) or an https URL (passed on only to vendors that fetch it)"))
+    detail = fields.String(validate=validate.OneOf(["auto", "low", "high"]), metadata=_doc(
+        "OpenAI's image detail (low: 85 tokens on OpenAI and Azure)"))
+
+
+class PartSchema(_Strict):
+    type = fields.String(required=True, validate=validate.OneOf(["text", "image_url"]), metadata=_doc(
+        "the part's kind: text, or image_url (user messages only)"))
+    text = fields.String(metadata=_doc("the text (type text)"))
+    image_url = fields.Nested(ImageURLSchema, metadata=_doc("the image (type image_url)"))
+
+    @validates_schema
+    def _one_payload(self, data, **kwargs):
+        needed = "text" if data["type"] == "text" else "image_url"
+        if needed not in data:
+            raise ValidationError("Missing data for required field.", needed)
+        other = "image_url" if needed == "text" else "text"
+        if other in data:
+            raise ValidationError(f"Not allowed on a {data['type']} part.", other)
 
 
 class Content(fields.Field):
-    """A message's content: a string, or a list of content parts."""
+    """A message's content: a string, a list of content parts, or null (an assistant turn of tool calls)."""
 
     default_error_messages = {"invalid": "Must be a string or a non-empty list of content parts."}
-    PARTS = fields.List(fields.Nested(TextPartSchema), validate=validate.Length(min=1))
+    PARTS = fields.List(fields.Nested(PartSchema), validate=validate.Length(min=1))
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
@@ -39,10 +57,94 @@ class Content(fields.Field):
         return self.PARTS.deserialize(value, attr, data, **kwargs)
 
 
+class FunctionCallSchema(_Strict):
+    name = fields.String(required=True, metadata=_doc("the function the model called"))
+    arguments = fields.String(required=True, metadata=_doc("its arguments: a JSON object, as a string"))
+
+
+class ToolCallSchema(_Strict):
+    id = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc(
+        "the call's id, as the model gave it; a tool message answers it by tool_call_id"))
+    type = fields.String(required=True, validate=validate.OneOf(["function"]), metadata=_doc("function"))
+    function = fields.Nested(FunctionCallSchema, required=True, metadata=_doc("the function and its arguments"))
+
+
 class MessageSchema(_Strict):
     role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata=_doc(
-        "system and developer become the system prompt; user; assistant (earlier answers)"))
-    content = Content(required=True, metadata=_doc("a string, or a list of text parts"))
+        "system and developer become the system prompt; user; assistant (earlier answers, with their "
+        "tool_calls); tool (a tool's result, answering tool_call_id)"))
+    content = Content(allow_none=True, metadata=_doc(
+        "a string, or a list of parts (text; image_url in user messages); null or absent only on an "
+        "assistant message with tool_calls"))
+    tool_calls = fields.List(fields.Nested(ToolCallSchema), validate=validate.Length(min=1), metadata=_doc(
+        "assistant only: the tool calls it made"))
+    tool_call_id = fields.String(validate=validate.Length(min=1), metadata=_doc(
+        "tool only: the id of the call this result answers"))
+    name = fields.String(metadata=_doc("a participant name (accepted, not sent)"))
+    refusal = fields.String(allow_none=True, metadata=_doc(
+        "assistant only: a refusal the model gave (accepted so a reply's message can be sent back as is)"))
+
+    @validates_schema
+    def _role_fields(self, data, **kwargs):
+        role = data["role"]
+        if "tool_calls" in data and role != "assistant":
+            raise ValidationError("Only allowed on assistant messages.", "tool_calls")
+        if role == "tool" and "tool_call_id" not in data:
+            raise ValidationError("Missing data for required field.", "tool_call_id")
+        if "tool_call_id" in data and role != "tool":
+            raise ValidationError("Only allowed on tool messages.", "tool_call_id")
+        if data.get("content") is None and not data.get("tool_calls"):
+            raise ValidationError("Missing data for required field.", "content")
+        if role != "user" and isinstance(data.get("content"), list) and any(
+                part["type"] == "image_url" for part in data["content"]):
+            raise ValidationError("image_url parts are allowed in user messages only.", "content")
+
+
+class FunctionSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata=_doc(
+        "the function's name ([a-zA-Z0-9_-], at most 64)"))
+    description = fields.String(metadata=_doc("what it does, for the model"))
+    parameters = fields.Dict(metadata=_doc("its arguments as a JSON Schema of type object"))
+    strict = StrictBoolean(metadata=_doc(
+        "schema adherence: passed on (OpenAI), toolSpec.strict (Bedrock), mode VALIDATED (Gemini); Anthropic does "
+        "not enforce it"))
+
+
+class ToolSchema(_Strict):
+    type = fields.String(required=True, validate=validate.OneOf(["function"]), metadata=_doc(
+        "function (the one tool type every dialect has)"))
+    function = fields.Nested(FunctionSchema, required=True, metadata=_doc("the function the model may call"))
+
+
+class ToolChoice(fields.Field):
+    """auto, none, required, or {"type": "function", "function": {"name"}} (checked by app.agents)."""
+
+    # marshmallow formats these messages: braces are doubled
+    default_error_messages = {"invalid": 'Must be auto, none, required or {{"type": "function", '
+                                         '"function": {{"name": ...}}}}.'}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("auto", "none", "required"):
+            return value
+        function = value.get("function") if isinstance(value, dict) else None
+        if (not isinstance(function, dict) or value.get("type") != "function" or set(value) != {"type", "function"}
+                or set(function) != {"name"} or not isinstance(function["name"], str)):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonSchemaSchema(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc("the schema's name"))
+    description = fields.String(metadata=_doc("what the output is"))
+    schema = fields.Dict(metadata=_doc("the JSON Schema the answer must follow"))
+    strict = StrictBoolean(metadata=_doc("strict adherence (where the vendor enforces it)"))
+
+
+class ResponseFormatSchema(_Strict):
+    type = fields.String(required=True, validate=validate.OneOf(["text", "json_object", "json_schema"]),
+                         metadata=_doc("text, json_object or json_schema (a 400 where the vendor has no such "
+                                       "structured output, never a silent downgrade)"))
+    json_schema = fields.Nested(JsonSchemaSchema, metadata=_doc("with type json_schema: the schema"))
 
 
 class Stop(fields.Field):
@@ -95,6 +197,17 @@ class ChatCompletionSchema(_Strict):
     stop = Stop(load_default=None, metadata=_doc("up to 4 sequences where generation stops"))
     seed = StrictInteger(load_default=None, validate=validate.Range(min=-(2 ** 31), max=2 ** 31 - 1),
                          metadata=_doc("best-effort determinism (a 400 on vendors without it)"))
+    tools = fields.List(fields.Nested(ToolSchema), load_default=None, validate=validate.Length(min=1, max=128),
+                        metadata=_doc("functions the model may call (a 400 on models without tool use)"))
+    tool_choice = ToolChoice(load_default=None, metadata=_doc(
+        "auto, none, required, or {type: function, function: {name}}"))
+    parallel_tool_calls = StrictBoolean(load_default=None, metadata=_doc(
+        "false: at most one tool call per turn (a 400 on Gemini and Bedrock, which cannot promise it)"))
+    response_format = fields.Nested(ResponseFormatSchema, load_default=None, metadata=_doc(
+        "structured output: json_object, or json_schema (with strict)"))
+    reasoning_effort = fields.String(load_default=None, validate=validate.OneOf(EFFORTS), metadata=_doc(
+        "minimal, low, medium or high: OpenAI's effort, Anthropic's thinking budget or effort, Gemini's "
+        "thinking level or budget"))
     stream = StrictBoolean(load_default=False, metadata=_doc(
         "token streaming: text/event-stream of chat.completion.chunk events, then [DONE]"))
     stream_options = fields.Nested(StreamOptionsSchema, load_default=None, metadata=_doc(

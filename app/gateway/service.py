@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.agents import registry
+from app.agents.images import image_cost, image_rule, images_of
+from app.catalog import Model
 from app.gateway import replies
 from app.gateway.candidates import Candidate, Chooser, Constraints, QualityLookup, expected_output_tokens, \
     published_score
 from app.gateway.fallback import Attempt, attempt
 from app.gateway.streaming import Opened, open_stream
 from app.providers.base import PromptRequest
-from app.providers.messages import SYSTEM, Message, TextPart
+from app.providers.messages import SYSTEM, USER, Message, TextPart
 from app.routing.capacity import StreamSlots
 from app.routing.service import PromptRouter
 
@@ -34,20 +37,65 @@ class Served:
     reply: dict[str, Any] | None
 
 
+# The body fields app.agents translates per dialect (with messages, temperature and top_p, which
+# reasoning reads); a request that uses none of them, nor images or tool turns, is a plain chat.
+AGENT_FIELDS = ("tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort")
+AGENT_BODY = ("messages", "temperature", "top_p", *AGENT_FIELDS)
+
+
 def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
-    """The validated body as the router's PromptRequest (developer messages are system messages)."""
-    messages = tuple(Message(SYSTEM if m["role"] == "developer" else m["role"], _parts(m["content"]))
-                     for m in body["messages"])
+    """The validated body as the router's PromptRequest (developer messages are system messages).
+
+    ``messages`` holds each turn's texts (tool results as user text, tool calls as their name and
+    arguments), which is what the estimate counts; a request using agent features also carries its
+    OpenAI body as ``agent``, from which each adapter builds the vendor's messages and features.
+    """
+    messages = tuple(_message(m) for m in body["messages"])
     max_tokens = body["max_completion_tokens"] or body["max_tokens"]
+    agent = {k: body[k] for k in AGENT_BODY if body.get(k) is not None} if uses_agents(body) else None
     return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
                          messages=messages, top_p=body["top_p"], seed=body["seed"],
-                         stop=tuple(body["stop"]) if body["stop"] else None)
+                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent)
 
 
-def _parts(content: str | list[dict[str, str]]) -> tuple[TextPart, ...]:
-    if isinstance(content, str):
-        return (TextPart(content),)
-    return tuple(TextPart(part["text"]) for part in content)
+def uses_agents(body: Mapping[str, Any]) -> bool:
+    """Tell whether a request needs app.agents: tools, structured output, reasoning, images or tool turns."""
+    return any(body.get(k) is not None for k in AGENT_FIELDS) or any(
+        m["role"] == "tool" or m.get("tool_calls") or
+        (isinstance(m.get("content"), list) and any(p["type"] == "image_url" for p in m["content"]))
+        for m in body["messages"])
+
+
+def _message(message: Mapping[str, Any]) -> Message:
+    role = {"developer": SYSTEM, "tool": USER}.get(message["role"], message["role"])
+    content = message.get("content")
+    texts = [content] if isinstance(content, str) else [p["text"] for p in content or () if p["type"] == "text"]
+    texts += [f"{c['function']['name']}({c['function']['arguments']})" for c in message.get("tool_calls") or ()]
+    return Message(role, tuple(TextPart(text) for text in texts))
+
+
+def check_agent(prompt: PromptRequest) -> None:
+    """Read the request's agent features as OpenAI defines them; AgentParamError (a 400) names what is malformed.
+
+    Each candidate's dialect then says what it cannot honour (Gateway.candidates).
+    """
+    if prompt.agent is not None:
+        registry.request_fields("openai_chat", prompt.agent, max_tokens=prompt.max_tokens, model="", vendor="openai")
+
+
+def image_tokens(prompt: PromptRequest, models: Iterable[Model]) -> dict[str, int] | None:
+    """The input tokens the request's images add on each model, by its vendor's documented rule (None: no images)."""
+    images = images_of(dict(prompt.agent)) if prompt.agent is not None else []
+    if not images:
+        return None
+    by_rule: dict[str | None, int] = {}
+    extra = {}
+    for model in models:
+        rule = image_rule(model.provider, model.api_model)
+        if rule not in by_rule:
+            by_rule[rule] = image_cost(images, rule).tokens
+        extra[model.id] = by_rule[rule]
+    return extra
 
 
 class Gateway:
@@ -71,7 +119,9 @@ class Gateway:
         max_tokens = body["max_completion_tokens"] or body["max_tokens"]
         chooser = Chooser(snapshot.repository, table, lambda tokenizers: self._tokens.count_texts(texts, tokenizers),
                           self.configured, expected_output_tokens(max_tokens),
-                          lambda model: self._router.unsupported(model, prompt), self._quality)
+                          lambda model: self._router.unsupported(model, prompt), self._quality,
+                          lambda model, auto: self._router.refusal(model, prompt, auto=auto),
+                          image_tokens(prompt, snapshot.repository.all()))
         return chooser.choose(body["model"], body["models"], constraints)[:self._max_attempts]
 
     def serve(self, candidates: Sequence[Candidate], prompt: PromptRequest, *, caller: str,

@@ -6,12 +6,13 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, current_app
 
+from app.agents import AgentParamError
 from app.errors import APIError
 from app.gateway import chunks, replies
 from app.gateway.candidates import CandidateError, constraints_from
 from app.gateway.fallback import Attempt, retryable
 from app.gateway.schemas import ChatCompletionSchema
-from app.gateway.service import Served, prompt_request
+from app.gateway.service import Served, check_agent, prompt_request
 from app.gateway.streaming import Relay
 from app.observability import current_request_id
 from app.observability.metrics import metrics
@@ -34,9 +35,12 @@ def chat_completions() -> Response:
     gateway = current_app.extensions["gateway"]
     prompt = prompt_request(body)
     try:
+        check_agent(prompt)
         candidates = gateway.candidates(body, prompt, constraints_from(body["price_runner"]))
     except CandidateError as exc:
         raise APIError(exc.status, exc.message, param=exc.param, code=exc.code) from None
+    except AgentParamError as exc:   # a ValueError: handled before anything broader could take it
+        raise APIError(400, exc.message, param=exc.param, code="unsupported_parameter") from None
     caller, spend = current_caller(), current_app.extensions["spend"]
     with spend_errors():
         claim = claim_key(spend, caller, body)

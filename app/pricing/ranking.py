@@ -83,7 +83,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
          exclude_self_hosted: bool = False, limit: int | None = None,
          provider_names: Mapping[str, str] | None = None, o200k_key: str = "o200k_base",
          scores: Mapping[str, float] | None = None,
-         min_quality: tuple[Mapping[str, float], float] | None = None) -> Ranking:
+         min_quality: tuple[Mapping[str, float], float] | None = None,
+         extra_input_tokens: Mapping[str, int] | None = None) -> Ranking:
     """Price the prompt on every model that passes the filters and return them in `sort` order."""
     # Filters apply in this order: providers, model_ids, only_configured; then exclude_self_hosted
     # (self-hosted models of providers not in `configured`, counted in excluded_self_hosted); then
@@ -94,6 +95,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     # RankingTable. scores: model id -> score on the request's benchmark, used by the quality and
     # value sorts and shown as quality_score (None: the catalog's MMLU); min_quality: (scores by
     # model id, the least score), models without a score on that benchmark are left out.
+    # extra_input_tokens: input tokens by model id that the text counts miss (a request's images,
+    # priced by each vendor's own rule); they count like any input token.
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     auto = expected_output_tokens == AUTO
@@ -120,6 +123,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
             excluded_self_hosted += 1
             continue
         count = counts.get(tokenizer) or counts[o200k_key]
+        if extra_input_tokens and extra_input_tokens.get(model_id):
+            count = TokenCount(count.count + extra_input_tokens[model_id], count.tokenizer, count.exact)
         tokens = count.count
         forecast = None
         out = given

@@ -7,7 +7,7 @@ from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_n
 from .messages import merged_turns, system_texts
 from .anthropic_stream import AnthropicStream
 from .errors import ProviderResponseError
-from .shapes import dig, text_or_none, tokens, usage_or_none
+from .shapes import dig, tokens, tool_finish, usage_or_none
 
 API_VERSION = "2023-06-01"
 
@@ -24,18 +24,21 @@ class AnthropicAdapter(Adapter):
                    "content-type": "application/json", "accept": "application/json"}
         return HttpCall("POST", f"{base}/v1/messages", headers, self.encode(self.body(request)))
 
-    @staticmethod
-    def body(request: PromptRequest) -> dict[str, Any]:
-        """Return the Messages body: system parts top-level, user and assistant turns alternating."""
+    def body(self, request: PromptRequest) -> dict[str, Any]:
+        """Return the Messages body: system parts top-level, user and assistant turns alternating
+        (from app.agents for a /v1 request: tools, tool_use/tool_result blocks, images, thinking)."""
         conversation = request.conversation()
+        sampling = {"temperature": request.temperature, "top_p": request.top_p,
+                    "stop_sequences": list(request.stop) if request.stop else None}
+        if request.agent is not None:
+            return without_nones({"model": request.model, "max_tokens": request.max_tokens, **sampling,
+                                  **self.agent_fields(request)})
         return without_nones({
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": _content(system_texts(conversation)) or None,
             "messages": [{"role": turn.role, "content": _content(turn.texts)} for turn in merged_turns(conversation)],
-            "temperature": request.temperature,
-            "top_p": request.top_p,
-            "stop_sequences": list(request.stop) if request.stop else None,
+            **sampling,
         })
 
     def parse(self, payload: Any) -> Completion:
@@ -46,8 +49,9 @@ class AnthropicAdapter(Adapter):
             raise ProviderResponseError("unexpected response shape: content is not a list", vendor=name)
         text = "".join(b["text"] for b in blocks
                        if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str))
-        return Completion(text=text, finish_reason=text_or_none(payload.get("stop_reason")),
-                          usage=usage_or_none(self._usage, payload.get("usage")))
+        calls = self.answer_tool_calls(payload)
+        return Completion(text=text, finish_reason=tool_finish(calls, payload.get("stop_reason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls)
 
     def stream_decoder(self, max_event_bytes: int) -> AnthropicStream:
         """Return a Messages event-stream decoder."""

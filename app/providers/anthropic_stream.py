@@ -15,6 +15,8 @@ RETRYABLE = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
 class AnthropicStream(SSEDecoder):
     """Read the Messages event stream; usage is message_start's input merged with message_delta's output."""
 
+    dialect = "anthropic"
+
     def __init__(self, vendor: str, max_event_bytes: int, read_usage: Callable[[Any], Usage]):
         super().__init__(vendor, max_event_bytes)
         self._read_usage = read_usage
@@ -25,10 +27,14 @@ class AnthropicStream(SSEDecoder):
             return []
         data = self.json(sse)
         kind = data.get("type", sse.event)
+        if kind in ("content_block_start", "content_block_delta"):
+            calls = self.tool_calls(data)   # tool_use blocks and their input_json_delta pieces
+            if calls:
+                return calls
         if kind == "content_block_delta":
             delta = mapping(data.get("delta"))
             text = delta.get("text")
-            # thinking and tool-input deltas are not answer text (thinking is billed in output_tokens).
+            # thinking deltas are not answer text (thinking is billed in output_tokens).
             return [TextDelta(text)] if delta.get("type") == "text_delta" and isinstance(text, str) and text else []
         if kind == "message_start":
             self._usage = dict(mapping(mapping(data.get("message")).get("usage")))

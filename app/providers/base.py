@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.agents import registry
 from app.redaction import secrets_of
 from app.vendors import Vendor
 
@@ -29,6 +30,13 @@ class PromptRequest:
 
     ``messages``, when given, is the conversation and ``prompt``/``system`` are ignored;
     otherwise the conversation is the system prompt (if any) and the prompt as one user turn.
+
+    ``agent``, when given, is the OpenAI chat body a /v1 request carried (``messages`` in OpenAI's
+    format, with tool calls, tool results and images, and ``tools``, ``tool_choice``,
+    ``parallel_tool_calls``, ``response_format``, ``reasoning_effort``). Each adapter then builds
+    its messages and those features from it through ``app.agents`` (which raises AgentParamError,
+    a 400 naming the parameter, for what the dialect cannot honour); ``messages`` still holds the
+    conversation's texts, which is what the estimate counts with the tokenizer.
     """
 
     prompt: str
@@ -40,6 +48,7 @@ class PromptRequest:
     top_p: float | None = None
     stop: tuple[str, ...] | None = None
     seed: int | None = None
+    agent: Mapping[str, Any] | None = field(default=None, compare=False)
 
     def conversation(self) -> tuple[Message, ...]:
         """The messages to send, in order."""
@@ -71,6 +80,7 @@ class Completion:
     finish_reason: str | None
     usage: Usage | None        # None: the vendor reported none we can trust (missing, negative, not integers)
     attempts: int = 1          # HTTP attempts the transport made (retries + 1)
+    tool_calls: tuple = ()     # OpenAI tool_calls dicts (id, type, function{name, arguments}) the model made
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,15 @@ class Adapter(ABC):
     def stream_decoder(self, max_event_bytes: int) -> StreamDecoder:
         """Return a decoder for one streamed answer in this dialect."""
         raise NotImplementedError(f"{type(self).__name__} does not stream")
+
+    def agent_fields(self, request: PromptRequest) -> dict[str, Any]:
+        """Return the vendor body fields of a /v1 request's agent features (``request.agent``), checked."""
+        return registry.request_fields(self.vendor.api, request.agent or {}, max_tokens=request.max_tokens,
+                                       model=request.model, vendor=self.vendor.key)
+
+    def answer_tool_calls(self, payload: Any) -> tuple:
+        """Return the tool calls of a success body, in OpenAI's format (none for a body without any)."""
+        return tuple(registry.DIALECTS[self.vendor.api].tool_calls(payload))
 
     @staticmethod
     def encode(body: Mapping[str, Any]) -> bytes:

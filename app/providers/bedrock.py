@@ -14,7 +14,7 @@ from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_n
 from .messages import merged_turns, system_texts
 from .bedrock_stream import BedrockConverseStream
 from .errors import ProviderResponseError
-from .shapes import as_json, dig, first_text, plain_text, text_or_none, tokens, usage_or_none
+from .shapes import as_json, dig, first_text, plain_text, tokens, tool_finish, usage_or_none
 
 DEFAULT_REGION = "us-east-1"
 SIGNING_NAME = "bedrock"  # the service model's signingName (endpointPrefix is bedrock-runtime)
@@ -56,18 +56,21 @@ class BedrockConverseAdapter(Adapter):
         """Return an event-stream decoder (botocore's parser under it)."""
         return BedrockConverseStream(self.vendor.key, max_event_bytes, self._usage)
 
-    @staticmethod
-    def body(request: PromptRequest) -> dict[str, Any]:
-        """Return the Converse input (modelId travels in the URL, not the body)."""
+    def body(self, request: PromptRequest) -> dict[str, Any]:
+        """Return the Converse input (modelId travels in the URL, not the body); from app.agents for a
+        /v1 request (toolConfig, toolUse/toolResult blocks, images, outputConfig, thinking)."""
+        inference = without_nones({
+            "maxTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
+            "stopSequences": list(request.stop) if request.stop else None})
+        if request.agent is not None:
+            return {**self.agent_fields(request), "inferenceConfig": inference}
         conversation = request.conversation()
         body: dict[str, Any] = {"messages": [{"role": turn.role, "content": [{"text": text} for text in turn.texts]}
                                              for turn in merged_turns(conversation)]}
         system = system_texts(conversation)
         if system:
             body["system"] = [{"text": text} for text in system]
-        body["inferenceConfig"] = without_nones({
-            "maxTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
-            "stopSequences": list(request.stop) if request.stop else None})
+        body["inferenceConfig"] = inference
         return body
 
     def authorize(self, url: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
@@ -90,8 +93,9 @@ class BedrockConverseAdapter(Adapter):
         if not isinstance(blocks, list):
             raise ProviderResponseError("unexpected response shape: content is not a list", vendor=name)
         text = "".join(b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str))
-        return Completion(text=text, finish_reason=text_or_none(payload.get("stopReason")),
-                          usage=usage_or_none(self._usage, payload.get("usage")))
+        calls = self.answer_tool_calls(payload)
+        return Completion(text=text, finish_reason=tool_finish(calls, payload.get("stopReason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls)
 
     @staticmethod
     def _usage(usage: Any) -> Usage:

@@ -19,6 +19,7 @@ class BedrockConverseStream(StreamDecoder):
     """Read messageStart, contentBlockDelta ..., messageStop (the answer is complete), metadata (usage)."""
 
     media_type = "application/vnd.amazon.eventstream"
+    dialect = "bedrock"
 
     def __init__(self, vendor: str, max_event_bytes: int, read_usage: Callable[[Any], Usage]):
         super().__init__(vendor, max_event_bytes)
@@ -50,6 +51,10 @@ class BedrockConverseStream(StreamDecoder):
                                      {"message": headers.get(":error-message", "")})
         event = headers.get(":event-type")
         data = self._payload(message)
+        if event in ("contentBlockStart", "contentBlockDelta"):
+            calls = self.tool_calls({event: data})   # toolUse starts and their input pieces
+            if calls:
+                return calls
         if event == "contentBlockDelta":
             text = mapping(data.get("delta")).get("text")   # reasoningContent deltas are not answer text
             return [TextDelta(text)] if isinstance(text, str) and text else []

@@ -8,7 +8,7 @@ from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_n
 from .messages import ASSISTANT, merged_turns, system_texts
 from .errors import ProviderResponseError
 from .gemini_stream import GeminiStream
-from .shapes import mapping, text_or_none, tokens, usage_or_none
+from .shapes import mapping, text_or_none, tokens, tool_finish, usage_or_none
 
 
 class GeminiAdapter(Adapter):
@@ -25,9 +25,15 @@ class GeminiAdapter(Adapter):
         return HttpCall("POST", f"{base}/v1beta/models/{model}:generateContent", headers,
                         self.encode(self.body(request)))
 
-    @staticmethod
-    def body(request: PromptRequest) -> dict[str, Any]:
-        """Return the generateContent body: systemInstruction, and contents with roles user and model."""
+    def body(self, request: PromptRequest) -> dict[str, Any]:
+        """Return the generateContent body: systemInstruction, and contents with roles user and model
+        (from app.agents for a /v1 request: tools, functionCall/functionResponse parts, images, thinking)."""
+        config = without_nones({
+            "maxOutputTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
+            "stopSequences": list(request.stop) if request.stop else None, "seed": request.seed})
+        if request.agent is not None:
+            fields = self.agent_fields(request)
+            return {**fields, "generationConfig": {**config, **fields.get("generationConfig", {})}}
         conversation = request.conversation()
         body: dict[str, Any] = {"contents": [
             {"role": "model" if turn.role == ASSISTANT else "user", "parts": [{"text": text} for text in turn.texts]}
@@ -35,9 +41,7 @@ class GeminiAdapter(Adapter):
         system = system_texts(conversation)
         if system:
             body["systemInstruction"] = {"parts": [{"text": text} for text in system]}
-        body["generationConfig"] = without_nones({
-            "maxOutputTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
-            "stopSequences": list(request.stop) if request.stop else None, "seed": request.seed})
+        body["generationConfig"] = config
         return body
 
     def parse(self, payload: Any) -> Completion:
@@ -54,7 +58,9 @@ class GeminiAdapter(Adapter):
         parts = parts if isinstance(parts, list) else []
         text = "".join(p["text"] for p in parts
                        if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str))
-        return Completion(text=text, finish_reason=text_or_none(candidate.get("finishReason")), usage=usage)
+        calls = self.answer_tool_calls(payload)
+        return Completion(text=text, finish_reason=tool_finish(calls, candidate.get("finishReason")), usage=usage,
+                          tool_calls=calls)
 
     def stream_fields(self) -> dict[str, Any]:
         """The body is the same; the method and ``alt=sse`` ask for the stream."""

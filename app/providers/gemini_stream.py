@@ -15,6 +15,8 @@ RETRYABLE = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED", "INTERNAL"})
 class GeminiStream(SSEDecoder):
     """Read partial responses; usageMetadata is cumulative; the stream has no terminator but a finishReason."""
 
+    dialect = "gemini"
+
     def __init__(self, vendor: str, max_event_bytes: int, read_usage: Callable[[Any], Usage]):
         super().__init__(vendor, max_event_bytes)
         self._read_usage = read_usage
@@ -32,6 +34,7 @@ class GeminiStream(SSEDecoder):
         for part in parts if isinstance(parts, list) else []:
             if isinstance(part, dict) and not part.get("thought") and isinstance(part.get("text"), str) and part["text"]:
                 events.append(TextDelta(part["text"]))
+        events += self.tool_calls(data)   # functionCall parts come whole, one delta each
         if data.get("usageMetadata") is not None:
             events.append(UsageReport(usage_or_none(self._read_usage, data["usageMetadata"])))
         reason = text_or_none(candidate.get("finishReason"))

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from .base import OPTIONAL_PARAMETERS, Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import Message, single_text
 from .openai_chat_stream import OpenAIChatStream
-from .shapes import dig, mapping, text_or_none, tokens, usage_or_none
+from .shapes import dig, mapping, tokens, tool_finish, usage_or_none
 
 
 class OpenAIChatAdapter(Adapter):
@@ -32,10 +32,13 @@ class OpenAIChatAdapter(Adapter):
         return frozenset(name for name in OPTIONAL_PARAMETERS if name != "seed" or self.vendor.seed_field)
 
     def body(self, request: PromptRequest) -> dict[str, Any]:
-        """Return the JSON body; the max-tokens and seed field names are per vendor (see Vendor)."""
+        """Return the JSON body; the max-tokens and seed field names are per vendor (see Vendor). A /v1
+        request's messages and agent features (tools, response_format, ...) pass on, checked by app.agents."""
+        agent = self.agent_fields(request) if request.agent is not None else {}
         return without_nones({
             "model": request.model,
             "messages": [_message(message) for message in request.conversation()],
+            **agent,
             self.vendor.max_tokens_field: request.max_tokens,
             "temperature": request.temperature,
             "top_p": request.top_p,
@@ -50,9 +53,10 @@ class OpenAIChatAdapter(Adapter):
         message = dig(choice, "message", vendor=name)
         # content is null when the model refuses; surface the refusal rather than nothing.
         text = mapping(message).get("content") or mapping(message).get("refusal") or ""
+        calls = self.answer_tool_calls(payload)
         return Completion(text=text if isinstance(text, str) else "",
-                          finish_reason=text_or_none(mapping(choice).get("finish_reason")),
-                          usage=usage_or_none(self._usage, payload.get("usage")))
+                          finish_reason=tool_finish(calls, mapping(choice).get("finish_reason")),
+                          usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls)
 
     def stream_fields(self) -> dict[str, Any]:
         """Ask for a stream, and for its usage on the last chunk where the vendor's API takes the option."""

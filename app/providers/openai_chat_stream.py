@@ -7,7 +7,7 @@ from .base import Usage
 from .errors import ProviderStreamError
 from .shapes import first_text, mapping, usage_or_none
 from .sse_reader import ServerSentEvent
-from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, UsageReport
+from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, ToolCallsDelta, UsageReport
 
 
 class OpenAIChatStream(SSEDecoder):
@@ -34,6 +34,9 @@ class OpenAIChatStream(SSEDecoder):
             text = delta.get("content") or delta.get("refusal")
             if isinstance(text, str) and text:
                 events.append(TextDelta(text))
+            calls = delta.get("tool_calls")   # already OpenAI's delta.tool_calls: passed on as they come
+            if isinstance(calls, list) and calls:
+                events.append(ToolCallsDelta([c for c in calls if isinstance(c, dict)]))
             reason = choice.get("finish_reason")
             if isinstance(reason, str):
                 events.append(FinishReason(reason))

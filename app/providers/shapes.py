@@ -58,6 +58,15 @@ def text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+TOOL_CALLS = "tool_calls"
+
+
+def tool_finish(calls: Any, reason: Any) -> str | None:
+    """Return the finish reason of an answer: OpenAI's ``tool_calls`` when the model called tools
+    (Gemini says STOP then), else the vendor's own value (the gateway maps it; send_prompt shows it)."""
+    return TOOL_CALLS if calls else text_or_none(reason)
+
+
 def as_json(text: str) -> Any:
     """Decode JSON text, or return None when it is not JSON (or nested beyond reason)."""
     try:

@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Union
 
+from app.agents import registry
+
 from .base import Usage
 from .errors import ProviderError, ProviderResponseError, ProviderResponseTooLarge
 from .sse_reader import ServerSentEvent, SSEReader
@@ -19,6 +21,23 @@ from .sse_reader import ServerSentEvent, SSEReader
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallsDelta:
+    """Pieces of the tool calls the model is making, as OpenAI's ``choices[0].delta.tool_calls`` items.
+
+    Each item has ``index`` (the call's position) and, on the call's first piece, ``id``, ``type`` and
+    ``function.name``; ``function.arguments`` pieces concatenate to the call's JSON arguments.
+    TokenStream yields these beside ``str`` text deltas (send_prompt, which offers no tools, skips them).
+    """
+
+    tool_calls: list
+
+    @property
+    def size(self) -> int:
+        """The argument characters this delta adds (counted against PROVIDER_MAX_RESPONSE_BYTES)."""
+        return sum(len(str(_function(call).get("arguments") or "")) for call in self.tool_calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +55,7 @@ class StreamEnd:
     """The dialect's own terminator: the answer is complete (a body ending without one is not)."""
 
 
-StreamEvent = Union[TextDelta, FinishReason, UsageReport, StreamEnd]
+StreamEvent = Union[TextDelta, ToolCallsDelta, FinishReason, UsageReport, StreamEnd]
 END = StreamEnd()
 
 
@@ -44,9 +63,19 @@ class StreamDecoder(ABC):
     """Turn one response body, fed as it arrives, into StreamEvents; raise ProviderError on bad input."""
 
     media_type = "text/event-stream"
+    dialect = ""   # Vendor.api: whose app.agents ToolCallStream reads the tool calls out of the events
 
     def __init__(self, vendor: str, max_event_bytes: int):
         self.vendor, self.max_event_bytes = vendor, max_event_bytes
+        stream = registry.DIALECTS[self.dialect].stream if self.dialect else None
+        self._tools = stream() if stream is not None else None
+
+    def tool_calls(self, event: dict[str, Any]) -> list[StreamEvent]:
+        """Return the ToolCallsDelta one decoded vendor event carries (none when it carries no call)."""
+        if self._tools is None:
+            return []
+        deltas = self._tools.feed(event)
+        return [ToolCallsDelta(deltas)] if deltas else []
 
     @abstractmethod
     def feed(self, chunk: bytes) -> list[StreamEvent]:
@@ -88,3 +117,23 @@ class SSEDecoder(StreamDecoder):
         if not isinstance(data, dict):
             raise self.error(f"a stream event ({sse.event}) is not a JSON object")
         return data
+
+
+def _function(call: Any) -> dict:
+    function = call.get("function") if isinstance(call, dict) else None
+    return function if isinstance(function, dict) else {}
+
+
+def merge_tool_call(calls: dict[int, dict], piece: Any) -> None:
+    """Add one delta.tool_calls item to the call it continues (by index), as OpenAI's SDKs assemble them."""
+    if not isinstance(piece, dict):
+        return
+    index = piece.get("index") if isinstance(piece.get("index"), int) else len(calls)
+    call = calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+    if isinstance(piece.get("id"), str):
+        call["id"] = piece["id"]
+    function = _function(piece)
+    if isinstance(function.get("name"), str):
+        call["function"]["name"] = function["name"]
+    if isinstance(function.get("arguments"), str):
+        call["function"]["arguments"] += function["arguments"]

@@ -26,7 +26,9 @@ from .errors import (ProviderCancelled, ProviderConnectionError, ProviderError, 
                      ProviderResponseTooLarge, ProviderTimeout)
 from .failures import http_error
 from .sessions import environment_proxies
-from .stream_events import END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, UsageReport
+from .shapes import tool_finish
+from .stream_events import (END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, ToolCallsDelta,
+                            UsageReport, merge_tool_call)
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, retry_policy
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard, bound
 
@@ -85,7 +87,9 @@ class _Opened:
 
 
 class TokenStream:
-    """The text deltas of an answer (iterate), then ``completion`` (usage from the stream's own report).
+    """The deltas of an answer (iterate): ``str`` text, and ``ToolCallsDelta`` when the model calls
+    tools; then ``completion`` (usage from the stream's own report, the tool calls assembled, and
+    finish_reason ``tool_calls`` when there are any).
 
     A ProviderError raised while iterating is an in-stream failure: tokens were already read.
     """
@@ -95,6 +99,8 @@ class TokenStream:
         self._adapter, self._opened, self._guard = adapter, opened, guard
         self._limits, self._end, self._attempts = limits, end, attempts
         self._parts: list[str] = []
+        self._calls: dict[int, dict] = {}   # tool call index -> the call assembled so far
+        self._started = False               # a first token (text or tool call) has arrived
         self._size = 0
         self._finish: str | None = None
         self._usage: Usage | None = None
@@ -105,13 +111,13 @@ class TokenStream:
     def __iter__(self) -> TokenStream:
         return self
 
-    def __next__(self) -> str:
+    def __next__(self) -> str | ToolCallsDelta:
         opened = self._opened
         while True:
             if opened.events:
-                text = self._apply(opened.events.popleft())
-                if text:
-                    return text
+                delta = self._apply(opened.events.popleft())
+                if delta:
+                    return delta
                 continue
             if opened.eof or self._closed:
                 self._complete()
@@ -130,21 +136,19 @@ class TokenStream:
                 raise
             if self._ended:   # what may follow the end marker (Bedrock's usage) follows at once
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
-            elif self._parts:   # from the first token on, the gap between chunks is what is limited
+            elif self._started:   # from the first token on, the gap between chunks is what is limited
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
 
-    def _apply(self, event: StreamEvent) -> str | None:
+    def _apply(self, event: StreamEvent) -> str | ToolCallsDelta | None:
         if isinstance(event, TextDelta):
-            self._size += len(event.text)
-            if self._size > self._limits.max_response_bytes:
-                self.close()
-                raise ProviderResponseTooLarge(f"the answer is longer than PROVIDER_MAX_RESPONSE_BYTES "
-                                               f"({self._limits.max_response_bytes}); not read further",
-                                               vendor=self._adapter.vendor.key)
-            if not self._parts:
-                WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
+            self._grow(len(event.text))
             self._parts.append(event.text)
             return event.text
+        if isinstance(event, ToolCallsDelta):
+            self._grow(event.size)
+            for call in event.tool_calls:
+                merge_tool_call(self._calls, call)
+            return event
         if isinstance(event, FinishReason):
             self._finish = event.reason
         elif isinstance(event, UsageReport):
@@ -157,9 +161,23 @@ class TokenStream:
     @property
     def partial(self) -> Completion | None:
         """What was streamed so far (None before the first token): the usage known, no end marker."""
-        if not self._parts:
+        if not self._started:
             return None
-        return Completion("".join(self._parts), self._finish, self._usage, self._attempts)
+        calls = tuple(self._calls[index] for index in sorted(self._calls))
+        return Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage, self._attempts,
+                          tool_calls=calls)
+
+    def _grow(self, size: int) -> None:
+        """Count a delta against PROVIDER_MAX_RESPONSE_BYTES; the first one starts the idle limit."""
+        self._size += size
+        if self._size > self._limits.max_response_bytes:
+            self.close()
+            raise ProviderResponseTooLarge(f"the answer is longer than PROVIDER_MAX_RESPONSE_BYTES "
+                                           f"({self._limits.max_response_bytes}); not read further",
+                                           vendor=self._adapter.vendor.key)
+        if not self._started:
+            self._started = True
+            WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
 
     def _complete(self) -> None:
         if self.completion is not None:
@@ -168,7 +186,9 @@ class TokenStream:
         if not self._ended:
             raise ProviderConnectionError("the stream ended before the vendor's end-of-answer event; "
                                           "the answer is incomplete", vendor=self._adapter.vendor.key)
-        self.completion = Completion("".join(self._parts), self._finish, self._usage, self._attempts)
+        calls = tuple(self._calls[index] for index in sorted(self._calls))
+        self.completion = Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage,
+                                     self._attempts, calls)
 
     def close(self) -> None:
         """Stop reading (cutting the connection if the answer is not complete) and release the guard."""
@@ -212,7 +232,7 @@ def _open(adapter: Adapter, call: HttpCall, session: requests.Session, limits: S
         else:
             raise ProviderResponseError(f"expected {adapter.stream_media_type}, got {kind or 'no content type'} "
                                         f"(HTTP {response.status_code})", vendor=vendor)
-        while not opened.eof and not any(isinstance(e, (TextDelta, StreamEnd)) for e in opened.events):
+        while not opened.eof and not any(isinstance(e, (TextDelta, ToolCallsDelta, StreamEnd)) for e in opened.events):
             _read(adapter, opened, guard, limits, end, got_text=False)
         return opened
     except BaseException:
@@ -236,6 +256,8 @@ def _whole(adapter: Adapter, response: requests.Response, limits: StreamLimits) 
     vendor = adapter.vendor.key
     completion = adapter.parse(decode_json(read_body(response, limits.max_response_bytes, vendor), response, vendor))
     events: list[StreamEvent] = [TextDelta(completion.text)] if completion.text else []
+    if completion.tool_calls:
+        events.append(ToolCallsDelta([{"index": i, **call} for i, call in enumerate(completion.tool_calls)]))
     if completion.finish_reason:
         events.append(FinishReason(completion.finish_reason))
     return events + [UsageReport(completion.usage), END]

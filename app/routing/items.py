@@ -26,7 +26,7 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
         error["message"] = json_safe(error["message"])
-    return {
+    result = {
         "id": model.id,
         "model_name": model.model_name,
         "provider": provider_name,
@@ -51,6 +51,10 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         "predicted_output": predicted_output,
         "recorded": False,   # set once the ledger row is committed (app/spend)
     }
+    if completion is not None and completion.tool_calls:
+        # Only /v1 offers tools, so send_prompt's items never hold this key; the gateway reads it.
+        result["tool_calls"] = [dict(call) for call in completion.tool_calls]
+    return result
 
 
 def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
+from app.agents import AgentParamError, registry
+from app.agents.capabilities import PARAMS, unsupported
 from app.catalog import Model
 from app.forecast.outlook import EMPTY, Forecast, Outlook
 from app.providers.base import Adapter, PromptRequest
@@ -25,7 +27,7 @@ from app.routing.items import cached_item, item, refused_item
 from app.routing.records import CallObserver, CallRecord, ignore
 from app.routing.streamed import Events, delta, put, stream_answer
 from app.spend.accountant import Accountant, Planned, Tab
-from app.tokens.counter import BASE_ENCODING, TokenCounter
+from app.tokens.counter import BASE_ENCODING, TokenCount, TokenCounter
 from app.tokens.encodings import SPECS
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,26 @@ class PromptRouter:
     def unsupported(self, model: Model, prompt: PromptRequest) -> str | None:
         """The first parameter of the prompt the model's vendor cannot honour, else None."""
         return self._adapters[model.provider].unsupported(prompt)
+
+    def refusal(self, model: Model, prompt: PromptRequest, *, auto: bool = False) -> AgentParamError | None:
+        """Why the model cannot serve the prompt's agent features (tools, response_format, ...), else None.
+
+        First the catalog's capabilities (``auto`` wants each feature documented; a named model is
+        refused only a documented lack), then the dialect's own translation, made as the call will make it.
+        """
+        if prompt.agent is None:
+            return None
+        param = unsupported(model.capabilities, prompt.agent, unknown_ok=not auto)   # the dialect's say: build()
+        if param is not None:
+            known = "does not support" if model.capabilities.get(_feature(param)) is False else \
+                "is not documented (capabilities.csv) to support"
+            return AgentParamError(param, f"{model.id} {known} what {param!r} asks for; leave it out or choose "
+                                   "another model.")
+        try:   # the translation the call will make (no signing, no I/O)
+            self._adapters[model.provider].agent_fields(self._request(model, prompt))
+        except AgentParamError as exc:
+            return AgentParamError(exc.param, f"{model.id}: {exc.message}")
+        return None
 
     def stream(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
                use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
@@ -182,7 +204,9 @@ class PromptRouter:
             tokenizers.add(BASE_ENCODING)   # a family estimate counts it anyway: kept to calibrate the family
         counts = self._tokens.count_texts(prompt.texts(), tokenizers)
         requests = [self._request(model, prompt) for model in models]
-        estimates = [counts[model.tokenizer].count for model in models]
+        inputs = [_with_images(counts[model.tokenizer], prompt, model, request.model)
+                  for model, request in zip(models, requests)]
+        estimates = [count.count for count in inputs]
         outlook = self._outlook()
         predicted = [_predicted(outlook.forecast(model.id, estimate)) for model, estimate in zip(models, estimates)]
         early = {}
@@ -195,7 +219,7 @@ class PromptRouter:
         if self._accountant is not None:
             # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
             tab = self._accountant.open(caller, request_id, [
-                Planned(index, models[index], requests[index].max_tokens, counts[models[index].tokenizer])
+                Planned(index, models[index], requests[index].max_tokens, inputs[index])
                 for index in range(len(models)) if index not in early], claim)
             base = counts.get(BASE_ENCODING)
             tab.base_input_tokens = base.count if base is not None and base.exact else None
@@ -280,6 +304,18 @@ def _predicted(forecast: Forecast | None) -> dict[str, int] | None:
     if forecast is None or forecast.tokens is None:
         return None
     return {"tokens": forecast.tokens, "low": forecast.low, "high": forecast.high, "samples": forecast.samples}
+
+
+def _with_images(count: TokenCount, prompt: PromptRequest, model: Model, api_model: str) -> TokenCount:
+    """The input estimate with the request's images at the vendor's documented rate (text alone otherwise)."""
+    if prompt.agent is None:
+        return count
+    extra = registry.request_image_cost(prompt.agent, model.provider, api_model).tokens
+    return replace(count, count=count.count + extra) if extra else count
+
+
+def _feature(param: str) -> str:
+    return next(feature for feature, name in PARAMS.items() if name == param)
 
 
 def _totals(data: list[dict[str, Any]], started: float) -> dict[str, float]:

@@ -226,6 +226,22 @@ def _bedrock_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncate
     return chunks
 
 
+def encode_stream(dialect: str, events: list[dict]) -> list[bytes]:
+    """Return a dialect's stream events (dicts, as tests.fakes.tools.tool_stream gives them) as body chunks."""
+    if dialect == "anthropic":
+        return [_sse(e, e["type"]) for e in events]
+    if dialect == "gemini":
+        return [_sse(e, newline="\r\n") for e in events]
+    if dialect == "bedrock":
+        from tests.fakes.eventstream import event
+        return [event(kind, data) for e in events for kind, data in e.items()]
+    # OpenAI sends usage on a last chunk without choices (stream_options.include_usage), then [DONE]
+    usage = {"id": events[-1].get("id"), "object": "chat.completion.chunk", "created": events[-1].get("created"),
+             "model": events[-1].get("model"), "choices": [],
+             "usage": {"prompt_tokens": 20, "completion_tokens": 9, "total_tokens": 29}}
+    return [_sse(e) for e in events] + [_sse(usage), _sse("[DONE]")]
+
+
 def stream_error(dialect: str, message: str) -> bytes:
     """Return an error reported inside a stream, as the dialect sends it (a retryable overload)."""
     if dialect == "anthropic":

@@ -14,6 +14,7 @@ Run ``python -m tests.fakes.server --port 8900`` to serve it for benchmarks.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import re
@@ -24,9 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.dialects import (Exchange, error, padding_words, reply, route, stream_chunks, stream_error, stream_type,
-                                  words)
-from tests.fakes.tools import tool_error, tool_reply
+from tests.fakes.dialects import (Exchange, encode_stream, error, padding_words, reply, route, stream_chunks,
+                                  stream_error, stream_type, words)
+from tests.fakes.tools import final_text, tool_error, tool_reply, tool_stream
 
 AUTH_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key")
 
@@ -142,12 +143,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(how.status, body, headers)
         if how.garbage:
             return self._send_raw(200, b"<html><body>not json</body></html>", "text/html")
-        if ex.stream:
-            return self._stream(ex, how)
         sent = json.loads(raw or b"{}")
         if problem := tool_error(ex.dialect, sent):   # tool results must answer the calls made, as upstream
             headers, body = error(ex.dialect, 400, problem)
             return self._send(400, body, headers)
+        if ex.stream:
+            return self._stream(ex, how, sent)
         agent = tool_reply(ex.dialect, ex.model, sent) if how.body is None else None
         body = how.body if how.body is not None else json.dumps(agent or self._reply(ex, how, state.varied)).encode()
         if how.drip:
@@ -191,9 +192,16 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return
 
-    def _stream(self, ex: Exchange, how: Behaviour) -> None:
-        """Send the answer as the dialect streams it, one HTTP chunk per event, ``how.tick`` apart."""
-        chunks = how.chunks if how.chunks is not None else self._stream_chunks(ex, how)
+    def _stream(self, ex: Exchange, how: Behaviour, sent: dict) -> None:
+        """Send the answer as the dialect streams it, one HTTP chunk per event, ``how.tick`` apart
+        (a tool call when the request offers tools, the final text once it carries their results)."""
+        agent = tool_stream(ex.dialect, ex.model, sent) if how.chunks is None else None
+        if agent is not None:
+            chunks = encode_stream(ex.dialect, agent)
+        else:
+            final = final_text(ex.dialect, sent)
+            how = how if final is None else dataclasses.replace(how, text=final)
+            chunks = how.chunks if how.chunks is not None else self._stream_chunks(ex, how)
         self.send_response(200)
         self.send_header("Content-Type", stream_type(ex.dialect))
         self.send_header("Transfer-Encoding", "chunked")

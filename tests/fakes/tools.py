@@ -176,6 +176,12 @@ def tool_error(dialect: str, body: dict) -> str | None:
 
 # --- streams -----------------------------------------------------------------------------------
 
+def final_text(dialect: str, body: dict) -> str | None:
+    """Return the text the model finishes with once the last turn carries tool results, else None."""
+    plan = _plan(dialect, body)
+    return plan[1] if plan is not None and plan[0] == "final" else None
+
+
 def tool_stream(dialect: str, model: str, body: dict) -> list[dict] | None:
     """Return the stream events of the tool call (or final text) ``tool_reply`` gives, in the dialect's form."""
     plan = _plan(dialect, body)

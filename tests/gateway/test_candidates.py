@@ -56,3 +56,34 @@ def test_unsupported_parameters_drop_out_of_auto_but_refuse_a_named_model():
     with pytest.raises(CandidateError) as caught:
         chooser(unsupported=no_seed).choose("anthropic/claude-haiku-5-5", None, Constraints())
     assert (caught.value.status, caught.value.param) == (400, "seed")
+
+
+def test_agent_refusals_skip_auto_candidates_and_the_refused_providers_of_a_name():
+    from app.agents import AgentParamError
+    seen = []
+
+    def refusal(model, auto):
+        seen.append(auto)
+        return AgentParamError("tools", f"{model.id} cannot") if model.provider == "groq" else None
+    found = Chooser(InMemoryCatalog(MODELS), RankingTable(MODELS),
+                    lambda tokenizers: {n: TokenCount(100, n, True) for n in tokenizers},
+                    {"groq", "openai", "bedrock"}, 50, lambda model: None, refusal=refusal)
+    assert "groq" not in {c.model.provider for c in found.choose("auto", None, Constraints())} and all(seen)
+    seen.clear()
+    # llama-3.3-70b: groq (refused) and bedrock; the name keeps bedrock; refusals on a name are not auto's
+    assert ids(found.choose("llama-3.3-70b", None, Constraints())) == ["bedrock/llama-3.3-70b"] and not any(seen)
+    with pytest.raises(CandidateError) as caught:
+        found.choose("groq/llama-3.3-70b", None, Constraints())
+    error = caught.value
+    assert (error.status, error.param, error.message) == (400, "tools", "groq/llama-3.3-70b cannot")
+
+
+def test_extra_input_tokens_raise_each_models_estimate():
+    def make(extra):
+        return Chooser(InMemoryCatalog(MODELS), RankingTable(MODELS),
+                       lambda tokenizers: {n: TokenCount(100, n, True) for n in tokenizers},
+                       CONFIGURED, 50, lambda model: None, extra_input_tokens=extra)
+    [plain] = make(None).choose("openai/gpt-6-luna", None, Constraints())
+    [imaged] = make({"openai/gpt-6-luna": 1000}).choose("openai/gpt-6-luna", None, Constraints())
+    model = plain.model
+    assert imaged.estimated_cost - plain.estimated_cost == pytest.approx(1000 * model.input_price_per_mtok / 1e6)

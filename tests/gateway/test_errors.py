@@ -21,9 +21,9 @@ def openai_error(response, status, kind, param=None, code=None):
 @pytest.mark.parametrize("body, param, says", [
     ({"model": "auto", "messages": HI, "temperature": 3}, "temperature", "Invalid value for temperature"),
     ({"model": "auto", "messages": HI, "logit_bias": {}}, "logit_bias", "Unrecognized request argument supplied"),
-    ({"model": "auto", "messages": [{"role": "tool", "content": "x"}]}, "messages[0].role", "Must be one of"),
+    ({"model": "auto", "messages": [{"role": "function", "content": "x"}]}, "messages[0].role", "Must be one of"),
     ({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
-     "messages[0].content[0].text", "Missing data"),
+     "messages[0].content[0].image_url", "Missing data"),
     ({"model": "auto"}, "messages", "Missing data"),
     ({"model": "auto", "messages": HI, "stop": ["a", "b", "c", "d", "e"]}, "stop", "1 to 4"),
     ({"model": "auto", "messages": HI, "stream_options": {"include_usage": True}}, "stream_options", "stream"),
