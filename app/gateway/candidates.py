@@ -13,18 +13,19 @@ from app.agents import AgentParamError
 from app.agents.capabilities import PARAMS
 from app.catalog import CatalogRepository, Model
 from app.catalog.selection import UnknownNames, provider_keys
-from app.pricing.ranking import RankingTable, rank
+from app.forecast.outlook import Outlook
+from app.pricing.ranking import AUTO as PREDICTED, RankingTable, rank
 from app.tokens.counter import TokenCount
 
 AUTO = "auto"
 AGENT_PARAMS = frozenset(PARAMS.values()) | {"tool_choice", "parallel_tool_calls"}
-# Output tokens the ranking assumes when the client sets no max_tokens. The seam for a predicted
-# output (expected_output_tokens: "auto", being added to the ranking) is expected_output_tokens().
+# Output tokens a candidate is priced with when the ledger holds no prediction for it (app/forecast)
+# and the client sets no max_tokens.
 DEFAULT_EXPECTED_OUTPUT_TOKENS = 500
 
 
 def expected_output_tokens(max_tokens: int | None) -> int:
-    """The output tokens a request is priced with before it runs: its max_tokens, else a default."""
+    """The output tokens priced without a prediction: the request's max_tokens, else a default."""
     return max_tokens if max_tokens is not None else DEFAULT_EXPECTED_OUTPUT_TOKENS
 
 
@@ -53,7 +54,7 @@ class CandidateError(ValueError):
 
 
 # A model's score on a benchmark, or None when it has none. Published scores come from the
-# catalog (Model.quality); eval benchmarks (the evals branch) plug in as another lookup.
+# catalog (Model.quality); eval:<name> benchmarks from the caller's evals (Gateway.candidates).
 QualityLookup = Callable[[Model, str], "float | None"]
 
 
@@ -77,6 +78,7 @@ class Chooser:
     # Why a model cannot serve the request's agent features (auto: each must be documented), else None.
     refusal: Callable[[Model, bool], AgentParamError | None] = lambda model, auto: None
     extra_input_tokens: Mapping[str, int] | None = None   # by model id: the request's images, by vendor rule
+    outlook: Outlook | None = None   # the ledger's output predictions: each model's predicted output, if any
 
     def choose(self, model: str, fallbacks: Sequence[str] | None, constraints: Constraints) -> list[Candidate]:
         """Every candidate in order, without repeats; CandidateError when there is none."""
@@ -116,7 +118,14 @@ class Chooser:
         return ranked
 
     def _auto(self, constraints: Constraints) -> list[Candidate]:
-        ranked = self._rank(providers=constraints.providers, max_cost=constraints.max_cost, sort=constraints.sort)
+        scores = None
+        if constraints.sort == "value" and constraints.min_quality is not None:
+            # Points per dollar on the request's own benchmark (the ranking's default is MMLU).
+            benchmark = constraints.min_quality[0]
+            scores = {model.id: score for model in self.catalog.all()
+                      if (score := self.quality(model, benchmark)) is not None}
+        ranked = self._rank(providers=constraints.providers, max_cost=constraints.max_cost, sort=constraints.sort,
+                            scores=scores)
         if constraints.min_quality is not None:
             ranked = self._meeting(ranked, *constraints.min_quality)
         skipped = [self._skip(candidate.model) for candidate in ranked]
@@ -147,13 +156,14 @@ class Chooser:
 
     def _rank(self, *, model_ids: set[str] | None = None, tokenizers: Collection[str] | None = None,
               providers: Collection[str] | None = None, max_cost: float | None = None,
-              sort: str = "cost") -> list[Candidate]:
+              sort: str = "cost", scores: Mapping[str, float] | None = None) -> list[Candidate]:
         # Only the tokenizers of the models that can be ranked: a named model is counted once.
         counts = self.count(self.table.tokenizers if tokenizers is None else tokenizers)
-        ranking = rank(self.table, counts, expected_output_tokens=self.output_tokens, sort=sort,
-                       providers=providers, model_ids=model_ids, max_total_cost=max_cost,
-                       configured=self.configured, only_configured=True,
-                       extra_input_tokens=self.extra_input_tokens)
+        # Each model's predicted output where the ledger has one, else output_tokens (max_tokens or 500).
+        ranking = rank(self.table, counts, expected_output_tokens=PREDICTED, outlook=self.outlook,
+                       fallback_output_tokens=self.output_tokens, sort=sort, providers=providers,
+                       model_ids=model_ids, max_total_cost=max_cost, configured=self.configured,
+                       only_configured=True, extra_input_tokens=self.extra_input_tokens, scores=scores)
         return [Candidate(self.catalog.get(item["id"]), item["total_cost"]) for item in ranking.items
                 if self.catalog.get(item["id"]) is not None]
 

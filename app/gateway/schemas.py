@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from app.pricing.schemas import MinQualitySchema   # one shape for the ranking and auto
 from app.validation import MAX_TOKENS, StrictBoolean, StrictFloat, StrictInteger
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -164,21 +165,15 @@ class StreamOptionsSchema(_Strict):
     include_usage = StrictBoolean(load_default=False, metadata=_doc("send a final chunk with usage"))
 
 
-class MinQualitySchema(_Strict):
-    benchmark = fields.String(required=True, validate=validate.Length(min=1), metadata=_doc(
-        "a benchmark key of the catalog's published scores (GET /api/models, quality), e.g. mmlu_pro"))
-    score = StrictFloat(required=True, metadata=_doc("the lowest score a model may have on it"))
-
-
 class PriceRunnerOptionsSchema(_Strict):
     min_quality = fields.Nested(MinQualitySchema, load_default=None, metadata=_doc(
-        "auto: only models with at least this score"))
+        "auto: only models with at least this score (a published benchmark, or eval:<name> for one of your evals)"))
     max_cost = StrictFloat(load_default=None, validate=validate.Range(min=0, min_inclusive=False), metadata=_doc(
         "auto: only models whose estimated cost for this request (USD) is at most this"))
     providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None,
                             validate=validate.Length(min=1), metadata=_doc("auto: only these providers"))
     sort = fields.String(load_default="cost", validate=validate.OneOf(["cost", "value"]), metadata=_doc(
-        "auto's order: cheapest first, or MMLU points per dollar"))
+        "auto's order: cheapest first, or points per dollar on min_quality's benchmark (MMLU without one)"))
 
 
 class ChatCompletionSchema(_Strict):

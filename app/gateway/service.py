@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +15,8 @@ from app.agents import registry
 from app.agents.images import image_cost, image_rule, images_of
 from app.catalog import Model
 from app.gateway import replies
-from app.gateway.candidates import Candidate, Chooser, Constraints, QualityLookup, expected_output_tokens, \
-    published_score
+from app.gateway.candidates import (Candidate, CandidateError, Chooser, Constraints, QualityLookup,
+                                   expected_output_tokens, published_score)
 from app.gateway.fallback import Attempt, attempt
 from app.gateway.streaming import Opened, open_stream
 from app.providers.base import PromptRequest
@@ -98,20 +98,26 @@ def image_tokens(prompt: PromptRequest, models: Iterable[Model]) -> dict[str, in
     return extra
 
 
+EVAL_PREFIX = "eval:"   # min_quality's benchmark naming one of the caller's evals
+
+
 class Gateway:
     """Choose the candidates for a request and serve it from the first that answers."""
 
     def __init__(self, router: PromptRouter, tokens: Any, catalog: Any, configured: frozenset[str],
-                 deadline_s: float, max_attempts: int, quality: QualityLookup = published_score):
+                 deadline_s: float, max_attempts: int, quality: QualityLookup = published_score,
+                 eval_scores: Callable[[str, str], Mapping[str, float] | None] = lambda caller, name: None):
         self._router, self._tokens, self._catalog = router, tokens, catalog
         self.configured, self._deadline_s, self._quality = configured, deadline_s, quality
+        self._eval_scores = eval_scores   # (principal, eval name) -> score per model id, None if never run
         self._max_attempts = max_attempts   # SEND_PROMPT_MAX_MODELS: the most vendor calls one request makes
 
     def models(self) -> dict[str, Any]:
         """The model list: auto and every catalog model of a configured provider."""
         return replies.model_list(m for m in self._catalog.current.repository.all() if m.provider in self.configured)
 
-    def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints) -> list[Candidate]:
+    def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints,
+                   caller: str = "anonymous") -> list[Candidate]:
         """The candidates in the order to try them (CandidateError when there is none)."""
         snapshot = self._catalog.current   # one snapshot: the same prices rank and serve
         table = snapshot.derived["pricing"].ranking
@@ -119,10 +125,23 @@ class Gateway:
         max_tokens = body["max_completion_tokens"] or body["max_tokens"]
         chooser = Chooser(snapshot.repository, table, lambda tokenizers: self._tokens.count_texts(texts, tokenizers),
                           self.configured, expected_output_tokens(max_tokens),
-                          lambda model: self._router.unsupported(model, prompt), self._quality,
+                          lambda model: self._router.unsupported(model, prompt),
+                          self._quality_for(constraints, caller),
                           lambda model, auto: self._router.refusal(model, prompt, auto=auto),
-                          image_tokens(prompt, snapshot.repository.all()))
+                          image_tokens(prompt, snapshot.repository.all()), self._router.outlook())
         return chooser.choose(body["model"], body["models"], constraints)[:self._max_attempts]
+
+    def _quality_for(self, constraints: Constraints, caller: str) -> QualityLookup:
+        """Published scores, or the caller's own eval scores when min_quality names eval:<name>."""
+        benchmark = constraints.min_quality[0] if constraints.min_quality else ""
+        if not benchmark.startswith(EVAL_PREFIX):
+            return self._quality
+        scores = self._eval_scores(caller, benchmark[len(EVAL_PREFIX):])
+        if scores is None:
+            raise CandidateError(400, "price_runner.min_quality.benchmark",
+                                 f"You have run no eval named {benchmark[len(EVAL_PREFIX):]!r} (POST /api/evals).",
+                                 "unknown_benchmark")
+        return lambda model, name: scores.get(model.id) if name == benchmark else None
 
     def serve(self, candidates: Sequence[Candidate], prompt: PromptRequest, *, caller: str,
               request_id: str | None, claim: Any = None) -> Served:

@@ -34,14 +34,15 @@ def chat_completions() -> Response:
     body = load_json(CHAT_REQUEST)
     gateway = current_app.extensions["gateway"]
     prompt = prompt_request(body)
+    caller = current_caller()
     try:
         check_agent(prompt)
-        candidates = gateway.candidates(body, prompt, constraints_from(body["price_runner"]))
+        candidates = gateway.candidates(body, prompt, constraints_from(body["price_runner"]), caller)
     except CandidateError as exc:
         raise APIError(exc.status, exc.message, param=exc.param, code=exc.code) from None
     except AgentParamError as exc:   # a ValueError: handled before anything broader could take it
         raise APIError(400, exc.message, param=exc.param, code="unsupported_parameter") from None
-    caller, spend = current_caller(), current_app.extensions["spend"]
+    spend = current_app.extensions["spend"]
     with spend_errors():
         claim = claim_key(spend, caller, body)
     if isinstance(claim, Replay):

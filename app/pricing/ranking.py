@@ -84,7 +84,7 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
          provider_names: Mapping[str, str] | None = None, o200k_key: str = "o200k_base",
          scores: Mapping[str, float] | None = None,
          min_quality: tuple[Mapping[str, float], float] | None = None,
-         extra_input_tokens: Mapping[str, int] | None = None) -> Ranking:
+         extra_input_tokens: Mapping[str, int] | None = None, fallback_output_tokens: int = 0) -> Ranking:
     """Price the prompt on every model that passes the filters and return them in `sort` order."""
     # Filters apply in this order: providers, model_ids, only_configured; then exclude_self_hosted
     # (self-hosted models of providers not in `configured`, counted in excluded_self_hosted); then
@@ -96,7 +96,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     # value sorts and shown as quality_score (None: the catalog's MMLU); min_quality: (scores by
     # model id, the least score), models without a score on that benchmark are left out.
     # extra_input_tokens: input tokens by model id that the text counts miss (a request's images,
-    # priced by each vendor's own rule); they count like any input token.
+    # priced by each vendor's own rule); they count like any input token. fallback_output_tokens:
+    # with AUTO, the output priced for a model without a prediction (0: input only, as the API ranks).
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     auto = expected_output_tokens == AUTO
@@ -106,7 +107,7 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
         raise ValueError("limit must not be negative")
     table = models if isinstance(models, RankingTable) else RankingTable(models, provider_names)
     configured = frozenset(configured or ())
-    given = 0 if auto else expected_output_tokens
+    given = fallback_output_tokens if auto else expected_output_tokens
     forecast_of = (outlook.forecasts if auto and outlook is not None else {}).get
     floor, top = BUCKET_FLOOR, TOP_BUCKET   # locals: the loop reads them for every model
     filtering = providers is not None or model_ids is not None or only_configured

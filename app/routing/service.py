@@ -79,6 +79,10 @@ class PromptRouter:
         self.slots = slots or StreamSlots(1 << 30)   # the streams this worker may hold open (capacity.py)
         self._outlook = outlook            # the current output forecasts (app/forecast)
 
+    def outlook(self) -> Outlook:
+        """The output predictions in force (app/forecast), for callers that rank before calling."""
+        return self._outlook()
+
     def run(self, models: Sequence[Model], prompt: PromptRequest, timeout_s: float | None = None, *,
             use_cache: bool = False, caller: str = ANONYMOUS, request_id: str | None = None,
             claim: Any = None, answer: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:

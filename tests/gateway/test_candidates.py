@@ -87,3 +87,26 @@ def test_extra_input_tokens_raise_each_models_estimate():
     [imaged] = make({"openai/gpt-6-luna": 1000}).choose("openai/gpt-6-luna", None, Constraints())
     model = plain.model
     assert imaged.estimated_cost - plain.estimated_cost == pytest.approx(1000 * model.input_price_per_mtok / 1e6)
+
+
+def test_auto_prices_each_models_predicted_output_where_the_ledger_has_one():
+    # gpt-6-luna has 40 billed calls of 2,000 output tokens for prompts of this length; the other
+    # models have no prediction and are priced at the request's fallback (50 tokens here).
+    from app.forecast.outlook import Outlook, build_forecasts
+    luna = next(model for model in MODELS if model.id == "openai/gpt-6-luna")
+    outlook = Outlook(build_forecasts([(luna.id, 100, 2000)] * 40, min_samples=10))
+
+    def make(outlook):
+        return Chooser(InMemoryCatalog(MODELS), RankingTable(MODELS),
+                       lambda tokenizers: {n: TokenCount(100, n, True) for n in tokenizers},
+                       CONFIGURED, 50, lambda model: None, outlook=outlook)
+    before = {c.model.id: c.estimated_cost for c in make(None).choose("auto", None, Constraints())}
+    after = {c.model.id: c.estimated_cost for c in make(outlook).choose("auto", None, Constraints())}
+    assert after[luna.id] - before[luna.id] == pytest.approx((2000 - 50) * luna.output_price_per_mtok / 1e6)
+    assert {k: v for k, v in after.items() if k != luna.id} == {k: v for k, v in before.items() if k != luna.id}
+
+
+def test_value_for_auto_is_points_per_dollar_on_the_min_quality_benchmark():
+    found = chooser().choose("auto", None, Constraints(min_quality=("gpqa_diamond", 0), sort="value"))
+    per_dollar = [c.model.quality["gpqa_diamond"].score / c.estimated_cost for c in found]
+    assert found and per_dollar == sorted(per_dollar, reverse=True)
