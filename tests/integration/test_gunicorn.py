@@ -1,4 +1,5 @@
 """The service as ops starts it: gunicorn -c gunicorn.conf.py wsgi:app."""
+import json
 import subprocess
 
 import pytest
@@ -49,3 +50,29 @@ def test_malformed_secrets_file_stops_start_up(tmp_path):
     secrets.write_text("openai: [unclosed")
     code, output = _start_and_expect_failure(SECRETS_FILE=str(secrets))
     assert code != 0 and f"secrets file {secrets}: not valid YAML" in output
+
+
+def test_requests_gunicorn_cannot_parse_get_the_json_envelope(encodings_dir):
+    # gunicorn answers these before the app runs; its worker writes them as JSON, not HTML, and
+    # echoes nothing of the request (its query string may hold a credential).
+    import socket
+    from urllib.parse import urlsplit
+    with gunicorn(TIKTOKEN_CACHE_DIR=str(encodings_dir)) as (base, _server):
+        host, port = urlsplit(base).hostname, urlsplit(base).port
+        for raw, status in ((b"GET /api/models?api_key=secret" + b"x" * 9000 + b" HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+                            (b"GET /health HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(40000))
+                             + b"\r\n", 431),
+                            (b"NOT A REQUEST\r\n\r\n", 400)):
+            with socket.create_connection((host, port), timeout=10) as sock:
+                try:
+                    sock.sendall(raw)
+                except OSError:
+                    pass   # the server may answer and close before it has read everything
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 %d " % status), head
+            assert b"Content-Type: application/json" in head
+            error = json.loads(body)
+            assert error["success"] is False and error["error"]["code"] == status and b"secret" not in answer
