@@ -76,23 +76,35 @@ def export_command(models_csv: str | None, history_csv: str | None) -> None:
 
 
 @catalog_cli.command("sync")
+@click.option("--source", help="price data in genai-prices' format: a URL or a file "
+              "(default: PRICES_SOURCE_URL, else the installed genai-prices data)")
 @click.option("--apply", "apply_changes", is_flag=True, help="write the price changes (one transaction)")
-def sync_command(apply_changes: bool) -> None:
-    """Compare the catalog with the installed genai-prices data; print the difference."""
-    from app.store import sync
+@click.option("--add-new", is_flag=True, help="with --apply, also add the new models the plan lists")
+@click.option("--force", is_flag=True, help="with --apply, allow prices set to 0 or moved more than 10-fold")
+def sync_command(source: str | None, apply_changes: bool, add_new: bool, force: bool) -> None:
+    """Compare the catalog with genai-prices' price data; print the difference."""
+    from app.store import price_source, sync
 
+    if add_new and not apply_changes:
+        raise click.UsageError("--add-new needs --apply")
     store, now = _store(), _now()
+    try:
+        data = price_source.load(source or current_app.config.get("PRICES_SOURCE_URL"))
+    except price_source.SourceError as exc:
+        raise click.ClickException(f"nothing applied: {exc}") from None
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
-        found = sync.plan(session, now)
+        found = sync.plan(session, now, data)
         click.echo(sync.report(found))
         if apply_changes:
             try:
-                written = sync.apply(session, found, now)
+                written = sync.apply(session, found, now, add_new=add_new, force=force)
             except (sync.SyncRejected, CatalogError) as exc:
                 raise click.ClickException(f"nothing applied: {exc}") from None
             version = catalog_db.catalog_version(session)
     if apply_changes:
-        click.echo(f"\napplied {written} price changes; catalog version {version}")
+        added = len(found.addable) if add_new else 0
+        models = f" and added {added} models" if add_new else ""
+        click.echo(f"\napplied {written - added} price changes{models}; catalog version {version}")
 
 
 @keys_cli.command("create")
