@@ -21,6 +21,8 @@ class Vendor:
     needs_key: bool = True        # Ollama runs locally without a key
     stream_usage_option: bool = True   # takes stream_options.include_usage (else usage comes unasked)
     self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
+    # API names of an asynchronous batch API (OpenRouter's ":batch"): priced for estimates, never called.
+    estimate_only_suffixes: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -56,7 +58,8 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
     _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
                 max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
-    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
+    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER",
+                estimate_only_suffixes=(":batch",)),
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
            env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
            self_hosted=True),

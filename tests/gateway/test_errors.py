@@ -91,3 +91,10 @@ def test_other_paths_keep_the_envelope(client):
 def test_first_field_walks_nested_messages():
     assert first_field({"messages": {1: {"content": ["bad"]}, 0: {"role": ["worse"]}}}) == ("messages[0].role", "worse")
     assert first_field({"_schema": ["whole body"]}) == (None, "whole body")
+
+
+def test_a_batch_entry_is_estimate_only(client):
+    # The bundled catalog holds OpenRouter's batch entry; the gateway never calls it.
+    error = openai_error(client.post(CHAT, json={"model": "openrouter/gemini-4-neon:batch", "messages": HI}),
+                         400, "invalid_request_error", "model", "model_not_found")
+    assert "estimate-only" in error["message"]
