@@ -89,6 +89,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "DATABASE_URL": (None, str.strip),
     "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version
     "PRICE_HISTORY_CSV": (None, str),
+    "SERVICE_TIERS_CSV": (None, str),   # dated prices per service tier; None: service_tiers.csv beside MODELS_CSV
     "PRICES_SOURCE_URL": (None, str.strip),   # price data `catalog sync` reads by default (URL or path; None: installed genai-prices)
     # Output predictions and tokenizer calibration from the ledger (app/forecast): rebuilt this often,
     # over this many days of calls, with at least these many samples.

@@ -130,6 +130,8 @@ class ExcludedSchema(Schema):
         "description": "models left out: their context window cannot hold input + expected output"})
     self_hosted = fields.Integer(required=True, metadata={
         "description": "self-hosted models of unconfigured providers left out (include_self_hosted: true ranks them)"})
+    service_tier = fields.Integer(required=True, metadata={
+        "description": "models left out: not sold at the request's service_tier at that moment (0 without one)"})
 
 
 class PriceResponseSchema(Schema):
@@ -141,6 +143,8 @@ class PriceResponseSchema(Schema):
     benchmark = fields.String(required=True, allow_none=True, metadata={
         "description": "the benchmark behind quality_score and the quality and value sorts, as named; null: "
                        "the catalog's mmlu_score"})
+    service_tier = fields.String(required=True, metadata={
+        "description": "the service tier every item is priced at (default: the standard prices)"})
     data = fields.List(fields.Nested(PriceItemSchema), required=True, metadata={"description": "the ranked models"})
 
 

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from app.catalog.model import Model
+from app.catalog.service_tiers import DEFAULT, NO_TIERS, ServiceTiers, read_service_tiers
 from app.pricing.catalog_payloads import CatalogPayloads
 from app.pricing.ranking import RankingTable
 from app.vendors import VENDORS
@@ -28,8 +31,10 @@ class Priced:
 class Pricing:
     """The pricing room: settings fixed at start-up, and the current snapshot's Priced."""
 
-    def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str]):
+    def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str],
+                 tiers: ServiceTiers = NO_TIERS):
         self._catalog = catalog              # the LiveCatalog; its snapshots carry our Priced
+        self.tiers = tiers                    # dated prices per service tier (service_tiers.csv)
         self.configured = configured          # vendor keys with credentials
         self.cache_headers = cache_headers    # Cache-Control (and Vary) of catalog answers
         self._tables_at: dict[tuple, RankingTable] = {}   # ranking tables of other moments (`at`)
@@ -46,17 +51,25 @@ class Pricing:
 
     def ranking_at(self, moment: datetime) -> RankingTable:
         """The ranking table with the prices in force at moment (past or announced future)."""
+        return self.ranking_for(moment, DEFAULT)[0]
+
+    def ranking_for(self, moment: datetime | None, tier: str) -> tuple[RankingTable, list[Model]]:
+        """The ranking table at moment (None: now) and service tier, and the models without that tier then."""
         from app.catalog.snapshot import price_models
 
         snapshot = self._catalog.current
-        models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment)
-        key = (snapshot.tag, tuple(model.price_effective_from for model in models))
+        if moment is None and tier == DEFAULT:
+            return self.ranking, []
+        models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment or datetime.now(UTC))
+        priced, lacking = self.tiers.price(models, tier, moment or datetime.now(UTC))
+        key = (snapshot.tag, tier, tuple((model.id, model.price_effective_from, model.input_price_per_mtok)
+                                         for model in priced))
         table = self._tables_at.get(key)
         if table is None:
             if len(self._tables_at) >= MAX_TABLES_AT:   # a few moments are asked for; keep it bounded
                 self._tables_at.clear()
-            table = self._tables_at[key] = RankingTable(models, NAMES)
-        return table
+            table = self._tables_at[key] = RankingTable(priced, NAMES)
+        return table, lacking
 
     @property
     def payloads(self) -> CatalogPayloads:
@@ -72,8 +85,10 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.pricing.views import bp, catalog_cache_headers
 
     catalog = app.extensions["catalog"]
+    tiers_csv = settings.get("SERVICE_TIERS_CSV") or Path(settings["MODELS_CSV"]).with_name("service_tiers.csv")
+    tiers = read_service_tiers(tiers_csv, [model.id for model in catalog.current.repository.all()])
     pricing = Pricing(catalog, app.extensions["credentials"].configured,
-                      catalog_cache_headers(settings["AUTH_MODE"]))
+                      catalog_cache_headers(settings["AUTH_MODE"]), tiers)
     catalog.derive("pricing", pricing.derive)
     app.extensions["pricing"] = pricing
     app.register_blueprint(bp)

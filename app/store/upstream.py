@@ -20,6 +20,7 @@ from app.store.price_versions import SINCE_EVER, Prices, Version, utc_moment
 # provider falls back to the openai/anthropic/... price lists by itself.
 GENAI_PROVIDER = {"bedrock": "aws", "xai": "x-ai"}
 NOON = time(12, tzinfo=UTC)
+TIER_KEY = "service_tier"   # genai-prices' price-variant key for a vendor's service tier
 
 
 class UpstreamError(ValueError):
@@ -114,3 +115,37 @@ def to_prices(price: ModelPrice, genai_id: str) -> Prices:
 def upstream_versions(model_id: str, found: Timeline, checked_at: date) -> list[Version]:
     """A timeline as price versions of one catalog model."""
     return [Version(model_id, day, prices, found.source, checked_at) for day, prices in found.changes]
+
+
+def tier_timelines(info: ModelInfo) -> dict[str, tuple[tuple[datetime, Prices], ...]]:
+    """A model's prices at each service tier the data names (other than "default", the standard prices).
+
+    Each tier starts on the first day the data prices it (earlier tier history is not modelled there)
+    and changes on every date the standard prices or the tier's own prices change.
+    """
+    variants = [v for v in info.price_variants or () if set(v.when) == {TIER_KEY}]
+    tiers = sorted({v.when[TIER_KEY] for v in variants} - {"default"})
+    standard = [c.constraint.start_date for c in (info.prices if isinstance(info.prices, list) else [])
+                if isinstance(c.constraint, StartDateConstraint)]
+    found = {}
+    for tier in tiers:
+        own = [v for v in variants if v.when[TIER_KEY] == tier]
+        starts = {v.constraint.start_date for v in own if isinstance(v.constraint, StartDateConstraint)}
+        changes: list[tuple[datetime, Prices]] = []
+        for day in sorted({SINCE_EVER.date(), *standard, *starts}):
+            moment = datetime.combine(day, NOON)
+            if not any(v.constraint is None or v.constraint.active(moment) for v in own):
+                continue
+            prices = to_prices(info.get_prices(moment, {TIER_KEY: tier}), info.id)
+            if not changes or changes[-1][1] != prices:
+                changes.append((utc_moment(day), prices))
+        found[tier] = tuple(changes)
+    return found
+
+
+def find_model(provider_key: str, api_model: str, snapshot: DataSnapshot | None = None) -> ModelInfo | None:
+    """genai-prices' entry for one of our models, or None."""
+    try:
+        return (snapshot or get_snapshot()).find_provider_model(api_model, None, genai_provider(provider_key), None)[1]
+    except LookupError:
+        return None
