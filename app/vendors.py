@@ -23,6 +23,7 @@ class Vendor:
     self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
     # API names of an asynchronous batch API (OpenRouter's ":batch"): priced for estimates, never called.
     estimate_only_suffixes: tuple[str, ...] = ()
+    service_tier: bool = False    # the chat API takes OpenAI's service_tier and reports the tier it used
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -38,7 +39,7 @@ def _compatible(key: str, name: str, base_url: str, env_prefix: str, **extra) ->
 
 VENDORS: dict[str, Vendor] = {v.key: v for v in (
     Vendor("openai", "OpenAI", "openai", "openai_chat", "https://api.openai.com/v1",
-           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}),
+           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}, service_tier=True),
     Vendor("anthropic", "Anthropic", "anthropic", "anthropic", "https://api.anthropic.com",
            env={"api_key": ("ANTHROPIC_API_KEY",), "base_url": ("ANTHROPIC_BASE_URL",)}),
     Vendor("google", "Google", "google", "gemini", "https://generativelanguage.googleapis.com",

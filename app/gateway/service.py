@@ -55,7 +55,8 @@ def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
     agent = {k: body[k] for k in AGENT_BODY if body.get(k) is not None} if uses_agents(body) else None
     return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
                          messages=messages, top_p=body["top_p"], seed=body["seed"],
-                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent)
+                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent,
+                         service_tier=body.get("service_tier"))
 
 
 def uses_agents(body: Mapping[str, Any]) -> bool:
