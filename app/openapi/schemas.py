@@ -45,6 +45,9 @@ class QualityScoreSchema(Schema):
 class CatalogModelSchema(ModelFactsSchema):
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version these prices come from"})
+    service_tiers = fields.List(fields.String(), required=True, metadata={
+        "description": "the service tiers the catalog prices this model at (default first); the estimate's "
+                       "service_tier"})
     api_model = fields.String(required=True, metadata={"description": "the model name the vendor's API is sent"})
     input_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million input tokens"})
     output_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million output tokens"})

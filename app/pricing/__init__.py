@@ -41,7 +41,8 @@ class Pricing:
 
     def derive(self, snapshot: Any) -> Priced:
         """Build the payloads and ranking table of one catalog snapshot (at swap time, off the request)."""
-        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag),
+        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag,
+                                      self.tiers.offered),
                       RankingTable(snapshot.repository.all(), NAMES))
 
     @property

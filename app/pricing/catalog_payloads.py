@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,8 @@ from app.pricing.ranking import iso_moment
 from app.responses import dumps
 
 
-def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[str, Any]:
+def model_to_dict(model: Model, provider_name: str, configured: bool,
+                  service_tiers: Sequence[str] = ("default",)) -> dict[str, Any]:
     """Return the public view of one catalog row (the seed's fields first)."""
     return {
         "id": model.id,
@@ -38,6 +39,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "self_hosted": model.self_hosted,
         "quality": quality_to_dict(model.quality),
         "price_effective_from": iso_moment(model.price_effective_from),
+        "service_tiers": list(service_tiers),
     }
 
 
@@ -65,9 +67,11 @@ class CatalogPayloads:
     """The bytes of every catalog response, keyed the way the views look them up."""
 
     def __init__(self, catalog: CatalogRepository, provider_names: Mapping[str, str],
-                 configured: Collection[str], tag: str = ""):
+                 configured: Collection[str], tag: str = "",
+                 service_tiers: Callable[[str], Sequence[str]] = lambda model_id: ("default",)):
         def rows(models: list[Model]) -> list[dict[str, Any]]:
-            return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
+            return [model_to_dict(m, provider_names[m.provider], m.provider in configured, service_tiers(m.id))
+                    for m in models]
 
         self.models = envelope(rows(catalog.all()), tag)
         self._by_provider = {key: envelope(rows(catalog.by_provider(key)), tag) for key in catalog.providers()}

@@ -106,3 +106,10 @@ def test_the_factory_honours_service_tiers_csv(make_app, tmp_path):
     client = make_app(SERVICE_TIERS_CSV=str(path)).test_client()
     costs, body = output_costs(client, "priority", "2026-12-05", names=(ARGON, HAIKU), output=100_000)
     assert costs == {HAIKU: pytest.approx(1.0)} and body["excluded"]["service_tier"] == 1
+
+
+def test_the_catalog_lists_each_models_tiers(client):
+    models = {model["id"]: model for model in client.get("/api/models").get_json()["data"]}
+    assert models[ARGON]["service_tiers"] == ["default", "flex", "priority"]
+    assert models[SOL]["service_tiers"] == ["default", "fast", "priority", "ultrafast"]
+    assert models[HAIKU]["service_tiers"] == ["default"]
