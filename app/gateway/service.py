@@ -114,8 +114,9 @@ class Gateway:
         self._max_attempts = max_attempts   # SEND_PROMPT_MAX_MODELS: the most vendor calls one request makes
 
     def models(self) -> dict[str, Any]:
-        """The model list: auto and every catalog model of a configured provider."""
-        return replies.model_list(m for m in self._catalog.current.repository.all() if m.provider in self.configured)
+        """The model list: auto and every catalog model of a configured provider (not the estimate-only ones)."""
+        return replies.model_list(m for m in self._catalog.current.repository.all()
+                                  if m.provider in self.configured and not m.estimate_only)
 
     def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints,
                    caller: str = "anonymous") -> list[Candidate]:

@@ -98,3 +98,14 @@ def test_a_batch_entry_is_estimate_only(client):
     error = openai_error(client.post(CHAT, json={"model": "openrouter/gemini-4-neon:batch", "messages": HI}),
                          400, "invalid_request_error", "model", "model_not_found")
     assert "estimate-only" in error["message"]
+
+
+def test_estimate_only_entries_are_not_listed_for_v1(make_app, tmp_path):
+    secrets = tmp_path / "openrouter.yaml"
+    secrets.write_text('openrouter: {api_key: sk-or-test, base_url: "https://openrouter.test/api/v1"}\n')
+    client = make_app(SECRETS_FILE=str(secrets)).test_client()
+    listed = {model["id"] for model in client.get("/v1/models").get_json()["data"]}
+    assert "openrouter/gemini-4-neon" in listed and "openrouter/gemini-4-neon:batch" not in listed
+    error = openai_error(client.post(CHAT, json={"model": "openrouter/gemini-4-neon:batch", "messages": HI}),
+                         400, "invalid_request_error", "model", "model_not_found")
+    assert "estimate-only" in error["message"]
