@@ -37,6 +37,12 @@ class ServiceTiers:
         """The tiers one model is priced at (at some moment), "default" first."""
         return (DEFAULT, *sorted(tier for tier, models in self.versions.items() if model_id in models))
 
+    def next_change(self, tier: str, moment: datetime) -> datetime | None:
+        """When a price of that tier next starts after moment (None: none is announced)."""
+        starts = [v.effective_from for history in self.versions.get(tier, {}).values() for v in history
+                  if v.effective_from > moment]
+        return min(starts, default=None)
+
     def price(self, models: Iterable[Model], tier: str, moment: datetime) -> tuple[list[Model], list[Model]]:
         """The models priced at tier at moment, and those without that tier then."""
         if tier == DEFAULT:

@@ -38,6 +38,7 @@ class Pricing:
         self.configured = configured          # vendor keys with credentials
         self.cache_headers = cache_headers    # Cache-Control (and Vary) of catalog answers
         self._tables_at: dict[tuple, RankingTable] = {}   # ranking tables of other moments (`at`)
+        self._tiers_now: dict[tuple, tuple] = {}   # (snapshot tag, tier) -> (table, lacking, valid until)
 
     def derive(self, snapshot: Any) -> Priced:
         """Build the payloads and ranking table of one catalog snapshot (at swap time, off the request)."""
@@ -61,8 +62,12 @@ class Pricing:
         snapshot = self._catalog.current
         if moment is None and tier == DEFAULT:
             return self.ranking, []
-        models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment or datetime.now(UTC))
-        priced, lacking = self.tiers.price(models, tier, moment or datetime.now(UTC))
+        now = datetime.now(UTC)
+        held = self._tiers_now.get((snapshot.tag, tier)) if moment is None else None
+        if held is not None and (held[2] is None or now < held[2]):
+            return held[0], held[1]   # the current snapshot at this tier, until a tier price changes
+        models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment or now)
+        priced, lacking = self.tiers.price(models, tier, moment or now)
         key = (snapshot.tag, tier, tuple((model.id, model.price_effective_from, model.input_price_per_mtok)
                                          for model in priced))
         table = self._tables_at.get(key)
@@ -70,6 +75,9 @@ class Pricing:
             if len(self._tables_at) >= MAX_TABLES_AT:   # a few moments are asked for; keep it bounded
                 self._tables_at.clear()
             table = self._tables_at[key] = RankingTable(priced, NAMES)
+        if moment is None:
+            self._tiers_now = {(snapshot.tag, tier): (table, lacking, self.tiers.next_change(tier, now)),
+                               **{k: v for k, v in self._tiers_now.items() if k[0] == snapshot.tag}}
         return table, lacking
 
     @property
