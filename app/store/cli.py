@@ -93,7 +93,8 @@ def sync_command(source: str | None, apply_changes: bool, add_new: bool, force: 
     except price_source.SourceError as exc:
         raise click.ClickException(f"nothing applied: {exc}") from None
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
-        found = sync.plan(session, now, data)
+        tiers = getattr(current_app.extensions.get("pricing"), "tiers", None)
+        found = sync.plan(session, now, data, tiers if tiers is not None and tiers.versions else None)   # no file: no tiers
         click.echo(sync.report(found))
         if apply_changes:
             try:

@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from app.catalog.service_tiers import ServiceTiers
 from app.store import catalog_db
 from app.store.catalog_files import cell
 from app.store.newcomers import Newcomer, propose, vendor_key
 from app.store.price_source import PriceData, installed
 from app.store.price_versions import Prices, Version, price_in_force, price_problems
-from app.store.upstream import Timeline, UpstreamError, listed_models, timeline
+from app.store.upstream import Timeline, UpstreamError, find_model, listed_models, tier_timelines, timeline
 
 MAX_FACTOR = Decimal(10)   # a price moving more than this many times up or down needs --force
 
@@ -46,6 +47,7 @@ class SyncPlan:
     unlisted: list[str] = field(default_factory=list)      # catalog models the data no longer lists
     problems: list[str] = field(default_factory=list)      # models priced in a way we cannot hold
     baseline_lacking: int = 0     # models listed when the catalog was seeded that it does not carry
+    tier_drift: list[tuple[str, str]] = field(default_factory=list)   # (model id, tier) unlike service_tiers.csv
     listed_upstream: dict[str, set[str]] = field(default_factory=dict)
 
     @property
@@ -53,8 +55,10 @@ class SyncPlan:
         return [newcomer for newcomer in self.new_models if newcomer.addable]
 
 
-def plan(session: Session, now: datetime, data: PriceData | None = None) -> SyncPlan:
-    """What differs between the stored catalog and the price data (installed by default), as of now."""
+def plan(session: Session, now: datetime, data: PriceData | None = None,
+         tiers: ServiceTiers | None = None) -> SyncPlan:
+    """What differs between the stored catalog and the price data (installed by default), as of now;
+    with ``tiers`` (service_tiers.csv), also which of its tier prices the data prices otherwise."""
     data = data or installed()
     result = SyncPlan(source=data.label)
     stored = catalog_db.stored_versions(session)
@@ -73,6 +77,8 @@ def plan(session: Session, now: datetime, data: PriceData | None = None) -> Sync
             continue
         matched.add((found.genai_provider, found.genai_id))
         result.changes += model_changes(model.id, history, found, now)
+        if tiers is not None:
+            result.tier_drift += tier_drift(model, data, tiers)
     result.listed_upstream = listed_models({model.provider for model in models}, data.snapshot)
     _newcomers(session, result, data, matched, {model.id for model in models})
     return result
@@ -92,6 +98,19 @@ def _newcomers(session: Session, result: SyncPlan, data: PriceData, matched: set
         if newcomer.model_id in catalog_ids:
             newcomer = Newcomer(provider, model_id, reason=f"the catalog already has an id {newcomer.model_id}")
         result.new_models.append(newcomer)
+
+
+def tier_drift(model, data: PriceData, tiers: ServiceTiers) -> list[tuple[str, str]]:
+    """The tiers whose dated prices in the data differ from service_tiers.csv's for one model."""
+    info = find_model(model.provider, model.api_model, data.snapshot)
+    try:
+        upstream = tier_timelines(info) if info is not None else {}
+    except UpstreamError:
+        return []
+    held = {tier: tuple((v.effective_from, v.prices) for v in models[model.id])
+            for tier, models in tiers.versions.items() if model.id in models}
+    return [(model.id, tier) for tier in sorted(upstream.keys() | held.keys())
+            if upstream.get(tier, ()) != held.get(tier, ())]
 
 
 def model_changes(model_id: str, stored: list[Version], found: Timeline, now: datetime) -> list[PriceChange]:
@@ -189,6 +208,10 @@ def report(changes: SyncPlan) -> str:
     if changes.unlisted:
         parts.append(f"No longer listed by {changes.source} ({len(changes.unlisted)}):\n"
                      + _table(["model"], [[model_id] for model_id in changes.unlisted]))
+    if changes.tier_drift:
+        parts.append(f"Service tier prices unlike service_tiers.csv ({len(changes.tier_drift)}; review, then "
+                     "regenerate it with scripts/service_tiers.py):\n"
+                     + _table(["model", "tier"], [list(pair) for pair in changes.tier_drift]))
     cannot = changes.problems + [f"{n.genai_provider}/{n.genai_id}: {n.reason}"
                                  for n in changes.new_models if not n.addable]
     if cannot:

@@ -169,3 +169,31 @@ def test_a_url_is_fetched_with_genai_prices_updater_without_replacing_its_data(s
     assert get_snapshot().from_auto_update is False   # the process's own price data is untouched
     with pytest.raises(price_source.SourceError, match=f"cannot read price data from {base}/missing.json: .*404"):
         price_source.load(f"{base}/missing.json")
+
+
+def test_tier_prices_unlike_service_tiers_csv_are_reported(seeded, tmp_path):
+    from app.catalog.service_tiers import read_service_tiers
+
+    flex = {"input_mtok": 1, "output_mtok": 5, "cache_read_mtok": 0.05}
+    argon = model("gemini-4-argon", (None, {"input_mtok": 2, "output_mtok": 10, "cache_read_mtok": 0.1}),
+                  ("2026-12-01", {"input_mtok": 4, "output_mtok": 20, "cache_read_mtok": 0.2}), context_window=1048576)
+    path = tmp_path / "prices.json"
+    with reading(seeded) as session:
+        ids = [row.id for row in catalog_db.listed_models(session)]
+    tiers = read_service_tiers(REPO / "service_tiers.csv", ids)
+    for flex_later, drift in [({"input_mtok": 2, "output_mtok": 10, "cache_read_mtok": 0.1}, []),
+                              ({"input_mtok": 3, "output_mtok": 10, "cache_read_mtok": 0.1},
+                               [("google/gemini-4-argon", "flex"), ("google/gemini-4-argon", "priority")])]:
+        variants = [{"when": {"service_tier": "flex"}, "prices": flex_later, "constraint": {"start_date": "2026-12-01"}},
+                    {"when": {"service_tier": "flex"}, "prices": flex, "constraint": {"start_date": "2026-10-14"}}]
+        if not drift:   # the data's priority prices too, as service_tiers.csv holds them
+            variants += [{"when": {"service_tier": "priority"}, "constraint": {"start_date": "2026-12-01"},
+                          "prices": {"input_mtok": 7.2, "output_mtok": 36, "cache_read_mtok": 0.36}},
+                         {"when": {"service_tier": "priority"}, "constraint": {"start_date": "2026-10-14"},
+                          "prices": {"input_mtok": 3.6, "output_mtok": 18, "cache_read_mtok": 0.18}}]
+        path.write_text(json.dumps([{"id": "google", "name": "Google", "api_pattern": "x",
+                                     "models": [{**argon, "price_variants": variants}]}]))
+        with reading(seeded) as session:
+            found = sync.plan(session, NOW, price_source.load(str(path)), tiers)
+        assert found.changes == [] and found.tier_drift == drift
+        assert ("Service tier prices unlike service_tiers.csv" in sync.report(found)) == bool(drift)
