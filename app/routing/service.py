@@ -225,7 +225,8 @@ class PromptRouter:
         if self._accountant is not None:
             # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
             tab = self._accountant.open(caller, request_id, [
-                Planned(index, models[index], requests[index].max_tokens, inputs[index])
+                Planned(index, self._held_model(models[index], requests[index]), requests[index].max_tokens,
+                        inputs[index])
                 for index in range(len(models)) if index not in early], claim)
             base = counts.get(BASE_ENCODING)
             tab.base_input_tokens = base.count if base is not None and base.exact else None
@@ -282,6 +283,12 @@ class PromptRouter:
 
         return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text,
                     plan.predicted[index])
+
+    def _held_model(self, model: Model, request: PromptRequest) -> Model:
+        """The model at the prices of the tier the request asks for (its budget hold's worst case)."""
+        if request.service_tier in (None, "auto", "default"):
+            return model
+        return self._at_tier(model, request.service_tier) or model
 
     def _billed_model(self, plan: _Plan, index: int, outcome: Outcome) -> Model:
         """The model at the prices of the service tier the vendor reports (the ledger row bills the same)."""

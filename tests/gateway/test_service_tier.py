@@ -72,3 +72,14 @@ def test_a_streamed_call_is_billed_at_the_tier_its_chunks_report(gateway_app, mo
     assert response.status_code == 200 and "[DONE]" in response.get_data(as_text=True)
     assert json.loads(mocked.calls[0].request.body)["service_tier"] == "priority"
     assert [float(value) for value in ledger_costs(app)] == pytest.approx([0.006])
+
+
+def test_the_budget_holds_the_worst_case_at_the_tier_asked_for(gateway_app, mocked):
+    # gpt-6.2-sol, 1000 output tokens at most: about $0.010 at the standard $10, $0.020 at priority's $20.
+    client = gateway_app(BUDGET_DAILY_USD="0.015").test_client()
+    mocked.post(OPENAI_URL, json=reply_at("default"))
+    assert client.post(CHAT, json={"model": SOL, "messages": HI, "max_tokens": 1000}).status_code == 200
+    response = client.post(CHAT, json={"model": SOL, "messages": HI, "max_tokens": 1000, "service_tier": "priority"})
+    assert response.status_code == 402 and len(mocked.calls) == 1
+    # The same call at the standard tier still fits what is left ($0.012): the tier made the difference.
+    assert client.post(CHAT, json={"model": SOL, "messages": HI, "max_tokens": 1000}).status_code == 200
