@@ -14,6 +14,7 @@ from genai_prices.types import ModelInfo
 
 from app.store.price_versions import Version
 from app.store.upstream import GENAI_PROVIDER, Timeline, UpstreamError, model_timeline
+from app.tokens.families import HEURISTIC
 
 # Model-name prefix -> the tokenizer the catalog names for that family (app/tokens).
 FAMILY_TOKENIZERS = (
@@ -23,7 +24,6 @@ FAMILY_TOKENIZERS = (
     (("llama",), "llama"), (("qwen",), "qwen"), (("kimi-",), "kimi"), (("glm-",), "glm"),
     (("minimax",), "minimax"), (("nova-",), "nova"),
 )
-HEURISTIC = "heuristic"
 VENDOR_OF = {genai: key for key, genai in GENAI_PROVIDER.items()}
 
 

@@ -197,3 +197,14 @@ def test_tier_prices_unlike_service_tiers_csv_are_reported(seeded, tmp_path):
             found = sync.plan(session, NOW, price_source.load(str(path)), tiers)
         assert found.changes == [] and found.tier_drift == drift
         assert ("Service tier prices unlike service_tiers.csv" in sync.report(found)) == bool(drift)
+
+
+@pytest.mark.parametrize("name, tokenizer", [("gpt-9", "o200k_base"), ("o5-mini", "heuristic"),
+                                             ("gemini-5-neon", "gemini"), ("claude-opus-9", "claude"),
+                                             ("acme-reasoner-1", "heuristic")])
+def test_a_new_models_tokenizer_is_its_familys_or_heuristic(seeded, tmp_path, name, tokenizer):
+    found = plan(seeded, data_file(tmp_path, model(name, (None, {"input_mtok": 1, "output_mtok": 2}),
+                                                   context_window=1000)))
+    [new] = found.new_models
+    assert new.tokenizer == tokenizer
+    assert ("tokenizer heuristic (no known family)" in sync.report(found)) == (tokenizer == "heuristic")
