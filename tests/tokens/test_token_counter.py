@@ -123,6 +123,15 @@ def test_no_cache_dir_at_all_is_heuristic(monkeypatch):
     assert counter.count("abcd" * 10, ["o200k_base"])["o200k_base"] == TokenCount(10, "heuristic", False)
 
 
+def test_a_reason_shared_by_every_encoding_is_said_once(monkeypatch, caplog):
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    caplog.set_level(logging.WARNING, logger="app.tokens")
+    TokenCounter.load()
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "app.tokens"]
+    assert warning == ("token counts will be estimates for cl100k_base, o200k_base: "
+                       "no cache directory (set TIKTOKEN_CACHE_DIR)")
+
+
 def test_env_variable_names_the_cache(tiktoken_cache, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tiktoken_cache))
     assert TokenCounter.load().exact_available
