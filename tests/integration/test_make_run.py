@@ -71,6 +71,7 @@ def test_make_run_starts_without_encodings_and_says_it_is_degraded(checkout, tmp
     assert output.count("created the database at revision ") == 1 and "no such table" not in output
     # Without encodings the service warns once, in the process that serves (db upgrade does not load them).
     assert output.count("token counts will be estimates") == 1
+    assert f"cl100k_base, o200k_base: not in {checkout}/.tiktoken_cache (`make encodings` fills it)" in output
 
 
 def test_make_fills_the_encodings_once_then_leaves_them(checkout, tmp_path):
