@@ -23,8 +23,8 @@ def checkout(tmp_path) -> Path:
     """What `make run` needs, copied to tmp_path/repo: nothing at ../shared beside it."""
     target = tmp_path / "repo"
     target.mkdir()
-    for name in ("Makefile", "pyproject.toml", "wsgi.py", "gunicorn.conf.py", "models.csv", "quality.csv", "price_history.csv",
-                 "requirements.txt", "requirements-dev.txt"):
+    for name in ("Makefile", "pyproject.toml", "wsgi.py", "gunicorn.conf.py", "models.csv", "quality.csv",
+                 "price_history.csv", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(REPO / name, target / name)
     for folder in ("app", "scripts"):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
