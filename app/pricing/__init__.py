@@ -32,17 +32,18 @@ class Pricing:
     """The pricing room: settings fixed at start-up, and the current snapshot's Priced."""
 
     def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str],
-                 tiers: ServiceTiers = NO_TIERS):
+                 reasons: Mapping[str, str | None] | None = None, tiers: ServiceTiers = NO_TIERS):
         self._catalog = catalog              # the LiveCatalog; its snapshots carry our Priced
         self.tiers = tiers                    # dated prices per service tier (service_tiers.csv)
         self.configured = configured          # vendor keys with credentials
+        self.reasons = dict(reasons or {})    # vendor key -> why it is not configured
         self.cache_headers = cache_headers    # Cache-Control (and Vary) of catalog answers
         self._tables_at: dict[tuple, RankingTable] = {}   # ranking tables of other moments (`at`)
         self._tiers_now: dict[tuple, tuple] = {}   # (snapshot tag, tier) -> (table, lacking, valid until)
 
     def derive(self, snapshot: Any) -> Priced:
         """Build the payloads and ranking table of one catalog snapshot (at swap time, off the request)."""
-        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag,
+        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag, self.reasons,
                                       self.tiers.offered),
                       RankingTable(snapshot.repository.all(), NAMES))
 
@@ -94,10 +95,11 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.pricing.views import bp, catalog_cache_headers
 
     catalog = app.extensions["catalog"]
+    credentials = app.extensions["credentials"]
     tiers_csv = settings.get("SERVICE_TIERS_CSV") or Path(settings["MODELS_CSV"]).with_name("service_tiers.csv")
     tiers = read_service_tiers(tiers_csv, [model.id for model in catalog.current.repository.all()])
-    pricing = Pricing(catalog, app.extensions["credentials"].configured,
-                      catalog_cache_headers(settings["AUTH_MODE"]), tiers)
+    pricing = Pricing(catalog, credentials.configured, catalog_cache_headers(settings["AUTH_MODE"]),
+                      credentials.reasons, tiers)
     catalog.derive("pricing", pricing.derive)
     app.extensions["pricing"] = pricing
     app.register_blueprint(bp)

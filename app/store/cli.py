@@ -1,7 +1,9 @@
-"""`flask db upgrade`, `flask catalog import|export|sync`, `flask keys create|revoke|list`."""
+"""`price-runner db upgrade`, `catalog import|export|sync`, `keys create|revoke|list` (also `flask --app wsgi ...`)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.metadata import version as installed_version
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -26,19 +28,24 @@ def _now() -> datetime:
 
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
-    """Migrate to the newest schema; seed an empty catalog from models.csv and price_history.csv."""
+    """Create or migrate the database to the newest schema; seed an empty catalog from the files."""
     from app.store import migrate   # Alembic, and genai-prices below, load only for the commands that use them
 
     store = _store()
+    before = migrate.current_revision(store.engine)
     migrate.upgrade(store.engine)
-    click.echo(f"database at revision {migrate.current_revision(store.engine)} ({store.engine.url.render_as_string()})")
+    after = migrate.current_revision(store.engine)
     try:
         with writing(store.engine) as session:
-            result = catalog_db.seed_if_empty(session, store.models_csv, store.history_csv, _now())
+            seeded = catalog_db.seed_if_empty(session, store.models_csv, store.history_csv, _now())
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
-    if result is not None:
-        click.echo(f"seeded the catalog: {len(result.models_added)} models, {result.versions_added} price versions")
+    said = (f"created the database at revision {after}" if before is None
+            else f"migrated the database from revision {before} to {after}" if before != after
+            else f"the database is at revision {after}, the newest")
+    if seeded is not None:
+        said += f"; seeded the catalog: {len(seeded.models_added)} models, {seeded.versions_added} price versions"
+    click.echo(f"{said} ({store.engine.url.render_as_string()})")   # one line; the password is hidden
 
 
 @catalog_cli.command("import")
@@ -88,13 +95,16 @@ def sync_command(source: str | None, apply_changes: bool, add_new: bool, force: 
     if add_new and not apply_changes:
         raise click.UsageError("--add-new needs --apply")
     store, now = _store(), _now()
+    wanted = source or current_app.config.get("PRICES_SOURCE_URL")
+    shown = wanted or f"genai-prices {installed_version('genai-prices')}"
+    click.echo(f"comparing the catalog with {shown} ...", err=True)   # seconds, more for a URL
     try:
-        data = price_source.load(source or current_app.config.get("PRICES_SOURCE_URL"))
-    except price_source.SourceError as exc:
+        data = price_source.load(wanted)
+        tiers = _service_tiers()
+    except (price_source.SourceError, CatalogError) as exc:
         raise click.ClickException(f"nothing applied: {exc}") from None
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
-        tiers = getattr(current_app.extensions.get("pricing"), "tiers", None)
-        found = sync.plan(session, now, data, tiers if tiers is not None and tiers.versions else None)   # no file: no tiers
+        found = sync.plan(session, now, data, tiers)
         click.echo(sync.report(found))
         if apply_changes:
             try:
@@ -106,6 +116,20 @@ def sync_command(source: str | None, apply_changes: bool, add_new: bool, force: 
         added = len(found.addable) if add_new else 0
         models = f" and added {added} models" if add_new else ""
         click.echo(f"\napplied {written - added} price changes{models}; catalog version {version}")
+
+
+def _service_tiers():
+    """service_tiers.csv (SERVICE_TIERS_CSV, else beside MODELS_CSV), checked against models.csv; None without one."""
+    from app.catalog import load_models
+    from app.catalog.service_tiers import read_service_tiers
+    from app.vendors import VENDORS
+
+    config = current_app.config
+    path = config.get("SERVICE_TIERS_CSV") or Path(config["MODELS_CSV"]).with_name("service_tiers.csv")
+    if not Path(path).is_file():
+        return None
+    tiers = read_service_tiers(path, [model.id for model in load_models(config["MODELS_CSV"], VENDORS.keys())])
+    return tiers if tiers.versions else None
 
 
 @keys_cli.command("create")

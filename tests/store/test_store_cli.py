@@ -76,8 +76,10 @@ def test_catalog_sync_prints_the_difference_and_applies_it(cli_app, tmp_path):
     assert code == 0 and "applied 1 price changes; catalog version 2" in output
     # The app's own catalog refresher may log (a JSON line) while the command runs: not its output.
     said = [line for line in run(cli_app, "catalog", "sync")[1].splitlines() if not line.startswith('{"time"')]
-    assert said[0] == f"The catalog matches genai-prices {version('genai-prices')}."
-    assert said[2].endswith("older models of our providers, listed when the catalog was seeded, are not carried.)")
+    # The progress line (on stderr, before the seconds genai-prices takes), then the verdict.
+    assert said[:2] == [f"comparing the catalog with genai-prices {version('genai-prices')} ...",
+                        f"The catalog matches genai-prices {version('genai-prices')}."]
+    assert said[3].endswith("older models of our providers, listed when the catalog was seeded, are not carried.)")
 
 
 def test_keys_commands(cli_app):
