@@ -141,7 +141,9 @@ def test_catalog_sync_with_an_unreadable_source_applies_nothing(cli_app, tmp_pat
         source.write_text(content)
     run(cli_app, "db", "upgrade")
     code, output = run(cli_app, "catalog", "sync", "--source", str(source), "--apply", "--add-new")
-    assert code == 1 and output.startswith(f"Error: nothing applied: cannot read price data from {source}: ")
+    said = [line for line in output.splitlines() if not line.startswith('{"time"')]
+    assert code == 1 and said[0] == f"comparing the catalog with {source} ..."
+    assert said[1].startswith(f"Error: nothing applied: cannot read price data from {source}: ")
     with reading(cli_app.extensions["store"].engine) as session:
         assert catalog_version(session) == 1
 
