@@ -1,6 +1,8 @@
 """Catalog and cost-ranking endpoints."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, current_app, request
 
 from app.catalog import CatalogRepository
@@ -8,7 +10,8 @@ from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
 from app.pricing.benchmarks import BenchmarkError, check_minimum, check_value, resolve
 from app.pricing.catalog_payloads import Payload
-from app.pricing.ranking import RankingTable, rank
+from app.pricing.ranking import RankingTable, iso_moment, rank
+from app.store.price_versions import moment_label
 from app.pricing.schemas import PriceRequestSchema
 from app.vendors import find_vendor
 from app.responses import json_response
@@ -72,7 +75,7 @@ def best_price_for_prompt() -> Response:
     body = load_json(PRICE_REQUEST)
     extensions = current_app.extensions
     pricing = extensions["pricing"]
-    table = pricing.ranking if body["at"] is None else pricing.ranking_at(body["at"])
+    table = pricing.ranking if body["at"] is None else pricing.ranking_at(_within_history(pricing, body["at"]))
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
     scores, min_quality = _quality(body, table)
@@ -90,6 +93,16 @@ def best_price_for_prompt() -> Response:
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
                                                   "self_hosted": ranking.excluded_self_hosted},
         "data": ranking.items, "benchmark": body["benchmark"]})
+
+
+def _within_history(pricing, moment: datetime) -> datetime:
+    """moment, if the catalog's price history covers it; else a 400 naming where the history starts."""
+    start = pricing.history_start()
+    if start is not None and moment < start:
+        message = (f"at {iso_moment(moment)} is before the catalog's price history, which starts "
+                   f"{moment_label(start)}; ask for a moment from then on.")
+        raise APIError(400, message, fields={"at": [message]})
+    return moment
 
 
 def _quality(body: dict, table: RankingTable) -> tuple[dict | None, tuple | None]:
