@@ -43,7 +43,7 @@ class LiveCatalog:
                  fallback: Callable[[datetime], Loaded], refresh_s: float,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self._load, self._peek, self._fallback = load, peek, fallback
-        self.refresh_s, self.clock = refresh_s, clock   # tests move the clock
+        self.refresh_s, self._clock = refresh_s, clock
         self._derivations: dict[str, Derivation] = {}
         self._lock = threading.Lock()
         self.problem: str | None = None      # why the database is not the source now (/ready)
@@ -51,6 +51,18 @@ class LiveCatalog:
         self._snapshot: Snapshot = self._build(self._loaded)
         self.checked_at = time.monotonic()   # of the last look at the database (the refresher's)
         self.watched_by: int | None = None   # the pid whose refresher watches this catalog
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """What "now" is for pricing (tests move it)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        """Use another clock, and re-price at its moment at once (it may have gone back)."""
+        with self._lock:
+            self._clock = clock
+            self._snapshot = self._build(self._loaded)
 
     @property
     def current(self) -> Snapshot:
