@@ -73,18 +73,45 @@ versions = sa.table(
     sa.column("cached_input_price_per_mtok", Money()), sa.column("source", sa.String()),
     sa.column("checked_at", sa.Date()), sa.column("price_window", sa.String()),
     sa.column("window_schedule", sa.String()))
-ledger = sa.table("ledger", sa.column("price_version_id", sa.BigInteger()))
+ledger = sa.table("ledger", sa.column("id", sa.BigInteger()), sa.column("price_version_id", sa.BigInteger()))
 state = sa.table("catalog_state", sa.column("id", sa.Integer()), sa.column("version", sa.BigInteger()),
                  sa.column("changed_at", UtcDateTime(timezone=True)))
 
 
+def _rebuilt(change) -> None:
+    """Alter price_versions. SQLite rebuilds it (copy, drop, rename), which its foreign-key checks,
+    on inside this transaction, refuse while ledger rows point at it: those are set aside and put back."""
+    connection = op.get_bind()
+    held = []
+    if connection.dialect.name == "sqlite":
+        held = [{"row": row, "version": version} for row, version in connection.execute(
+            sa.select(ledger.c.id, ledger.c.price_version_id).where(ledger.c.price_version_id.is_not(None)))]
+        connection.execute(sa.update(ledger).where(ledger.c.price_version_id.is_not(None))
+                           .values(price_version_id=None))
+    with op.batch_alter_table("price_versions") as batch:
+        change(batch)
+    if held:
+        connection.execute(sa.update(ledger).where(ledger.c.id == sa.bindparam("row"))
+                           .values(price_version_id=sa.bindparam("version")), held)
+
+
+def _windows(batch) -> None:
+    batch.add_column(sa.Column("price_window", sa.String(16), nullable=False, server_default=""))
+    batch.add_column(sa.Column("window_schedule", sa.String(512), nullable=True))
+    batch.drop_constraint("uq_price_versions_model_id_effective_from", type_="unique")
+    batch.create_unique_constraint("uq_price_versions_model_id_effective_from_price_window",
+                                   ["model_id", "effective_from", "price_window"])
+
+
+def _no_windows(batch) -> None:
+    batch.drop_constraint("uq_price_versions_model_id_effective_from_price_window", type_="unique")
+    batch.create_unique_constraint("uq_price_versions_model_id_effective_from", ["model_id", "effective_from"])
+    batch.drop_column("window_schedule")
+    batch.drop_column("price_window")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("price_versions") as batch:   # SQLite changes constraints by rebuilding
-        batch.add_column(sa.Column("price_window", sa.String(16), nullable=False, server_default=""))
-        batch.add_column(sa.Column("window_schedule", sa.String(512), nullable=True))
-        batch.drop_constraint("uq_price_versions_model_id_effective_from", type_="unique")
-        batch.create_unique_constraint("uq_price_versions_model_id_effective_from_price_window",
-                                       ["model_id", "effective_from", "price_window"])
+    _rebuilt(_windows)
     connection = op.get_bind()
     corrected = [model_id for model_id, rows in CORRECTED.items() if _correct(connection, model_id, rows)]
     if corrected:   # every worker reloads the catalog
@@ -121,8 +148,4 @@ def downgrade() -> None:
     rest = sa.select(versions.c.id).where(versions.c.price_window != "", versions.c.window_schedule.is_(None))
     connection.execute(sa.update(ledger).where(ledger.c.price_version_id.in_(rest)).values(price_version_id=None))
     connection.execute(sa.delete(versions).where(versions.c.id.in_(rest)))
-    with op.batch_alter_table("price_versions") as batch:
-        batch.drop_constraint("uq_price_versions_model_id_effective_from_price_window", type_="unique")
-        batch.create_unique_constraint("uq_price_versions_model_id_effective_from", ["model_id", "effective_from"])
-        batch.drop_column("window_schedule")
-        batch.drop_column("price_window")
+    _rebuilt(_no_windows)
