@@ -81,3 +81,13 @@ def test_v1_bills_at_the_calls_window_and_lists_the_window(app):
     assert listed[PRO]["price_runner"]["price_window"] == "off_peak"
     assert listed[PRO]["price_runner"]["output_price_per_mtok"] == 1.98
     assert "price_runner" not in listed["auto"]
+
+
+@pytest.mark.parametrize("moment, status", [(MONDAY_PEAK, 402), (MONDAY_OFF_PEAK, 200)])
+def test_budget_holds_take_the_window_in_force(make_app, deepseek_secrets, moment, status):
+    # max_tokens 100,000 holds $0.396 of output at peak, $0.198 off-peak: a $0.30 day fits only the latter
+    app = make_app(SECRETS_FILE=deepseek_secrets, PROVIDER_MAX_RETRIES=0, BUDGET_DAILY_USD="0.30")
+    app.extensions["catalog"].clock = lambda: moment
+    response = app.test_client().post("/api/send_prompt", json={"prompt": "Hello", "model_names": [PRO],
+                                                              "max_tokens": 100_000})
+    assert response.status_code == status, response.get_json()
