@@ -59,6 +59,13 @@ class Pricing:
             table = self._tables_at[key] = RankingTable(models, NAMES)
         return table
 
+    def seconds_to_next_change(self) -> int | None:
+        """Whole seconds until the current prices change (a window edge, a dated price), None if none is known."""
+        snapshot = self._catalog.current
+        if snapshot.next_change is None:
+            return None
+        return max(0, int((snapshot.next_change - self._catalog.clock()).total_seconds()))
+
     def history_start(self) -> datetime | None:
         """The start of the catalog's price history (its earliest version), None without dated prices."""
         versions = self._catalog.current.versions

@@ -24,9 +24,10 @@ bp = Blueprint("pricing", __name__, url_prefix="/api")
 PRICE_REQUEST = PriceRequestSchema()   # schemas are stateless once built; build once
 
 
-CATALOG_CACHE_CONTROL = "public, max-age=60"   # changes only when the service restarts
+MAX_AGE_S = 60
+CATALOG_CACHE_CONTROL = f"public, max-age={MAX_AGE_S}"
 # With authentication on, a shared cache must not answer one caller with another's response.
-PRIVATE_CACHE_CONTROL = "private, max-age=60"
+PRIVATE_CACHE_CONTROL = f"private, max-age={MAX_AGE_S}"
 
 
 def catalog_cache_headers(auth_mode: str) -> dict[str, str]:
@@ -39,12 +40,21 @@ def catalog_cache_headers(auth_mode: str) -> dict[str, str]:
 
 def _catalog(payload: Payload) -> Response:
     """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
-    headers = {"ETag": payload.quoted_etag, **current_app.extensions["pricing"].cache_headers}
+    headers = {"ETag": payload.quoted_etag, **_cache_headers(current_app.extensions["pricing"])}
     # A direct check rather than Response.make_conditional: this is the hottest read path.
     # If-None-Match compares weakly (RFC 9110 13.1.2): nginx's gzip turns our ETag into W/"...".
     if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(payload.etag):
         return Response(status=304, headers=headers)
     return json_response(payload.body, headers=headers)
+
+
+def _cache_headers(pricing) -> dict[str, str]:
+    """The catalog's cache headers; max-age ends no later than the next price change (a window edge)."""
+    headers = pricing.cache_headers
+    left = pricing.seconds_to_next_change()
+    if left is None or left >= MAX_AGE_S:
+        return headers
+    return {**headers, "Cache-Control": headers["Cache-Control"].replace(f"max-age={MAX_AGE_S}", f"max-age={left}")}
 
 
 @bp.get("/models")

@@ -77,3 +77,11 @@ def test_the_catalog_follows_the_clock_and_its_etag_changes_when_a_window_opens(
     assert estimate(client, PRO)["output_cost"] == 0.396   # the estimate "now" too
     one_price = next(m for m in after.get_json()["data"] if m["id"] == "openrouter/deepseek-v4-pro")
     assert one_price["price_window"] is None and one_price["price_changes_at"] is None
+
+
+def test_catalog_answers_are_cached_no_longer_than_the_window_lasts(app):
+    live, client = app.extensions["catalog"], app.test_client()
+    live.clock = lambda: datetime(2026, 12, 7, 0, 59, 30, tzinfo=UTC)   # peak opens in 30 seconds
+    assert client.get("/api/models").headers["Cache-Control"] == "public, max-age=30"
+    live.clock = lambda: datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    assert client.get("/api/models").headers["Cache-Control"] == "public, max-age=60"
