@@ -91,3 +91,15 @@ def test_budget_holds_take_the_window_in_force(make_app, deepseek_secrets, momen
     response = app.test_client().post("/api/send_prompt", json={"prompt": "Hello", "model_names": [PRO],
                                                               "max_tokens": 100_000})
     assert response.status_code == status, response.get_json()
+
+
+def test_the_estimate_at_a_moment_takes_its_window_on_both_stores(app):
+    client = app.test_client()
+
+    def priced(at):
+        body = client.post("/api/get_best_price_for_prompt", json={
+            "prompt": "Hello", "expected_output_tokens": 100_000, "model_names": [PRO], "at": at}).get_json()
+        item, = body["data"]
+        return item["price_window"], item["output_cost"]
+    assert priced("2026-12-05T02:00:00Z") == ("off_peak", 0.198)   # Saturday
+    assert priced("2026-12-07T02:00:00Z") == ("peak", 0.396)       # Monday
