@@ -96,8 +96,7 @@ def _group_at(versions: Iterable[Version], moment: datetime) -> list[Version]:
     index = bisect.bisect_right(starts, moment)
     if not index:
         return []
-    start = starts[index - 1]
-    return [version for version in ordered[bisect.bisect_left(starts, start):index]]
+    return ordered[bisect.bisect_left(starts, starts[index - 1]):index]
 
 
 def peak_of(versions: Iterable[Version], moment: date | datetime) -> Version | None:
