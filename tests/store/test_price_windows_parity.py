@@ -21,6 +21,9 @@ import pytest
 from genai_prices import Usage, calc_price
 
 from app.catalog.snapshot import group_versions, price_models
+from app.forecast.outlook import BUCKETS, Forecast, Outlook
+from app.pricing.ranking import AUTO, RankingTable, rank
+from app.tokens.counter import TokenCount
 from app.pricing.cost import exact_cost
 from app.store.catalog_files import read_catalog
 from tests.catalog.test_catalog_data import REPO
@@ -76,3 +79,21 @@ def test_every_weekend_hour_costs_deepseeks_off_peak_rate(catalog, model_id):
         # genai-prices' documented upper bound (issue #582): peak inside the windows on weekends too
         upper_bound += Fraction(genai(model, moment)) > cost
     assert upper_bound == 3 * 2 * 7   # three weekends, two days, seven peak hours a day
+
+
+def test_output_cost_range_takes_the_window_in_force(catalog):
+    models, versions = catalog
+    empty = Forecast(None, None, None, 0)
+    outlook = Outlook({"deepseek/deepseek-v4-pro": (Forecast(300, 200, 450, 12), *[empty] * (BUCKETS - 1))}, {}, 5)
+    counts = {"o200k_base": TokenCount(100, "o200k_base", True), "deepseek": TokenCount(100, "deepseek", False)}
+
+    def cost_range(moment):
+        priced, _ = price_models(models, versions, moment)
+        item = rank(RankingTable(priced), counts, expected_output_tokens=AUTO, outlook=outlook,
+                    model_ids={"deepseek/deepseek-v4-pro"}).items[0]
+        return item["price_window"], item["output_cost_range"]
+    def usd(tokens, per_mtok):   # the nearest float to the exact cost, as the ranking gives it
+        return float(Decimal(tokens) * Decimal(per_mtok) / 1_000_000)
+    assert cost_range(datetime(2026, 12, 7, 2, tzinfo=UTC)) == ("peak", {"low": usd(200, "3.96"), "high": usd(450, "3.96")})
+    assert cost_range(datetime(2026, 12, 5, 2, tzinfo=UTC)) == (
+        "off_peak", {"low": usd(200, "1.98"), "high": usd(450, "1.98")})
