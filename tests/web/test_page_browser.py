@@ -31,6 +31,7 @@ def secrets_for(url: str) -> str:
 openai: {{api_key: sk-page-test, base_url: "{url}/v1"}}
 anthropic: {{api_key: sk-ant-page-test, base_url: "{url}"}}
 groq: {{api_key: gsk-page-test, base_url: "{url}/v1"}}
+xai: {{api_key: "xai-..."}}
 """
 
 
@@ -156,6 +157,7 @@ def test_catalog_filters_sorts_and_marks_configured_providers(browser, service):
         return [b.text for b in row(browser, "catalog", model_id).find_elements(By.CSS_SELECTOR, ".badge")]
     assert window in badges("deepseek/deepseek-v4-pro")
     assert not {"peak", "off-peak"} & set(badges("openrouter/deepseek-v4-pro"))   # one price
+    assert "xAI (placeholder key)" in text(browser, "#providers")   # a reason beyond "no key" is shown
 
     browser.find_element(By.ID, "f-text").send_keys("claude")
     ids = row_ids(browser, "catalog")
