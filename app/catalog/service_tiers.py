@@ -15,11 +15,11 @@ from pathlib import Path
 
 from app.catalog.csv_loader import CatalogError
 from app.catalog.model import Model
-from app.store.catalog_files import HISTORY_COLUMNS, HISTORY_PARSERS, PRICE_COLUMNS, cell, model_prices
+from app.store.catalog_files import HISTORY_PARSERS, PRICE_COLUMNS, cell, model_prices
 from app.store.price_versions import Prices, Version, history_problems, price_in_force
 
 DEFAULT = "default"
-TIER_COLUMNS = ("model_id", "service_tier", *HISTORY_COLUMNS[1:])
+TIER_COLUMNS = ("model_id", "service_tier", "effective_from", *PRICE_COLUMNS, "source", "checked_at")
 
 
 @dataclass(frozen=True)

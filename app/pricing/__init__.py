@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +63,14 @@ class Pricing:
         snapshot = self._catalog.current
         if moment is None and tier == DEFAULT:
             return self.ranking, []
-        now = datetime.now(UTC)
+        now = self._catalog.clock()
         held = self._tiers_now.get((snapshot.tag, tier)) if moment is None else None
         if held is not None and (held[2] is None or now < held[2]):
             return held[0], held[1]   # the current snapshot at this tier, until a tier price changes
         models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment or now)
         priced, lacking = self.tiers.price(models, tier, moment or now)
-        key = (snapshot.tag, tier, tuple((model.id, model.price_effective_from, model.input_price_per_mtok)
-                                         for model in priced))
+        key = (snapshot.tag, tier, tuple((model.id, model.price_effective_from, model.price_window,
+                                          model.price_changes_at, model.input_price_per_mtok) for model in priced))
         table = self._tables_at.get(key)
         if table is None:
             if len(self._tables_at) >= MAX_TABLES_AT:   # a few moments are asked for; keep it bounded
@@ -80,6 +80,22 @@ class Pricing:
             self._tiers_now = {(snapshot.tag, tier): (table, lacking, self.tiers.next_change(tier, now)),
                                **{k: v for k, v in self._tiers_now.items() if k[0] == snapshot.tag}}
         return table, lacking
+
+    def now(self) -> datetime:
+        """What "now" is for pricing (the catalog's clock; tests move it)."""
+        return self._catalog.clock()
+
+    def seconds_to_next_change(self) -> int | None:
+        """Whole seconds until the current prices change (a window edge, a dated price), None if none is known."""
+        snapshot = self._catalog.current
+        if snapshot.next_change is None:
+            return None
+        return max(0, int((snapshot.next_change - self._catalog.clock()).total_seconds()))
+
+    def history_start(self) -> datetime | None:
+        """The start of the catalog's price history (its earliest version), None without dated prices."""
+        versions = self._catalog.current.versions
+        return min((history[0].effective_from for history in versions.values() if history), default=None)
 
     @property
     def payloads(self) -> CatalogPayloads:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -23,7 +22,7 @@ def tier_pricer(pricing: Any) -> Callable[[Model, str], Model | None]:
     def at_tier(model: Model, tier: str) -> Model | None:
         if pricing is None:
             return None
-        priced, _ = pricing.tiers.price([model], tier, datetime.now(UTC))
+        priced, _ = pricing.tiers.price([model], tier, pricing.now())
         return priced[0] if priced else None
     return at_tier
 
