@@ -135,6 +135,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "RATELIMIT_ENABLED": (True, _bool),
     "RATELIMIT_DEFAULT": ("120/minute", str.strip),
     "RATELIMIT_SEND_PROMPT": ("20/minute", str.strip),
+    "RATELIMIT_V1": ("600/minute", str.strip),   # limit per caller on each /v1 endpoint, sized for agent loops ("" = RATELIMIT_DEFAULT)
     "RATELIMIT_STORAGE_URI": ("memory://", str.strip),
     "TRUSTED_PROXIES": (0, _int),
     "AUTH_MODE": ("none", _lower),
@@ -244,7 +245,7 @@ def _check_operations(config: Mapping[str, Any]) -> None:
     for name in ("TRUSTED_PROXIES", "CORS_MAX_AGE"):
         if config[name] < 0:
             raise ConfigError(f"{name} must be 0 or more, got {config[name]!r}")
-    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT"):
+    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT", "RATELIMIT_V1"):
         if config[name]:
             try:
                 parse_many(config[name])
