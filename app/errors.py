@@ -7,6 +7,7 @@ OpenAI's ``{"error": {"message", "type", "param", "code"}}``, app/gateway/errors
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -45,14 +46,17 @@ class Problem:
     @property
     def reason(self) -> str:
         """The machine-readable reason: the code, else a name for the status."""
-        if self.code:
-            return self.code
-        if self.status in STATUS_CODES:
-            return STATUS_CODES[self.status]
-        try:
-            return HTTPStatus(self.status).phrase.lower().replace(" ", "_").replace("-", "_")
-        except ValueError:
-            return str(self.status)
+        return self.code or status_reason(self.status)
+
+
+def status_reason(status: int) -> str:
+    """A machine-readable name for a status: OpenAI's code where it has one, else the phrase (``bad_request``)."""
+    if status in STATUS_CODES:
+        return STATUS_CODES[status]
+    try:
+        return re.sub(r"[^a-z0-9]+", "_", HTTPStatus(status).phrase.lower().replace("'", "")).strip("_")
+    except ValueError:
+        return str(status)
 
 
 Formatter = Callable[[Problem], Response]
@@ -131,8 +135,9 @@ MESSAGES = {
 def _http_error(exc: HTTPException) -> Response:
     headers = {k: v for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after", "www-authenticate"}}
     message = MESSAGES.get(exc.code or 500, exc.description or exc.name)
-    # Our wording, or werkzeug's fixed description of the status: safe to log.
-    return error_response(exc.code or 500, message, headers=headers, fixed=True)
+    # Our wording, or werkzeug's own description of the status (not one a raiser wrote): safe to log.
+    fixed = exc.code in MESSAGES or exc.description == type(exc).description
+    return error_response(exc.code or 500, message, headers=headers, fixed=fixed)
 
 
 def _api_error(exc: APIError) -> Response:

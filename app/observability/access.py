@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from app.errors import OURS, PROBLEM_KEY, Problem, field_paths
+from app.errors import OURS, PROBLEM_KEY, Problem, field_paths, status_reason
 from app.observability.metrics import Metrics
 from app.observability.request_id import ENVIRON_KEY, HEADER, accept_or_generate
 
@@ -71,15 +71,15 @@ class ObservedApp:
                   "path": _path(environ), "status": status, "duration_ms": round(elapsed * 1000, 2),
                   "client": environ.get("REMOTE_ADDR"), **environ.get(FIELDS_KEY, {})}
         if status >= 400:
-            fields.update(error_fields(problem, origin))
+            fields.update(error_fields(status, problem, origin))
         log.info("request", extra={"fields": fields, "request_id": environ[ENVIRON_KEY]})
 
 
-def error_fields(problem: Problem | None, origin: str) -> dict:
+def error_fields(status: int, problem: Problem | None, origin: str) -> dict:
     """Why a request failed, for its log line: code, origin, the failing fields' names, and the
     message only when it is our own fixed text (never vendor text, values, prompts or keys)."""
-    if problem is None:   # answered outside the error handler (a view's own status)
-        return {"error_origin": origin}
+    if problem is None:   # answered outside the error handler (a view's own status, such as /ready's 503)
+        return {"error_code": status_reason(status), "error_origin": origin}
     fields: dict = {"error_code": problem.reason, "error_origin": origin}
     names = field_paths(problem.fields) if problem.fields else []
     if problem.param and problem.param not in names:

@@ -5,6 +5,7 @@ import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from app.errors import field_paths
+from app.observability.access import error_fields
 from app.observability.metrics import LEDGER_FAILURE_REASONS, STREAM_REFUSALS, Metrics
 from app.observability.processes import ServerProcesses
 from tests.gateway.conftest import CHAT, HI, OPENAI_URL, gateway_app, mocked  # noqa: F401 (fixtures)
@@ -94,3 +95,30 @@ def test_process_series_of_a_lone_process_carry_its_pid(name):
 
     samples = {s.name: s for family in ServerProcesses(os.getpid()).collect() for s in family.samples}
     assert samples[name].labels == {"pid": str(os.getpid()), "process": "master"} and samples[name].value > 0
+
+
+def test_a_status_answered_outside_the_error_handler_still_gets_a_code():
+    assert error_fields(503, None, "price_runner") == {"error_code": "service_unavailable",
+                                                      "error_origin": "price_runner"}
+    assert error_fields(418, None, "price_runner")["error_code"] == "im_a_teapot"
+
+
+def test_werkzeug_descriptions_are_logged_only_when_nobody_rewrote_them(make_app, logged):
+    from werkzeug.exceptions import RequestURITooLarge, abort
+
+    app = make_app()
+
+    @app.get("/own-words")
+    def own_words():
+        abort(RequestURITooLarge.code, description=f"the path held {SECRET}")
+
+    @app.get("/default-words")
+    def default_words():
+        abort(RequestURITooLarge.code)
+
+    client = app.test_client()
+    client.get("/own-words").get_data()
+    client.get("/default-words").get_data()
+    rewritten, default = logged("request")
+    assert "error_message" not in rewritten and rewritten["error_code"] == "request_uri_too_long"
+    assert default["error_message"] == RequestURITooLarge.description
