@@ -34,8 +34,8 @@ def load() -> str:
 
 def added(label: str, q: int, direct: float, floor: float, ours: float) -> str:
     """One percentile: ours over the direct call and over the floor (ms)."""
-    return (f"{label} p{q}: direct {direct:7.2f} ms  floor {floor:7.2f} ms (+{floor - direct:5.2f})  "
-            f"price-runner {ours:7.2f} ms: +{ours - direct:5.2f} over direct, {ours - floor:+5.2f} over the floor")
+    return (f"{label} p{q}: direct {direct:7.2f} ms  floor {floor:7.2f} ms ({floor - direct:+6.2f})  "
+            f"price-runner {ours:7.2f} ms: {ours - direct:+6.2f} over direct, {ours - floor:+6.2f} over the floor")
 
 
 def rate(label: str, ours: float, floor: float, workers: int) -> str:
