@@ -28,6 +28,11 @@ CALL_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 # (any other type still gets its own series at its first event).
 LEDGER_FAILURE_REASONS = ("OperationalError", "IntegrityError", "DatabaseError", "InterfaceError")
 STREAM_REFUSALS = (("send_prompt", "streams"), ("send_prompt", "pool"), ("v1", "streams"), ("v1", "pool"))
+# The refusals the docs say to watch on the billed routes: limits (ours or a vendor's), budgets, capacity.
+WATCHED_STATUSES = tuple((route, "POST", status, origin) for route in ("/api/send_prompt", "/v1/chat/completions")
+                         for status, origin in (("429", "price_runner"), ("402", "price_runner"),
+                                                ("503", "price_runner"))) + (
+    ("/v1/chat/completions", "POST", "429", "vendor"), ("/v1/chat/completions", "POST", "502", "vendor"))
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ class Metrics:
             self.ledger_write_failures.labels(reason).inc(0)
         for endpoint, reason in STREAM_REFUSALS:
             self.stream_refusals.labels(endpoint, reason).inc(0)
+        for labels in WATCHED_STATUSES:
+            self.http_requests.labels(*labels).inc(0)
 
 
 _metrics: Metrics | None = None

@@ -79,6 +79,8 @@ def test_alerting_series_are_zero_and_process_series_cover_every_process(encodin
     assert 'price_runner_ledger_write_failures_total{reason="OperationalError"} 0.0' in text
     assert 'price_runner_stream_refusals_total{endpoint="v1",reason="pool"} 0.0' in text
     assert 'price_runner_stream_refusals_total{endpoint="send_prompt",reason="streams"} 0.0' in text
+    assert ('price_runner_http_requests_total{endpoint="/v1/chat/completions",method="POST",origin="vendor",'
+            'status="429"} 0.0') in text
     # process_*: one series per process (the master and each live worker), whichever worker answers.
     for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"):
         series = samples(text, name)

@@ -6,7 +6,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from app.errors import field_paths
 from app.observability.access import error_fields
-from app.observability.metrics import LEDGER_FAILURE_REASONS, STREAM_REFUSALS, Metrics
+from app.observability.metrics import LEDGER_FAILURE_REASONS, STREAM_REFUSALS, WATCHED_STATUSES, Metrics
 from app.observability.processes import ServerProcesses
 from tests.gateway.conftest import CHAT, HI, OPENAI_URL, gateway_app, mocked  # noqa: F401 (fixtures)
 
@@ -81,6 +81,10 @@ def test_the_alerting_series_exist_at_zero_before_any_event():
     for endpoint, reason in STREAM_REFUSALS:
         assert registry.get_sample_value("price_runner_stream_refusals_total",
                                          {"endpoint": endpoint, "reason": reason}) == 0
+    for endpoint, method, status, origin in WATCHED_STATUSES:
+        assert registry.get_sample_value("price_runner_http_requests_total", {
+            "endpoint": endpoint, "method": method, "status": status, "origin": origin}) == 0
+    assert ("/v1/chat/completions", "POST", "429", "vendor") in WATCHED_STATUSES
 
 
 def test_the_app_creates_them(client):
