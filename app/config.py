@@ -135,7 +135,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "RATELIMIT_ENABLED": (True, _bool),
     "RATELIMIT_DEFAULT": ("120/minute", str.strip),
     "RATELIMIT_SEND_PROMPT": ("20/minute", str.strip),
-    "RATELIMIT_V1": ("600/minute", str.strip),   # limit per caller on each /v1 endpoint, sized for agent loops ("" = RATELIMIT_DEFAULT)
+    "RATELIMIT_V1": ("600/minute", str.strip),   # per caller on each /v1 endpoint, sized for agent loops; "": default
     "RATELIMIT_STORAGE_URI": ("memory://", str.strip),
     "TRUSTED_PROXIES": (0, _int),
     "AUTH_MODE": ("none", _lower),

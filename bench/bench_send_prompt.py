@@ -142,8 +142,8 @@ def main() -> None:
                     gunicorn(cwd=tree, SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache,
                              PYTHONPATH=extra) as (old_base, _):
                 old = concurrent(f"{old_base}/api/send_prompt", routed_body, {}, args.duration, args.clients)
-            print(f"{args.clients} conns: {args.baseline_rev} (before issue 10) {old.calls_per_s / workers:.0f} calls/s "
-                  f"per worker; ratio {ours.calls_per_s / old.calls_per_s:.2f} (goal >= 2)")
+            print(f"{args.clients} conns: {args.baseline_rev} (before issue 10) {old.calls_per_s / workers:.0f} "
+                  f"calls/s per worker; ratio {ours.calls_per_s / old.calls_per_s:.2f} (goal >= 2)")
         with gunicorn(SECRETS_FILE=secrets(tmp, "slow", slow), TIKTOKEN_CACHE_DIR=cache) as (base, _):
             routed_url = f"{base}/api/send_prompt"
             with requests.Session() as session:
