@@ -6,10 +6,11 @@ It takes the same bodies as ``POST /api/send_prompt`` and ``POST /v1/chat/comple
 the call Price Runner's OpenAI adapter sends (``POST {FLOOR_VENDOR_URL}/v1/chat/completions``
 with the same JSON fields and the same ``timeout=`` as the adapter's first attempt:
 PROVIDER_CONNECT_TIMEOUT to connect, PROVIDER_TIMEOUT to read, by default 3.05 s and 30 s)
-through a default ``requests.Session()``, one per worker, and returns the vendor's bytes as they came: whole, or streamed as they arrive. No validation,
-counting, pricing, ledger, logging or metrics: what any Flask gateway pays for the hop. It runs
-under the same gunicorn.conf.py, so workers, threads and keep-alive match. Do not optimise it:
-the benchmarks report what Price Runner adds over it.
+through a default ``requests.Session()``, one per worker, and returns the vendor's bytes as
+they came: whole, or streamed as they arrive. No validation, counting, pricing, ledger, logging
+or metrics: what any Flask gateway pays for the hop. It runs under the same gunicorn.conf.py,
+so workers, threads and keep-alive match. Do not optimise it: the benchmarks report what Price
+Runner adds over it.
 """
 from __future__ import annotations
 
