@@ -116,5 +116,6 @@ def rounds_of(paths: dict[str, tuple], rounds: int, per_round: int) -> dict[str,
             samples[name] += sample(url, body, headers, marker, per_round)
     return samples
 
+
 if __name__ == "__main__":
     main()
