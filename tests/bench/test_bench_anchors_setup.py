@@ -5,7 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from bench.litellm_proxy import OFFLINE, proxy_config, proxy_env
+from bench.litellm_proxy import OFFLINE, START_TIMEOUT_S, proxy_command, proxy_config, proxy_env
 
 REPO = Path(__file__).resolve().parents[2]
 ANCHORS = REPO / "bench" / "anchors-requirements.txt"
@@ -74,3 +74,11 @@ def test_the_anchors_venv_gets_a_pinned_hashed_pip_before_the_hashed_install(tmp
     version = re.fullmatch(r"pip==(\d+)\.(\d+)(?:\.\d+)?", requirement)
     assert version and (int(version[1]), int(version[2])) >= (24, 0), requirement
     assert hashes and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes)
+
+
+def test_litellm_workers_may_take_as_long_to_start_as_the_proxy(tmp_path):
+    # uvicorn kills a worker silent for 5 s: on a loaded machine LiteLLM's workers died and
+    # restarted until the start timeout ran out.
+    command = proxy_command("bench/.anchors-venv/bin/litellm", tmp_path / "config.yaml", 4000, 2)
+    assert command[command.index("--num_workers") + 1] == "2"
+    assert int(command[command.index("--timeout_worker_healthcheck") + 1]) >= START_TIMEOUT_S
