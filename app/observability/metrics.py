@@ -29,9 +29,9 @@ CALL_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 LEDGER_FAILURE_REASONS = ("OperationalError", "IntegrityError", "DatabaseError", "InterfaceError")
 STREAM_REFUSALS = (("send_prompt", "streams"), ("send_prompt", "pool"), ("v1", "streams"), ("v1", "pool"))
 # The refusals the docs say to watch on the billed routes: limits (ours or a vendor's), budgets, capacity.
-WATCHED_STATUSES = tuple((route, "POST", status, origin) for route in ("/api/send_prompt", "/v1/chat/completions")
-                         for status, origin in (("429", "price_runner"), ("402", "price_runner"),
-                                                ("503", "price_runner"))) + (
+WATCHED_STATUSES = (
+    *((route, "POST", status, "price_runner") for route in ("/api/send_prompt", "/v1/chat/completions")
+      for status in ("429", "402", "503")),
     ("/v1/chat/completions", "POST", "429", "vendor"), ("/v1/chat/completions", "POST", "502", "vendor"))
 
 
@@ -83,7 +83,6 @@ class Metrics:
                                     "README) or pool (no provider threads free).", ("endpoint", "reason"),
                                     registry=registry),
         )
-
 
     def precreate(self) -> None:
         """Create the documented alerting series at 0 (inc(0) also moves them to a forked worker's file)."""
