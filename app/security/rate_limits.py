@@ -32,6 +32,9 @@ EXEMPT_ENDPOINTS = OPEN_ENDPOINTS | {METRICS_ENDPOINT}
 KEY_PREFIX = "price-runner"
 UNMATCHED = "<unmatched>"
 STORAGE_TIMEOUT_S = 0.5   # a stalled Redis must not stall every request
+LIMIT_HEADER = "x-ratelimit-limit-requests"
+REMAINING_HEADER = "x-ratelimit-remaining-requests"
+RESET_HEADER = "x-ratelimit-reset-requests"
 
 
 def client_key() -> str:
@@ -87,7 +90,11 @@ def _exempt() -> bool:
 
 def _too_many_requests(limiter: Limiter, exc: RateLimitExceeded) -> Response:
     window = exc.limit.limit.get_expiry()
-    reset_in, remaining = _window(limiter, window)
+    try:
+        reset_in, remaining = _left(limiter.current_limit, window)
+    except Exception:   # the storage may have failed since the check; the window length is a safe answer
+        log.warning("could not read the rate-limit window; answering with its full length")
+        reset_in, remaining = float(window), 0
     retry_after = min(window, max(1, math.ceil(reset_in)))
     headers = {"Retry-After": str(retry_after), **_openai_headers(exc.limit.limit.amount, remaining, reset_in)}
     return error_response(429, f"Too many requests: the limit is {exc.limit.limit}. Retry after {retry_after} s.",
@@ -99,36 +106,25 @@ def _pace_headers(limiter: Limiter, response: Response) -> Response:
     if response.status_code != 429 and (request.endpoint or "").startswith(GATEWAY):
         try:
             current = limiter.current_limit
-        except Exception:   # no limit applied, or the storage failed since the check: no headers
-            current = None
-        if current is not None:
-            window = current.limit.get_expiry()
-            reset_in, remaining = _window(limiter, window)
-            response.headers.update(_openai_headers(current.limit.amount, remaining, reset_in))
+            if current is not None:
+                reset_in, remaining = _left(current, current.limit.get_expiry())
+                response.headers.update(_openai_headers(current.limit.amount, remaining, reset_in))
+        except Exception:   # the storage failed since the check: this answer goes without them
+            pass
     return response
+
+
+def _left(current: Any, window: int) -> tuple[float, int]:
+    """Seconds until the window resets and the requests left in it, as the storage counts them."""
+    if current is None:
+        return float(window), 0
+    reset_at, remaining = current.window
+    return min(float(window), max(0.0, reset_at - time.time())), max(0, int(remaining))
 
 
 def _openai_headers(limit: int, remaining: int, reset_in: float) -> dict[str, str]:
     # As OpenAI sends them: the limit, what is left of it now, and when it is whole again.
     return {LIMIT_HEADER: str(limit), REMAINING_HEADER: str(remaining), RESET_HEADER: duration(reset_in)}
-
-
-LIMIT_HEADER = "x-ratelimit-limit-requests"
-REMAINING_HEADER = "x-ratelimit-remaining-requests"
-RESET_HEADER = "x-ratelimit-reset-requests"
-HEADERS = (LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER)
-
-
-def _window(limiter: Limiter, window: int) -> tuple[float, int]:
-    """Seconds until the window resets and the requests left in it, as the storage counts them."""
-    try:
-        current = limiter.current_limit
-        if current is not None:
-            reset_at, remaining = current.window
-            return min(float(window), max(0.0, reset_at - time.time())), max(0, int(remaining))
-    except Exception:   # the storage may have failed since the check; the window length is a safe answer
-        log.warning("could not read the rate-limit window; answering with its full length")
-    return float(window), 0
 
 
 def duration(seconds: float) -> str:
