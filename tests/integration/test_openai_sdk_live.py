@@ -117,6 +117,17 @@ def test_rate_limit_error(service):
     assert headers["x-ratelimit-reset-requests"].endswith("s")
 
 
+def test_a_vendors_429_is_vendor_rate_limited_without_our_limit_headers(service, fake):
+    fake.behave("gpt-6-luna", status=429)
+    try:
+        with pytest.raises(openai.RateLimitError) as caught:
+            sdk(service).chat.completions.create(model="openai/gpt-6-luna", messages=HELLO)
+    finally:
+        fake.reset()
+    assert caught.value.code == "vendor_rate_limited"
+    assert "x-ratelimit-limit-requests" not in caught.value.response.headers   # not our limit
+
+
 def test_a_budget_refusal_is_402_insufficient_quota(service):
     with pytest.raises(openai.APIStatusError) as caught:
         sdk(service, POOR).chat.completions.create(model="openai/gpt-6-luna", messages=HELLO)
