@@ -78,9 +78,9 @@ if _SETTINGS["METRICS_ENABLED"] and not _SETTINGS["PROMETHEUS_MULTIPROC_DIR"]:
 def on_starting(server):
     """Start from zero: remove the drain file and the files a previous run left in the metrics directory.
 
-    The master has loaded the app by now (preload_app); the only value it created is the
-    unlabelled in-flight gauge, still zero, and its file goes too. prometheus_client notices
-    the pid change after fork, so each worker writes its own files, named by its pid.
+    The master has loaded the app by now (preload_app); the values it created (the in-flight
+    gauge, the alerting series at 0) are all zero, and their files go too. prometheus_client
+    notices the pid change after fork, so each worker writes its own files, named by its pid.
     """
     if _SETTINGS["DRAIN_FILE"]:
         # A drain file left by the previous run of this instance would keep it out of service.

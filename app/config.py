@@ -210,8 +210,11 @@ SETTINGS: dict[str, Setting] = {
     "RATELIMIT_DEFAULT": Setting("120/minute", str.strip,
         "per client and route, Flask-Limiter syntax (`10/second;500/hour`); empty: no limit"),
     "RATELIMIT_SEND_PROMPT": Setting("20/minute", str.strip,
-        "per client on `POST /api/send_prompt`, `POST /v1/chat/completions` and `POST /api/evals` (a "
-        "count each), replacing the default there; empty: the default"),
+        "per client on `POST /api/send_prompt` and `POST /api/evals` (a count each), replacing the default "
+        "there; empty: the default"),
+    "RATELIMIT_V1": Setting("600/minute", str.strip,
+        "per client on each `/v1` endpoint (a count each), replacing the default there; sized for agent "
+        "loops (see docs/operations.md); empty: the default"),
     "RATELIMIT_STORAGE_URI": Setting("memory://", str.strip,
         "where counts live: `memory://` counts in each worker process on its own; `redis://host:6379/0` "
         "shares one count across workers and instances"),
@@ -334,7 +337,7 @@ def _check_operations(config: Mapping[str, Any]) -> None:
     for name in ("TRUSTED_PROXIES", "CORS_MAX_AGE"):
         if config[name] < 0:
             raise ConfigError(f"{name} must be 0 or more, got {config[name]!r}")
-    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT"):
+    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT", "RATELIMIT_V1"):
         if config[name]:
             try:
                 parse_many(config[name])
