@@ -75,6 +75,8 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "HOST": (None, str.strip),      # gunicorn bind address; default 0.0.0.0, or 127.0.0.1 behind a proxy
     "WEB_CONCURRENCY": (2, _int),
     "GUNICORN_THREADS": (8, _int),
+    "ADMISSION_QUEUE": (None, _int),     # requests a worker lets wait for a free thread (None: GUNICORN_THREADS)
+    "ADMISSION_WAIT_S": (1.0, _float),   # the most seconds a request waits for a thread before its 503
     "GUNICORN_CONTROL_SOCKET": (None, str),
     "PROMETHEUS_MULTIPROC_DIR": (None, str),
     "LOG_LEVEL": ("INFO", _log_level),
@@ -175,6 +177,8 @@ def build_config(overrides: Mapping[str, Any] | None = None,
         config["PROVIDER_POOL_SIZE"] = _pool_size(config)
     if config["GRACEFUL_TIMEOUT"] is None:
         config["GRACEFUL_TIMEOUT"] = _graceful_timeout(config)
+    if config["ADMISSION_QUEUE"] is None:
+        config["ADMISSION_QUEUE"] = config["GUNICORN_THREADS"]
     _check(config)
     return config
 
@@ -212,7 +216,7 @@ def _check(config: Mapping[str, Any]) -> None:
                 "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
-                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY")
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "ADMISSION_WAIT_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
@@ -225,6 +229,8 @@ def _check(config: Mapping[str, Any]) -> None:
         # A shorter grace would kill calls in flight before their deadline: billed, never recorded.
         raise ConfigError(f"GRACEFUL_TIMEOUT must be longer than PROVIDER_TIMEOUT "
                           f"({config['PROVIDER_TIMEOUT']!r}), got {config['GRACEFUL_TIMEOUT']!r}")
+    if config["ADMISSION_QUEUE"] < 0:
+        raise ConfigError(f"ADMISSION_QUEUE must be 0 or more, got {config['ADMISSION_QUEUE']!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
     _check_operations(config)
