@@ -89,6 +89,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "CAPABILITIES_CSV": (None, str),
     # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
     "DATABASE_URL": (None, str.strip),
+    "DATABASE_TIMEOUT_S": (2.0, _float),   # the most seconds one database call (or pool checkout) may take
     "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version
     "PRICE_HISTORY_CSV": (None, str),
     # Output predictions and tokenizer calibration from the ledger (app/forecast): rebuilt this often,
@@ -216,7 +217,8 @@ def _check(config: Mapping[str, Any]) -> None:
                 "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
-                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "ADMISSION_WAIT_S")
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "ADMISSION_WAIT_S",
+                "DATABASE_TIMEOUT_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
