@@ -14,7 +14,6 @@ from flask import Flask, request
 from app.errors import APIError
 
 ENVIRON_KEY = "price_runner.admission"   # REFUSED: no request thread within ADMISSION_WAIT_S
-WAITED_KEY = "price_runner.waited_s"     # seconds from arrival to a thread picking the request up
 REFUSED = "refused"
 OPS_PATHS = frozenset({"/health", "/ready"})   # answered on the worker's reserved threads, never refused
 RETRY_AFTER_S = 1

@@ -28,7 +28,7 @@ from functools import partial
 
 import selectors
 
-from app.admission import ENVIRON_KEY, OPS_PATHS, REFUSED, WAITED_KEY
+from app.admission import ENVIRON_KEY, OPS_PATHS, REFUSED
 from app.config import build_config
 from app.gunicorn_worker import JSONErrorThreadWorker
 
@@ -144,10 +144,7 @@ class AdmissionThreadWorker(JSONErrorThreadWorker):
     def handle_request(self, req, conn):
         if conn.admission == TRIAGE and req.path not in OPS_PATHS:
             return _Park(req)
-        environ = {WAITED_KEY: round(time.monotonic() - conn.arrived, 3)}
-        if conn.admission == REFUSE:
-            environ[ENVIRON_KEY] = REFUSED
-        self._local.environ = environ
+        self._local.environ = {ENVIRON_KEY: REFUSED} if conn.admission == REFUSE else {}
         try:
             return super().handle_request(req, conn)
         finally:
