@@ -16,7 +16,7 @@ from tests.integration.servers import gunicorn
 
 pytestmark = pytest.mark.integration
 HANGING, HEALTHY = "openai/gpt-6.1-sol", "anthropic/claude-haiku-4-5"
-THREADS, HELD, DEADLINE, WAIT, QUEUE = 48, 40, 8.0, 0.5, 2
+THREADS, HELD, DEADLINE, WAIT, QUEUE = 48, 40, 8.0, 1.5, 2
 
 
 @pytest.fixture
