@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -28,6 +29,7 @@ from sqlalchemy.exc import DisconnectionError
 from app.providers.watchdog import DEADLINE, WATCHDOG
 
 HOLD_S = 2.0   # after a connection failure, calls fail at once this long
+_BY_DIALECT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class Breaker:
@@ -64,11 +66,13 @@ class Deadlines:
         self.breaker = Breaker()
 
 
-def engine_options(backend: str, timeout_s: float | None, url_query: dict[str, Any]) -> dict[str, Any]:
+def engine_options(backend: str, timeout_s: float | None, url_query: dict[str, Any],
+                   in_memory: bool = False) -> dict[str, Any]:
     """create_engine() arguments: the pool's checkout timeout and PostgreSQL's connection limits."""
     if timeout_s is None:
         return {}
-    options: dict[str, Any] = {"pool_timeout": timeout_s}
+    # In-memory SQLite has one connection per thread (SingletonThreadPool): no checkout to wait for.
+    options: dict[str, Any] = {} if in_memory else {"pool_timeout": timeout_s}
     if backend == "postgresql":
         connect = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
                    "tcp_user_timeout": int(timeout_s * 1000) * 3}
@@ -81,7 +85,7 @@ def engine_options(backend: str, timeout_s: float | None, url_query: dict[str, A
 def install(engine: Engine, timeout_s: float | None) -> Deadlines:
     """Put the deadlines and the breaker on engine's connections; return them (see disable)."""
     limits = Deadlines(timeout_s)
-    engine.info_deadlines = limits   # type: ignore[attr-defined]
+    _BY_DIALECT[engine.dialect] = limits   # shared by the engine's copies with other execution options
     postgres = engine.dialect.name == "postgresql"
     dbapi = engine.dialect.loaded_dbapi
 
@@ -152,7 +156,7 @@ def install(engine: Engine, timeout_s: float | None) -> Deadlines:
 
 def disable(engine: Engine) -> None:
     """No deadlines for this process's calls (migrations and catalog syncs on the command line)."""
-    limits: Deadlines | None = getattr(engine, "info_deadlines", None)
+    limits = _BY_DIALECT.get(engine.dialect)
     if limits is not None:
         limits.timeout_s = None
 

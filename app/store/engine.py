@@ -34,7 +34,8 @@ def make_engine(url: str, timeout_s: float | None = None) -> Engine:
     With timeout_s every call has that deadline and a failed database fails fast (deadlines.py)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
-    options = engine_options(backend, timeout_s, dict(parsed.query))
+    options = engine_options(backend, timeout_s, dict(parsed.query),
+                             in_memory=backend == "sqlite" and parsed.database in (None, "", ":memory:"))
     if backend == "sqlite":
         engine = create_engine(parsed, **options)
         _configure_sqlite(engine, parsed.database)

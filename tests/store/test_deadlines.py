@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.store import deadlines
 from app.store.deadlines import Breaker
-from app.store.engine import make_engine
+from app.store.engine import make_engine, writer
 
 LONG = text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) "
             "SELECT count(*) FROM n")
@@ -25,7 +25,7 @@ def test_a_sqlite_statement_past_its_deadline_is_interrupted(tmp_path):
 
 def test_without_a_timeout_or_on_the_command_line_statements_run_to_the_end(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", timeout_s=0.01)
-    deadlines.disable(engine)
+    deadlines.disable(writer(engine))   # the engine with execution options shares the limits
     with engine.connect() as conn:
         assert conn.execute(text("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
                                  "WHERE i < 300000) SELECT count(*) FROM n")).scalar() == 300000
@@ -34,6 +34,12 @@ def test_without_a_timeout_or_on_the_command_line_statements_run_to_the_end(tmp_
 def test_the_pool_checkout_waits_at_most_the_timeout(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", timeout_s=1.5)
     assert engine.pool.timeout() == 1.5
+
+
+def test_in_memory_sqlite_takes_the_timeout_too():
+    engine = make_engine("sqlite://", timeout_s=0.3)   # one connection per thread: no pool checkout timeout
+    with pytest.raises(OperationalError, match="interrupted"), engine.connect() as conn:
+        conn.execute(LONG)
 
 
 def test_postgres_gets_keepalives_and_a_connect_timeout_unless_the_url_sets_them():
