@@ -38,7 +38,9 @@ if _behind_proxy:
     # gunicorn's lower defaults would answer first, with its HTML error pages.
     limit_request_line = 8190     # gunicorn's maximum: what nginx's 8k line buffer holds
     limit_request_fields = 32768  # gunicorn's maximum; nginx's 32 KB of headers bound the count
-worker_class = "app.gunicorn_worker.JSONErrorThreadWorker"   # gthread; parse errors in JSON
+# gthread with bounded admission (503 past ADMISSION_WAIT_S, /health and /ready on reserved
+# threads) and its parse errors in JSON.
+worker_class = "app.admission_worker.AdmissionThreadWorker"
 workers = _SETTINGS["WEB_CONCURRENCY"]
 threads = _SETTINGS["GUNICORN_THREADS"]
 # Longer than the provider deadline, so a slow fan-out is never killed mid-answer.
