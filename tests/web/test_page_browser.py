@@ -185,7 +185,7 @@ def test_the_quality_columns_name_the_default_benchmark_and_show_all_its_scores(
     cells = {r.get_attribute("data-id"): r.find_elements(By.TAG_NAME, "td")[4].text
              for r in browser.find_elements(By.CSS_SELECTOR, "#catalog tbody tr")}
     shown = {model_id for model_id, cell in cells.items() if cell != "–"}
-    assert shown == scored and len(shown) >= 40   # a value on every row the benchmark scores
+    assert shown == scored and len(shown) > 20   # a value on every row the benchmark scores
     type_prompt(browser, "Name the benchmark")
     assert text(browser, "#ranking thead th:last-child") == f"Quality ({BENCHMARK_NAMES[default]})"
     Select(browser.find_element(By.ID, "benchmark")).select_by_value("lmarena_text")   # Elo stays selectable
