@@ -186,12 +186,20 @@ def test_the_quality_columns_name_the_default_benchmark_and_show_all_its_scores(
              for r in browser.find_elements(By.CSS_SELECTOR, "#catalog tbody tr")}
     shown = {model_id for model_id, cell in cells.items() if cell != "–"}
     assert shown == scored and len(shown) > 20   # a value on every row the benchmark scores
+    retired = [m for m in models["data"] if default in m["quality"] and m["quality"][default]["served_as"]]
+    assert retired   # deepseek-v4-flash: the API name now serves V4.1 Flash; its score says so where shown
+    for model in retired:
+        served = model["quality"][default]["served_as"]["model"]
+        assert f"now serves {served}" in cells[model["id"]]
     type_prompt(browser, "Name the benchmark")
     assert text(browser, "#ranking thead th:last-child") == f"Quality ({BENCHMARK_NAMES[default]})"
     Select(browser.find_element(By.ID, "benchmark")).select_by_value("lmarena_text")   # Elo stays selectable
     assert text(browser, '#catalog th[data-sort="quality"]') == "Quality (LMArena text)"
     assert text(browser, "#ranking thead th:last-child") == "Quality (LMArena text)"
     Select(browser.find_element(By.ID, "benchmark")).select_by_value(default)
+    browser.find_element(By.ID, "f-text").send_keys("deepseek")
+    screenshot(browser, "quality-column-1280", full=False)
+    browser.find_element(By.ID, "f-text").clear()
 
 
 def test_ranking_follows_the_prompt_as_it_is_typed(browser, service):
