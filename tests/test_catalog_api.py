@@ -83,6 +83,9 @@ def test_the_bundled_catalog_serves_retired_checkpoints_scores_marked(client):
     assert by_id["groq/gpt-oss-120b"]["mmlu_score"] == 90.0   # quality.csv's mmlu where mmlu.csv has none
     kept = client.post("/api/get_best_price_for_prompt", json={"prompt": "Hi", "min_mmlu": 80}).get_json()["data"]
     assert "groq/gpt-oss-120b" in {item["id"] for item in kept}
+    by_mmlu = client.post("/api/get_best_price_for_prompt", json={"prompt": "Hi", "sort": "mmlu"}).get_json()["data"]
+    scored = [item["id"] for item in by_mmlu if item["mmlu_score"] is not None]
+    assert "groq/gpt-oss-120b" in scored and scored == [item["id"] for item in by_mmlu[:len(scored)]]
 
 
 def test_factory_honours_quality_csv(make_app, tmp_path):
