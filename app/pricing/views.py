@@ -109,7 +109,9 @@ def best_price_for_prompt() -> Response:
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
                                                   "self_hosted": ranking.excluded_self_hosted,
                                                   "service_tier": without_tier},
-        "data": ranking.items, "benchmark": body["benchmark"], "service_tier": tier})
+        "data": ranking.items,
+        "benchmark": table.default_benchmark if body["benchmark"] is None else body["benchmark"],
+        "service_tier": tier})
 
 
 def _service_tier(known: tuple[str, ...], wanted: str | None) -> str:
