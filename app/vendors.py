@@ -21,6 +21,9 @@ class Vendor:
     needs_key: bool = True        # Ollama runs locally without a key
     stream_usage_option: bool = True   # takes stream_options.include_usage (else usage comes unasked)
     self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
+    # OpenAI-compatible dialect only: which of OpenAI's other sampling parameters the vendor's own
+    # API reference documents (the rest are a 400 naming them, or skipped by auto).
+    takes: frozenset[str] = frozenset()
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -34,9 +37,13 @@ def _compatible(key: str, name: str, base_url: str, env_prefix: str, **extra) ->
                   env={"api_key": (f"{env_prefix}_API_KEY",)}, **extra)
 
 
+PENALTIES = frozenset({"presence_penalty", "frequency_penalty"})
+# OpenAI's CreateChatCompletionRequest (shared/specs/openai; Azure's is the same body).
+OPENAI_TAKES = PENALTIES | {"logit_bias", "logprobs", "n"}
+
 VENDORS: dict[str, Vendor] = {v.key: v for v in (
     Vendor("openai", "OpenAI", "openai", "openai_chat", "https://api.openai.com/v1",
-           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}),
+           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}, takes=OPENAI_TAKES),
     Vendor("anthropic", "Anthropic", "anthropic", "anthropic", "https://api.anthropic.com",
            env={"api_key": ("ANTHROPIC_API_KEY",), "base_url": ("ANTHROPIC_BASE_URL",)}),
     Vendor("google", "Google", "google", "gemini", "https://generativelanguage.googleapis.com",
@@ -48,18 +55,28 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
            aliases=("amazon bedrock",)),
     Vendor("azure", "Azure OpenAI", "azure", "azure", "",
            env={"api_key": ("AZURE_OPENAI_API_KEY",), "endpoint": ("AZURE_OPENAI_ENDPOINT",),
-                "api_version": ("OPENAI_API_VERSION",)}),
+                "api_version": ("OPENAI_API_VERSION",)}, takes=OPENAI_TAKES),
     _compatible("mistral", "Mistral", "https://api.mistral.ai/v1", "MISTRAL",
-                max_tokens_field="max_tokens", seed_field="random_seed", stream_usage_option=False),
+                max_tokens_field="max_tokens", seed_field="random_seed", stream_usage_option=False,
+                takes=PENALTIES | {"n"}),   # shared/specs/mistral ChatCompletionRequest: no logprobs, no logit_bias
+    # console.groq.com/docs/openai: logprobs, logit_bias unsupported, n must be 1; penalties not yet honoured.
     _compatible("groq", "Groq", "https://api.groq.com/openai/v1", "GROQ"),
-    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None),
-    _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
+    # api-docs.deepseek.com/api/create-chat-completion: penalties and logprobs, no seed, no n.
+    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None,
+                takes=PENALTIES | {"logprobs"}),
+    # docs.x.ai chat completions: n; penalties and logprobs depend on the model (reasoning models refuse them).
+    _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok"), takes=frozenset({"n"})),
+    # shared/specs/together: logprobs is a top-k integer there, not OpenAI's flag, so it is not mapped.
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
-                max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
-    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
+                max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False,
+                takes=PENALTIES | {"logit_bias", "n"}),
+    # shared/specs/openrouter ChatRequest: no n.
+    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER",
+                takes=PENALTIES | {"logit_bias", "logprobs"}),
+    # docs.ollama.com/api/openai-compatibility: penalties and seed; no n, no logprobs.
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
            env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
-           self_hosted=True),
+           self_hosted=True, takes=PENALTIES),
 )}
 
 

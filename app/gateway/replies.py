@@ -45,11 +45,19 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:
     """The chat.completion object of a request whose last attempt succeeded."""
     item = attempts[-1].item
-    finish = "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])
+    first = {"response": item["response"], "finish_reason": item["finish_reason"],
+             "tool_calls": item.get("tool_calls"), "logprobs": item.get("logprobs")}
+    others = [{**other, "response": other["text"]} for other in item.get("choices") or ()]
     return {"id": completion_id, "object": "chat.completion", "created": created,
             "model": attempts[-1].candidate.model.id,
-            "choices": [{"index": 0, "message": message(item), "logprobs": None, "finish_reason": finish}],
+            "choices": [choice(index, one) for index, one in enumerate([first, *others])],
             "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
+
+
+def choice(index: int, answer: dict[str, Any]) -> dict[str, Any]:
+    """One choice: the message, its log probabilities (when asked for) and OpenAI's finish_reason."""
+    finish = "tool_calls" if answer.get("tool_calls") else finish_reason(answer["finish_reason"])
+    return {"index": index, "message": message(answer), "logprobs": answer.get("logprobs"), "finish_reason": finish}
 
 
 def usage(item: dict[str, Any]) -> dict[str, Any]:

@@ -55,7 +55,18 @@ def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
     agent = {k: body[k] for k in AGENT_BODY if body.get(k) is not None} if uses_agents(body) else None
     return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
                          messages=messages, top_p=body["top_p"], seed=body["seed"],
-                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent)
+                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent, **sampling(body))
+
+
+def sampling(body: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAI's other sampling parameters, each None (not sent) at its default: 0 penalties, no bias,
+    logprobs false, n 1. seed is best effort, as OpenAI defines it: dropped where the vendor has none."""
+    logprobs = bool(body.get("logprobs"))
+    return {"presence_penalty": body.get("presence_penalty") or None,
+            "frequency_penalty": body.get("frequency_penalty") or None,
+            "logit_bias": body.get("logit_bias") or None, "logprobs": logprobs or None,
+            "top_logprobs": body.get("top_logprobs") if logprobs else None, "n": body.get("n") or 1,
+            "best_effort": frozenset({"seed"})}
 
 
 def uses_agents(body: Mapping[str, Any]) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.catalog import Model
 from app.pricing.cost import price_request
+from app.providers.base import Completion
 from app.routing.dispatch import Outcome
 from app.routing.usage import BILLED, broken_off_usage, settled_usage
 
@@ -20,7 +21,9 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
     partial = outcome.error.partial if outcome.error else None
-    usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text) if completion
+    every = "".join([completion.text, *(c.text for c in completion.more)]) if completion else ""
+    usage, basis = (settled_usage(model, completion.usage, every, estimated_input_tokens, count_text,
+                                  1 + len(completion.more)) if completion
                     else broken_off_usage(model, partial.usage, partial.text, estimated_input_tokens, count_text)
                     if partial else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
@@ -54,7 +57,22 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     if completion is not None and completion.tool_calls:
         # Only /v1 offers tools, so send_prompt's items never hold this key; the gateway reads it.
         result["tool_calls"] = [dict(call) for call in completion.tool_calls]
+    if completion is not None:
+        result.update(choice_fields(completion))
     return result
+
+
+def choice_fields(completion: Completion) -> dict[str, Any]:
+    """What only a /v1 request asks for (send_prompt's items never hold these keys): ``logprobs`` of
+    the first choice, and ``choices``, the others of an n > 1 request, each as OpenAI's choice."""
+    fields: dict[str, Any] = {}
+    if completion.logprobs is not None:
+        fields["logprobs"] = completion.logprobs
+    if completion.more:
+        fields["choices"] = [{"text": json_safe(c.text), "finish_reason": json_safe(c.finish_reason),
+                              "tool_calls": [dict(call) for call in c.tool_calls], "logprobs": c.logprobs}
+                             for c in completion.more]
+    return fields
 
 
 def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str, Any]:
