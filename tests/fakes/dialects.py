@@ -109,6 +109,34 @@ def reply(ex: Exchange, text: str, output_tokens: int, truncated: bool) -> dict[
                       "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}}
 
 
+def several(dialect: str, sent: dict, body: dict) -> dict:
+    """Return a success body with as many choices as the request asked for (OpenAI's ``n``, Gemini's
+    ``candidateCount``), each its own text, the usage counting them all, as those vendors answer."""
+    if dialect == "openai":
+        count, key, usage, tokens = sent.get("n") or 1, "choices", "usage", "completion_tokens"
+    elif dialect == "gemini":
+        count, key, usage = (sent.get("generationConfig") or {}).get("candidateCount") or 1, "candidates", "usageMetadata"
+        tokens = "candidatesTokenCount"
+    else:
+        return body
+    if count == 1 or not body.get(key):
+        return body
+    first = body[key][0]
+    body = {**body, key: [_numbered(dialect, first, index) for index in range(count)]}
+    body[usage] = {**body[usage], tokens: body[usage][tokens] * count}
+    return body
+
+
+def _numbered(dialect: str, choice: dict, index: int) -> dict:
+    if index == 0:
+        return choice
+    if dialect == "openai":
+        message = choice["message"]
+        return {**choice, "index": index, "message": {**message, "content": f"{message['content']} ({index + 1})"}}
+    parts = [{**p, "text": f"{p['text']} ({index + 1})"} if "text" in p else p for p in choice["content"]["parts"]]
+    return {**choice, "index": index, "content": {**choice["content"], "parts": parts}}
+
+
 _BEDROCK_ERRORS = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
                    429: "ThrottlingException", 503: "ServiceUnavailableException"}
 _ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
