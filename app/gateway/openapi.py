@@ -90,11 +90,20 @@ class ChatCompletionResponseSchema(Schema):
     price_runner = fields.Nested(PriceRunnerSchema, required=True, metadata=_doc("which model served, the costs"))
 
 
+class PricingSchema(Schema):
+    prompt = fields.String(required=True, metadata=_doc("USD per input token, an exact decimal (auto: -1, varies)"))
+    completion = fields.String(required=True, metadata=_doc("USD per output token (auto: -1)"))
+    input_cache_read = fields.String(metadata=_doc("USD per cached input token, where the vendor has a price"))
+
+
 class ModelObjectSchema(Schema):
-    id = fields.String(required=True, metadata=_doc("auto, or a catalog id"))
+    id = fields.String(required=True, metadata=_doc("auto, a catalog id, or the model name asked for"))
     object = fields.String(required=True, metadata=_doc("model"))
-    created = fields.Integer(required=True, metadata=_doc("when its current prices took effect (0: unknown)"))
+    created = fields.Integer(required=True, metadata=_doc(
+        "the model's release date, Unix seconds at 00:00 UTC (0: unknown; auto: its newest model's)"))
     owned_by = fields.String(required=True, metadata=_doc("its provider key"))
+    context_length = fields.Integer(required=True, metadata=_doc("its context window in tokens (auto: the largest)"))
+    pricing = fields.Nested(PricingSchema, required=True, metadata=_doc("OpenRouter's shape: USD per token"))
 
 
 class ModelListSchema(Schema):
@@ -140,8 +149,8 @@ PATHS: dict[str, dict[str, Any]] = {
                         "example": "gpt-6.1-sol"}],
         "responses": {"200": _json(ModelObjectSchema, "The model"), **ERRORS}}},
     "/v1/models/{model_id}": {"get": {
-        "summary": "auto, the one model id without a provider", "tags": ["openai"],
+        "summary": "auto, or a model name chat accepts (the entry chat would pick; id: the name)", "tags": ["openai"],
         "parameters": [{"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"},
-                        "example": "auto"}],
+                        "example": "gpt-6.1-sol"}],
         "responses": {"200": _json(ModelObjectSchema, "The model"), **ERRORS}}},
 }

@@ -1,12 +1,10 @@
-"""OpenAI's wire format for what the router produced: chat.completion objects and model lists."""
+"""OpenAI's wire format for what the router produced: chat.completion objects (model lists: listing.py)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.catalog import Model
-from app.gateway.candidates import AUTO
 from app.gateway.fallback import Attempt
 from app.spend.money import usd
 
@@ -82,19 +80,6 @@ def headers(reply: dict[str, Any]) -> dict[str, str]:
     if not served:
         return {}
     return {MODEL_HEADER: served["model"], COST_HEADER: usd(Decimal(str(served["cost"])))}
-
-
-def model_list(models: Iterable[Model]) -> dict[str, Any]:
-    """GET /v1/models: auto, then every model a configured provider serves."""
-    return {"object": "list", "data": [model_object(AUTO, "price-runner")] +
-            [model_object(model.id, model.provider, model) for model in models]}
-
-
-def model_object(model_id: str, owner: str, model: Model | None = None) -> dict[str, Any]:
-    """One entry of the model list (created: when its current prices took effect, 0 if unknown)."""
-    moment = model.price_effective_from if model is not None else None
-    return {"id": model_id, "object": "model", "created": int(moment.timestamp()) if moment else 0,
-            "owned_by": owner}
 
 
 def _error(error: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -14,8 +14,8 @@ from typing import Any
 from app.agents import registry
 from app.agents.images import image_cost, image_rule, images_of
 from app.catalog import Model
-from app.gateway import replies
-from app.gateway.candidates import (Candidate, CandidateError, Chooser, Constraints, QualityLookup,
+from app.gateway import listing, replies
+from app.gateway.candidates import (AUTO, Candidate, CandidateError, Chooser, Constraints, QualityLookup,
                                    expected_output_tokens, published_score)
 from app.gateway.fallback import Attempt, attempt
 from app.gateway.streaming import Opened, open_stream
@@ -125,7 +125,25 @@ class Gateway:
 
     def models(self) -> dict[str, Any]:
         """The model list: auto and every catalog model of a configured provider."""
-        return replies.model_list(m for m in self._catalog.current.repository.all() if m.provider in self.configured)
+        return listing.model_list(self._listed())
+
+    def model(self, name: str) -> dict[str, Any] | None:
+        """The list entry for any name chat accepts (auto, a catalog id, a model name), None for others.
+
+        A name several providers serve answers with the model chat would pick for it (for an empty
+        prompt), its ``id`` the name asked for.
+        """
+        if name == AUTO:
+            return listing.auto_entry(self._listed())
+        body = {"model": name, "models": None, "max_completion_tokens": None, "max_tokens": None}
+        try:
+            chosen = self.candidates(body, PromptRequest("", messages=(Message.text(USER, ""),)), Constraints())
+        except CandidateError:
+            return None
+        return listing.model_entry(chosen[0].model, listed_as=name)
+
+    def _listed(self) -> list[Model]:
+        return [m for m in self._catalog.current.repository.all() if m.provider in self.configured]
 
     def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints,
                    caller: str = "anonymous") -> list[Candidate]:

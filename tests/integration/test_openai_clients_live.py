@@ -107,3 +107,18 @@ def test_langchain_tool_calling(service, model):
     assert call["name"] == "get_weather" and call["args"] == {"city": "Paris"}
     second = bound.invoke([question, first, ToolMessage(json.dumps({"temp": 12}), tool_call_id=call["id"])])
     assert isinstance(second, AIMessage) and not second.tool_calls and "12" in second.content
+
+
+def test_models_retrieve_answers_every_name_chat_accepts(service):
+    import requests
+    client = sdk(service)
+    listed = list(client.models.list())
+    catalog = requests.get(f"{service}/api/models", headers={"X-API-Key": KEY}, timeout=5).json()["data"]
+    names = {m["model_name"] for m in catalog if m["id"] in {entry.id for entry in listed}}
+    for entry in listed:
+        extra = entry.model_extra
+        assert entry.created > 0 and extra["context_length"] > 0 and set(extra["pricing"]) >= {"prompt", "completion"}
+    for name in sorted(names | {entry.id for entry in listed}):
+        retrieved = client.models.retrieve(name)
+        assert retrieved.id == name and retrieved.created > 0
+        client.chat.completions.create(model=name, messages=HELLO, max_tokens=5)   # chat accepts it too
