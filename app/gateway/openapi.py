@@ -58,9 +58,10 @@ class ChatMessageSchema(Schema):
 
 
 class ChoiceSchema(Schema):
-    index = fields.Integer(required=True, metadata=_doc("always 0"))
+    index = fields.Integer(required=True, metadata=_doc("0, up to n - 1 with n choices"))
     message = fields.Nested(ChatMessageSchema, required=True, metadata=_doc("the answer"))
-    logprobs = fields.Raw(required=True, allow_none=True, metadata=_doc("always null"))
+    logprobs = fields.Raw(required=True, allow_none=True, metadata=_doc(
+        "with logprobs: {content: [{token, logprob, bytes, top_logprobs}]}; else null"))
     finish_reason = fields.String(required=True, metadata=_doc(
         "stop, length, content_filter or tool_calls"))
 
@@ -84,7 +85,7 @@ class ChatCompletionResponseSchema(Schema):
     object = fields.String(required=True, metadata=_doc("chat.completion"))
     created = fields.Integer(required=True, metadata=_doc("Unix seconds"))
     model = fields.String(required=True, metadata=_doc("the catalog id that served"))
-    choices = fields.List(fields.Nested(ChoiceSchema), required=True, metadata=_doc("one choice"))
+    choices = fields.List(fields.Nested(ChoiceSchema), required=True, metadata=_doc("n choices (1 by default)"))
     usage = fields.Nested(CompletionUsageSchema, required=True, metadata=_doc("the vendor's token counts"))
     system_fingerprint = fields.String(required=True, allow_none=True, metadata=_doc("always null"))
     price_runner = fields.Nested(PriceRunnerSchema, required=True, metadata=_doc("which model served, the costs"))
