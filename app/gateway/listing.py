@@ -50,6 +50,4 @@ def pricing(model: Model) -> dict[str, str]:
 def per_token(per_million: float) -> str:
     """USD per token as a plain decimal string, exact: the catalog's figure (repr gives back the literal
     the file holds) divided by a million."""
-    value = Decimal(repr(per_million)) / PER_MILLION
-    text = format(value.normalize(), "f")
-    return text
+    return format((Decimal(repr(per_million)) / PER_MILLION).normalize(), "f")

@@ -152,6 +152,6 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/models/{model_id}": {"get": {
         "summary": "auto, or a model name chat accepts (the entry chat would pick; id: the name)", "tags": ["openai"],
         "parameters": [{"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"},
-                        "example": "gpt-6.1-sol"}],
+                        "example": "auto"}],
         "responses": {"200": _json(ModelObjectSchema, "The model"), **ERRORS}}},
 }
