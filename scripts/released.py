@@ -52,7 +52,8 @@ def fill(models_csv: Path) -> list[tuple[str, str, str]]:
     header, body = rows[0], rows[1:]
     if "released" not in header:
         header = [*header, "released"]
-        body = [[*row, ""] if any(row) else row for row in body]
+    # Rows written without the column (a file from before it, or rows appended since) get it empty.
+    body = [[*row, ""] if any(row) and len(row) == len(header) - 1 else row for row in body]
     if tuple(header) != COLUMNS:
         raise SystemExit(f"{models_csv}: header is not {','.join(COLUMNS)}")
     at = {name: index for index, name in enumerate(header)}
