@@ -29,15 +29,17 @@ SOURCES: dict[str, tuple[str, str]] = {
     "llama-4-maverick": ("2025-04-05", "https://aiwiki.ai/wiki/llama_4"),
     "qwen3-32b": ("2025-04-29", "https://grokipedia.com/page/Qwen3-32B (officially released on April 29, 2025)"),
     "qwen3-8b": ("2025-04-29", "https://grokipedia.com/page/Qwen3-32B (the Qwen3 family announcement)"),
-    "deepseek-flash": ("2026-09-10", "genai-prices 0.2.3 (deepseek-flash: 'Released 2026-09-10', api-docs.deepseek.com/updates)"),
-    "deepseek-v4-pro": ("2026-04-24", "https://deepseekai.guide/news/deepseek-v4-release-date/ (V4 Preview, April 24, 2026)"),
+    "deepseek-flash": ("2026-09-10", "genai-prices 0.2.3 (deepseek-flash: 'Released 2026-09-10', "
+                                     "api-docs.deepseek.com/updates)"),
+    "deepseek-v4-pro": ("2026-04-24", "https://deepseekai.guide/news/deepseek-v4-release-date/ "
+                                      "(V4 Preview, April 24, 2026)"),
     "deepseek-v4-flash": ("2026-04-24", "https://deepseekai.guide/news/deepseek-v4-release-date/"),
     "mistral-large-3": ("2025-12-02", "https://www.theregister.com/2025/12/02/mistral_3/ (Mistral 3, 2025-12-02)"),
     "ministral-14b": ("2025-12-02", "https://www.theregister.com/2025/12/02/mistral_3/"),
     "ministral-8b": ("2025-12-02", "https://www.theregister.com/2025/12/02/mistral_3/"),
     "ministral-3b": ("2025-12-02", "https://www.theregister.com/2025/12/02/mistral_3/"),
-    "grok-code-fast-1": ("2025-08-26", "xAI model page as mirrored at glama.ai (grok-api-mcp model-grok-code-fast-1.md: "
-                                      "Release Date August 26, 2025)"),
+    "grok-code-fast-1": ("2025-08-26", "xAI model page as mirrored at glama.ai (grok-api-mcp "
+                                       "model-grok-code-fast-1.md: Release Date August 26, 2025)"),
     "grok-4-1-fast-reasoning": ("2025-11-17", "xAI model page as mirrored at glama.ai (grok-api-mcp "
                                              "model-grok-4-1-fast-reasoning.md: November 17, 2025; Vercel's gateway "
                                              "lists 2025-11-19 for Vertex)"),

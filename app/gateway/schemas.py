@@ -244,7 +244,7 @@ class ChatCompletionSchema(_Strict):
         "with logprobs: the most likely alternatives per token"))
     n = StrictInteger(load_default=None, validate=validate.Range(min=1, max=MAX_CHOICES), metadata=_doc(
         "choices to generate; 1 (the default) everywhere, more where the vendor returns several (OpenAI, Azure, "
-        "Gemini, Mistral, Together, xAI) and not with stream; budgets hold and bill n answers"))
+        "Gemini, Mistral, Together, xAI; streamed: the OpenAI-compatible ones); budgets hold and bill n answers"))
     store = StrictBoolean(load_default=None, metadata=_doc("accepted and ignored: no vendor is asked to store"))
     metadata = fields.Dict(keys=fields.String(), load_default=None, validate=_metadata, metadata=_doc(
         "accepted and ignored (never sent to a vendor)"))
@@ -283,9 +283,7 @@ class ChatCompletionSchema(_Strict):
             raise ValidationError("logprobs must be true when top_logprobs is set.", "top_logprobs")
 
     @validates_schema
-    def _streams_have_one_plain_choice(self, data, **kwargs):
-        # Our streams relay one choice's text deltas; several choices or log probabilities are not relayed.
-        if data.get("stream") and (data.get("n") or 1) > 1:
-            raise ValidationError("n > 1 is not offered with stream.", "n")
+    def _streams_carry_no_logprobs(self, data, **kwargs):
+        # Stream chunks relay text and tool calls; log probabilities are not relayed.
         if data.get("stream") and data.get("logprobs"):
             raise ValidationError("logprobs are not offered with stream.", "logprobs")

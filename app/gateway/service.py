@@ -66,7 +66,7 @@ def sampling(body: Mapping[str, Any]) -> dict[str, Any]:
             "frequency_penalty": body.get("frequency_penalty") or None,
             "logit_bias": body.get("logit_bias") or None, "logprobs": logprobs or None,
             "top_logprobs": body.get("top_logprobs") if logprobs else None, "n": body.get("n") or 1,
-            "best_effort": frozenset({"seed"})}
+            "best_effort": frozenset({"seed"}), "streamed": bool(body.get("stream"))}
 
 
 def uses_agents(body: Mapping[str, Any]) -> bool:

@@ -60,6 +60,7 @@ class PromptRequest:
     # Parameters dropped where the vendor has none instead of refused (/v1's seed: best effort by
     # OpenAI's own definition).
     best_effort: frozenset[str] = frozenset()
+    streamed: bool = field(default=False, compare=False)   # asked for as a stream (n > 1 needs streams_choices)
 
     def conversation(self) -> tuple[Message, ...]:
         """The messages to send, in order."""
@@ -132,10 +133,16 @@ class Adapter(ABC):
     # The optional generation parameters this dialect can send (OPTIONAL_PARAMETERS).
     supports: frozenset[str] = frozenset(OPTIONAL_PARAMETERS)
 
+    # Whether this dialect's stream decoder relays several choices (n > 1 with stream).
+    streams_choices: bool = False
+
     def unsupported(self, request: PromptRequest) -> str | None:
         """The first parameter the request sets that this vendor cannot honour, else None."""
-        return next((name for name in request.parameters_set()
-                     if name not in self.supports and name not in request.best_effort), None)
+        found = next((name for name in request.parameters_set()
+                      if name not in self.supports and name not in request.best_effort), None)
+        if found is None and request.streamed and request.n != 1 and not self.streams_choices:
+            return "n"
+        return found
 
     def api_model(self, model: CatalogModel) -> str:
         """Return what this vendor's API is sent as the model for a catalog row."""

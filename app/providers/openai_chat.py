@@ -13,6 +13,8 @@ from .shapes import dig, mapping, tokens, tool_finish, usage_or_none
 class OpenAIChatAdapter(Adapter):
     """POST {base_url}/chat/completions with a Bearer key."""
 
+    streams_choices = True   # chunks carry choices[].index (OpenAIChatStream reads them all)
+
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the chat-completions call for this vendor's base URL."""
         base = str(self.setting("base_url", self.vendor.base_url)).rstrip("/")

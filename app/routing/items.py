@@ -21,10 +21,10 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
     partial = outcome.error.partial if outcome.error else None
-    every = "".join([completion.text, *(c.text for c in completion.more)]) if completion else ""
-    usage, basis = (settled_usage(model, completion.usage, every, estimated_input_tokens, count_text,
-                                  1 + len(completion.more)) if completion
-                    else broken_off_usage(model, partial.usage, partial.text, estimated_input_tokens, count_text)
+    usage, basis = (settled_usage(model, completion.usage, every_text(completion), estimated_input_tokens,
+                                  count_text, 1 + len(completion.more)) if completion
+                    else broken_off_usage(model, partial.usage, every_text(partial), estimated_input_tokens,
+                                          count_text)
                     if partial else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
@@ -60,6 +60,11 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     if completion is not None:
         result.update(choice_fields(completion))
     return result
+
+
+def every_text(completion: Completion) -> str:
+    """The text of every choice (n > 1: the vendor bills them all), for counting when usage is missing."""
+    return "".join([completion.text, *(choice.text for choice in completion.more)])
 
 
 def choice_fields(completion: Completion) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Exchange:
     max_tokens: int
     stream: bool = False          # the streaming call (a flag in the body, or the streaming path)
     include_usage: bool = False   # OpenAI's stream_options.include_usage
+    choices: int = 1              # OpenAI's n: a stream interleaves this many choices
 
 
 def padding_words(model: str, prompt: str) -> int:
@@ -38,7 +39,7 @@ def _openai_exchange(match: re.Match, body: dict) -> Exchange:
     prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
     limit = body.get("max_completion_tokens") or body.get("max_tokens") or 4096
     usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return Exchange("openai", unquote(model), prompt, limit, body.get("stream") is True, usage)
+    return Exchange("openai", unquote(model), prompt, limit, body.get("stream") is True, usage, body.get("n") or 1)
 
 
 def _anthropic_exchange(match: re.Match, body: dict) -> Exchange:
@@ -193,13 +194,18 @@ def _openai_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated
     usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out,
              "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
 
-    def chunk(delta: dict, reason: str | None = None, **extra: Any) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
+    def chunk(delta: dict, reason: str | None = None, index: int = 0, **extra: Any) -> bytes:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}
         return _sse({**base, "choices": [choice], **extra})
 
     chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
     chunks += [chunk({"content": part}) for part in parts]
     reason = "length" if truncated else "stop"
+    for index in range(1, ex.choices):   # n > 1: each other choice streams its own text (numbered), then ends
+        chunks += [chunk({"role": "assistant", "content": ""}, index=index)]
+        chunks += [chunk({"content": part}, index=index) for part in [*parts, f" ({index + 1})"]]
+        chunks += [chunk({}, reason, index=index)]
+    usage = {**usage, "completion_tokens": out * ex.choices, "total_tokens": inp + out * ex.choices}
     if ex.include_usage:
         chunks += [chunk({}, reason, usage=None), _sse({**base, "choices": [], "usage": usage})]
     else:   # Mistral and Together report usage on the last chunk unasked

@@ -24,7 +24,7 @@ def openai_error(response, status, kind, param=None, code=None):
     ({"model": "auto", "messages": HI, "service_tier": "flex"}, "service_tier", "Must be one of"),
     ({"model": "auto", "messages": HI, "modalities": ["text", "audio"]}, "modalities[1]", "Only text"),
     ({"model": "auto", "messages": HI, "top_logprobs": 3}, "top_logprobs", "logprobs must be true"),
-    ({"model": "auto", "messages": HI, "stream": True, "n": 2}, "n", "not offered with stream"),
+    ({"model": "auto", "messages": HI, "stream": True, "logprobs": True}, "logprobs", "not offered with stream"),
     ({"model": "auto", "messages": HI, "functions": [{"name": "f"}]}, "functions", "use tools"),
     ({"model": "auto", "messages": HI, "presence_penalty": 3}, "presence_penalty", "less than or equal to 2"),
     ({"model": "auto", "messages": [{"role": "function", "content": "x"}]}, "messages[0].role", "Must be one of"),

@@ -115,3 +115,60 @@ def test_the_answer_cache_key_holds_the_sampling_parameters(extra):
     assert cache.key("openai", plain, "a") != cache.key("openai", PromptRequest("hi", model="m", **extra), "a")
     # A request that sets none of them keeps the key it had before they existed.
     assert cache.key("openai", plain, "a") == cache.key("openai", PromptRequest("hi", model="m", n=1), "a")
+
+
+def two_choice_stream():
+    """A chat-completions stream of two interleaved choices, each with its finish, then usage."""
+    def chunk(index, delta, reason=None):
+        body = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
+                "choices": [{"index": index, "delta": delta, "finish_reason": reason}]}
+        return f"data: {json.dumps(body)}\n\n"
+    usage = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+    return (chunk(0, {"content": "First "}) + chunk(1, {"content": "Second "}) + chunk(0, {"content": "one."})
+            + chunk(1, {"content": "two."}) + chunk(1, {}, "length") + chunk(0, {}, "stop")
+            + f"data: {json.dumps({'choices': [], 'usage': usage})}\n\ndata: [DONE]\n\n")
+
+
+def test_a_stream_of_n_choices_where_the_dialect_streams_them(client, mocked):
+    from tests.gateway.test_chat_stream import events
+    mocked.post(OPENAI_URL, body=two_choice_stream(), content_type="text/event-stream")
+    response = client.post(CHAT, json={"model": "openai/gpt-6-luna", "messages": HI, "n": 2, "stream": True,
+                                       "stream_options": {"include_usage": True}})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert sent(mocked)["n"] == 2
+    found = [e for e in events(response) if isinstance(e, dict)]
+    texts, finishes = {0: "", 1: ""}, {}
+    for event in found:
+        for choice in event.get("choices") or ():
+            texts[choice["index"]] += choice["delta"].get("content") or ""
+            if choice["finish_reason"]:
+                finishes[choice["index"]] = choice["finish_reason"]
+    assert texts == {0: "First one.", 1: "Second two."} and finishes == {0: "stop", 1: "length"}
+    assert found[-1]["usage"]["completion_tokens"] == 9 and found[-1]["price_runner"]["cost"] > 0
+
+
+def test_a_stream_of_n_choices_is_a_400_where_the_dialect_streams_one(client):
+    # Anthropic returns one choice at all; n with stream on a dialect whose stream carries one is refused too.
+    response = client.post(CHAT, json={"model": "anthropic/claude-haiku-5-5", "messages": HI, "n": 2, "stream": True})
+    assert response.status_code == 400 and response.get_json()["error"]["param"] == "n"
+
+
+def test_the_gemini_adapter_refuses_n_only_when_streamed():
+    from tests.providers.cases import adapter_for, prompt_for
+    gemini = adapter_for("google")
+    assert gemini.unsupported(prompt_for("google", n=2)) is None
+    assert gemini.unsupported(prompt_for("google", n=2, streamed=True)) == "n"
+    assert adapter_for("openai").unsupported(prompt_for("openai", n=2, streamed=True)) is None
+
+
+def test_a_recorded_completion_of_n_choices_replays_every_choice():
+    from app.gateway.chunks import replayed
+    completion = {"id": "chatcmpl-9", "created": 3, "model": "openai/gpt-6-luna", "price_runner": {"cost": 0.5},
+                  "usage": {"prompt_tokens": 1}, "choices": [
+                      {"index": 0, "message": {"content": "A"}, "finish_reason": "stop"},
+                      {"index": 1, "message": {"content": "B"}, "finish_reason": "length"}]}
+    found = [json.loads(raw[len(b"data: "):]) for raw in replayed(completion, False) if raw != b"data: [DONE]\n\n"]
+    contents = [(c["index"], c["delta"].get("content"), c["finish_reason"]) for e in found for c in e["choices"]]
+    assert contents == [(0, "", None), (0, "A", None), (0, None, "stop"), (1, "", None), (1, "B", None),
+                        (1, None, "length")]
+    assert "price_runner" in found[-1] and all("price_runner" not in e for e in found[:-1])

@@ -79,6 +79,22 @@ def test_n_choices_where_the_vendor_returns_several(service, model):
     assert len({choice.message.content for choice in completion.choices}) == 3
 
 
+def test_a_streamed_n_choices_where_the_dialect_streams_them(service):
+    texts, finishes = {}, {}
+    with sdk(service).chat.completions.create(model="openai/gpt-6-luna", messages=HELLO, max_tokens=40, n=2,
+                                              stream=True, stream_options={"include_usage": True}) as stream:
+        for chunk in stream:
+            for choice in chunk.choices:
+                texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+                finishes[choice.index] = choice.finish_reason or finishes.get(choice.index)
+            usage = chunk.usage or None
+    assert set(texts) == {0, 1} and texts[0] != texts[1] and "hello" in texts[1].lower()
+    assert finishes == {0: "stop", 1: "stop"} and usage.completion_tokens > 0
+    with pytest.raises(openai.BadRequestError) as caught:   # Gemini's stream carries one candidate
+        sdk(service).chat.completions.create(model="google/gemini-3.8-flash", messages=HELLO, n=2, stream=True)
+    assert caught.value.param == "n"
+
+
 def chat(service, model="openai/gpt-6-luna", **options):
     return ChatOpenAI(model=model, base_url=f"{service}/v1", api_key=KEY, max_retries=0, timeout=20, **options)
 

@@ -96,7 +96,8 @@ def test_sampling_parameters_go_where_the_vendor_takes_them_and_are_named_where_
             field = {"google": {"presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty",
                                 "logprobs": "responseLogprobs", "n": "candidateCount"}}.get(vendor_key, {})
             assert f'"{field.get(name, name)}"' in body
-    expected = {"anthropic": set(), "bedrock": set(), "google": {"presence_penalty", "frequency_penalty", "logprobs", "n"}}
+    expected = {"anthropic": set(), "bedrock": set(),
+                "google": {"presence_penalty", "frequency_penalty", "logprobs", "n"}}
     takes = expected.get(vendor_key, VENDORS[vendor_key].takes)
     assert {n for n in SAMPLING if n != "top_logprobs" and adapter.unsupported(
         prompt_for(vendor_key, **{n: SAMPLING[n]})) is None} == set(takes)
