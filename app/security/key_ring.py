@@ -1,4 +1,4 @@
-"""Named API keys from the database (`flask --app wsgi keys create|revoke`), held in memory.
+"""Named API keys from the database (`price-runner keys create|revoke`), held in memory.
 
 Only hashes are held. The ring reloads in a background thread once it is older than
 ``refresh_s`` (a new or revoked key takes effect within that time, without a restart), so a
