@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from app.catalog import Model
 from app.gateway.candidates import AUTO
+from app.pricing.ranking import iso_moment
 
 PER_MILLION = Decimal(1_000_000)
 # OpenRouter's convention for a router whose price depends on the model it picks.
@@ -23,7 +24,15 @@ def model_entry(model: Model, listed_as: str | None = None) -> dict:
     """One model: ``id`` (the catalog id, or the name it was asked for), ``created`` (its release date),
     ``context_length`` and ``pricing`` (USD per token as exact decimal strings)."""
     return {"id": listed_as or model.id, "object": "model", "created": released_at(model),
-            "owned_by": model.provider, "context_length": model.context_window, "pricing": pricing(model)}
+            "owned_by": model.provider, "context_length": model.context_window, "pricing": pricing(model),
+            "price_runner": prices_in_force(model)}
+
+
+def prices_in_force(model: Model) -> dict:
+    """Our own view of the prices: per million tokens, the price window in force and its next change."""
+    return {"input_price_per_mtok": model.input_price_per_mtok, "output_price_per_mtok": model.output_price_per_mtok,
+            "cached_input_price_per_mtok": model.cached_input_price_per_mtok, "price_window": model.price_window,
+            "price_changes_at": iso_moment(model.price_changes_at)}
 
 
 def auto_entry(models: list[Model]) -> dict:

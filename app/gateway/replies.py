@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.gateway.fallback import Attempt
+from app.pricing.ranking import iso_moment
 from app.spend.money import usd
 
 # Each dialect's finish reasons in OpenAI's terms (the raw values differ across dialects).
@@ -37,7 +38,9 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
     return {"model": last.candidate.model.id, "provider": last.candidate.model.provider,
             "cost": float(cost_of(attempts)), "estimated_cost": last.candidate.estimated_cost,
             "attempts": [{"model": a.candidate.model.id, "provider": a.candidate.model.provider,
-                          "error": _error(a.item["error"]), "cost": a.item["actual_cost"]} for a in attempts]}
+                          "error": _error(a.item["error"]), "cost": a.item["actual_cost"]} for a in attempts],
+            "price_window": last.candidate.model.price_window,
+            "price_changes_at": iso_moment(last.candidate.model.price_changes_at)}
 
 
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:

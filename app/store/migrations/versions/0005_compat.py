@@ -1,14 +1,14 @@
 """Models: the release date (models.csv's released column), the /v1 model list's created.
 
 Revision ID: 0005_compat
-Revises: 0004
+Revises: 0005_windows
 Create Date: 2026-12-08
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_compat"
-down_revision = "0004"
+down_revision = "0005_windows"
 branch_labels = None
 depends_on = None
 
