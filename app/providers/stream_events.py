@@ -21,6 +21,7 @@ from .sse_reader import ServerSentEvent, SSEReader
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+    index: int = 0   # the choice it belongs to (n > 1); TokenStream yields others as ChoiceText
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,15 @@ class ToolCallsDelta:
 @dataclass(frozen=True, slots=True)
 class FinishReason:
     reason: str
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceText:
+    """Text of a choice other than the first (a /v1 request with n > 1), as TokenStream yields it."""
+
+    index: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
