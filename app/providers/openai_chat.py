@@ -49,7 +49,9 @@ class OpenAIChatAdapter(Adapter):
             "top_p": request.top_p,
             "stop": list(request.stop) if request.stop else None,
             **({self.vendor.seed_field: request.seed} if self.vendor.seed_field else {}),
-            "service_tier": request.service_tier if self.vendor.service_tier else None,
+            # auto is OpenAI's own default: sent only when another tier is asked for.
+            "service_tier": (request.service_tier
+                             if self.vendor.service_tier and request.service_tier != "auto" else None),
             **self._sampling(request),
         })
 

@@ -21,7 +21,7 @@ def openai_error(response, status, kind, param=None, code=None):
 @pytest.mark.parametrize("body, param, says", [
     ({"model": "auto", "messages": HI, "temperature": 3}, "temperature", "Invalid value for temperature"),
     ({"model": "auto", "messages": HI, "frequency_boost": 1}, "frequency_boost", "Unrecognized request argument"),
-    ({"model": "auto", "messages": HI, "service_tier": "flex"}, "service_tier", "Must be one of"),
+    ({"model": "auto", "messages": HI, "service_tier": "turbo"}, "service_tier", "Must be one of"),
     ({"model": "auto", "messages": HI, "modalities": ["text", "audio"]}, "modalities[1]", "Only text"),
     ({"model": "auto", "messages": HI, "top_logprobs": 3}, "top_logprobs", "logprobs must be true"),
     ({"model": "auto", "messages": HI, "stream": True, "logprobs": True}, "logprobs", "not offered with stream"),
