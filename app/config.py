@@ -122,6 +122,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EVAL_MAX_PROMPTS": (50, _int),
     "EVAL_MAX_CALLS": (100, _int),
     "EVAL_CONCURRENCY": (4, _int),
+    "EVAL_GRADE_TIMEOUT_S": (1.0, _float),   # the most seconds grading one answer may take (then grader_timeout)
     # Spend (issue 11): USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
     "BUDGET_DAILY_USD": (None, _usd),
@@ -212,7 +213,7 @@ def _check(config: Mapping[str, Any]) -> None:
                 "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
-                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY")
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from app.catalog import Model
-from app.evals.graders import Verdict, grade
+from app.evals.graders import GRADE_TIMEOUT_S, Verdict, grade
 from app.providers.base import PromptRequest
 from app.routing.dispatch import PoolSaturated
 from app.spend.errors import BudgetExceeded
@@ -85,9 +85,10 @@ class EvalRunner:
     once than half the provider pool (one prompt at a time if even that is more): an eval must not
     starve the worker's send_prompt requests."""
 
-    def __init__(self, router: Any, concurrency: int, deadline_s: float, pool_size: int):
+    def __init__(self, router: Any, concurrency: int, deadline_s: float, pool_size: int,
+                 grade_timeout_s: float = GRADE_TIMEOUT_S):
         self._router, self._concurrency, self._deadline_s = router, concurrency, deadline_s
-        self._pool_size = pool_size
+        self._pool_size, self._grade_timeout_s = pool_size, grade_timeout_s
 
     def prompts_at_once(self, models: int, prompts: int) -> int:
         """How many prompts run concurrently for an eval of this size."""
@@ -107,7 +108,7 @@ class EvalRunner:
             case = prompts[position]
             request = PromptRequest(case["prompt"], case["system"] or system, max_tokens, temperature)
             envelope = self._send(models, request, deadline, stop, caller, request_id)
-            return _grade_all(position, case, models, envelope)
+            return _grade_all(position, case, models, envelope, self._grade_timeout_s)
 
         with ThreadPoolExecutor(self.prompts_at_once(len(models), len(prompts)), thread_name_prefix="eval") as pool:
             futures = [pool.submit(one, position) for position in range(len(prompts))]
@@ -137,18 +138,19 @@ class EvalRunner:
 
 
 def _grade_all(position: int, case: Mapping[str, Any], models: Sequence[Model],
-               envelope: dict[str, Any] | None) -> list[Outcome]:
+               envelope: dict[str, Any] | None, timeout_s: float) -> list[Outcome]:
     if envelope is None:
         return [Outcome(position, case["id"], model.id, None, NOT_RUN, Decimal(0), None) for model in models]
-    return [_outcome(position, case, model, item) for model, item in zip(models, envelope["data"])]
+    return [_outcome(position, case, model, item, timeout_s) for model, item in zip(models, envelope["data"])]
 
 
-def _outcome(position: int, case: Mapping[str, Any], model: Model, item: dict[str, Any]) -> Outcome:
+def _outcome(position: int, case: Mapping[str, Any], model: Model, item: dict[str, Any],
+             timeout_s: float) -> Outcome:
     cost, latency = exact_item_cost(model, item), round(item["latency_ms"])   # the ledger row's exact cost
     if not item["success"]:
         return Outcome(position, case["id"], item["id"], None, item["error"]["type"], cost, latency)
     try:
-        verdict = grade(case["grader"], item["response"] or "")
+        verdict = grade(case["grader"], item["response"] or "", timeout_s)
     except Exception:   # a bug must cost one grade, not the run whose calls are already billed
         log.exception("grading an answer of %s failed", model.id)
         verdict = Verdict(False, "grader_error")
