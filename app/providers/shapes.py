@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from .errors import ProviderResponseError
 
 MAX_MESSAGE = 300
+MAX_ERROR_BODY = 64 * 1024   # characters of a non-JSON error body read for its message
+_TAG_NAME = re.compile(r"[a-z0-9]+")
 T = TypeVar("T")
 
 
@@ -92,10 +94,45 @@ def first_text(data: Any, *paths: tuple[str, ...]) -> str | None:
 
 
 def plain_text(body_text: str, status: int) -> str:
-    """Turn a non-JSON error body (often an HTML page from a proxy) into a short message."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", body_text, re.I | re.S)
-    text = title.group(1) if title else re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", body_text, flags=re.I | re.S)
-    text = " ".join(html.unescape(text).split())
+    """Turn a non-JSON error body (often an HTML page from a proxy) into a short message.
+
+    Linear in the body, and only its first MAX_ERROR_BODY characters are read.
+    """
+    body = body_text[:MAX_ERROR_BODY]
+    title = _title(body)
+    text = " ".join(html.unescape(title if title is not None else _without_tags(body)).split())
     if not text:
         return f"HTTP {status}"
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _title(body: str) -> str | None:
+    lower = body.lower()
+    start = lower.find("<title")
+    opened = lower.find(">", start) if start >= 0 else -1
+    closed = lower.find("</title>", opened) if opened >= 0 else -1
+    return body[opened + 1:closed] if closed >= 0 else None
+
+
+def _without_tags(body: str) -> str:
+    """The body with its tags, scripts and styles replaced by spaces; an unclosed one ends it.
+
+    Each search starts where the previous one ended, so every character is looked at a bounded
+    number of times (a regex like <script.*?</script> rescans the rest from each <script).
+    """
+    lower, parts, at = body.lower(), [], 0
+    while (start := lower.find("<", at)) >= 0:
+        parts.append(body[at:start])
+        end = lower.find(">", start)
+        if end < 0:
+            return "".join(parts)
+        name = _TAG_NAME.match(lower, start + 1)
+        if name and name[0] in ("script", "style"):
+            closing = lower.find(f"</{name[0]}", end)
+            end = lower.find(">", closing) if closing >= 0 else -1
+            if end < 0:
+                return "".join(parts)
+        parts.append(" ")
+        at = end + 1
+    parts.append(body[at:])
+    return "".join(parts)
