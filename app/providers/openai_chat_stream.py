@@ -7,7 +7,7 @@ from .base import Usage
 from .errors import ProviderStreamError
 from .shapes import first_text, mapping, usage_or_none
 from .sse_reader import ServerSentEvent
-from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, ToolCallsDelta, UsageReport
+from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, UsageReport
 
 
 class OpenAIChatStream(SSEDecoder):
@@ -36,7 +36,7 @@ class OpenAIChatStream(SSEDecoder):
                 events.append(TextDelta(text))
             calls = delta.get("tool_calls")   # already OpenAI's delta.tool_calls: passed on as they come
             if isinstance(calls, list) and calls:
-                events.append(ToolCallsDelta([c for c in calls if isinstance(c, dict)]))
+                events += self.tool_call_deltas(calls)
             reason = choice.get("finish_reason")
             if isinstance(reason, str):
                 events.append(FinishReason(reason))

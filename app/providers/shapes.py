@@ -63,6 +63,23 @@ def text_or_none(value: Any) -> str | None:
 TOOL_CALLS = "tool_calls"
 
 
+def tool_call(call: dict, *, vendor: str, whole: bool) -> dict:
+    """Return a vendor's tool call (or, not whole, a streamed piece of one) with string arguments.
+
+    Arguments sent as a JSON object or list become their JSON text; a name that is not a string
+    (or, for a whole call, is missing) is a ProviderResponseError: the call cannot be made.
+    """
+    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    name = function.get("name")
+    if not isinstance(name, str) and (whole or name is not None):
+        raise ProviderResponseError("a tool call's function name is not a string", vendor=vendor)
+    arguments = function.get("arguments")
+    if arguments is None or isinstance(arguments, str):
+        return call
+    text = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+    return {**call, "function": {**function, "arguments": text}}
+
+
 def tool_finish(calls: Any, reason: Any) -> str | None:
     """Return the finish reason of an answer: OpenAI's ``tool_calls`` when the model called tools
     (Gemini says STOP then), else the vendor's own value (the gateway maps it; send_prompt shows it)."""
