@@ -117,6 +117,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "ANSWER_CACHE_MAX_BYTES": (64 * 1024 * 1024, _int),
     "ANSWER_CACHE_MAX_ITEM_BYTES": (1024 * 1024, _int),
     "CACHE_REDIS_URL": (None, str),
+    "REDIS_TIMEOUT_S": (0.5, _float),   # seconds every Redis client (answer cache, rate limits) waits to connect or for a reply
     "SEND_PROMPT_MAX_MODELS": (10, _int),
     # Evals (issue 12): the most prompts per eval, prompts x models per eval, prompts run at once.
     "EVAL_MAX_PROMPTS": (50, _int),
@@ -210,7 +211,7 @@ def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
-                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "REDIS_TIMEOUT_S", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
                 "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S")
