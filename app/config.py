@@ -152,6 +152,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "JWT_JWKS_FILE": (None, str),
     "JWT_LEEWAY": (30.0, _float),
     "JWT_AUTHORIZED_PARTY": (None, str),
+    "JWT_SUBJECT_CLAIM": ("sub", str.strip),   # the claim naming a JWT's caller (ledger, budgets); a token without it gets 401
     "CORS_MAX_AGE": (600, _int),
 }
 
