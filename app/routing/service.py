@@ -279,7 +279,7 @@ class PromptRouter:
             return self._tokens.count(text, {tokenizer})[tokenizer].count
 
         return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text,
-                    plan.predicted[index])
+                    plan.requests[index].max_tokens, plan.predicted[index])
 
     def _call(self, model: Model, request: PromptRequest):
         return partial(self._send, self._adapters[model.provider], request, model.provider)
