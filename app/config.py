@@ -123,7 +123,7 @@ SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "EVAL_MAX_PROMPTS": (50, _int),
     "EVAL_MAX_CALLS": (100, _int),
     "EVAL_CONCURRENCY": (4, _int),
-    "EVAL_GRADE_TIMEOUT_S": (1.0, _float),   # the most seconds grading one answer may take (then grader_timeout)
+    "EVAL_GRADE_TIMEOUT_S": (1.0, _float),   # the most CPU seconds grading one answer may take (then grader_timeout)
     # Spend (issue 11): USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
     "BUDGET_DAILY_USD": (None, _usd),

@@ -8,9 +8,10 @@ Clients send the regexes and JSON Schemas, so both are bounded before use:
   recursion), at most MAX_SCHEMA_BYTES and MAX_SCHEMA_DEPTH deep, and its `pattern` and
   `patternProperties` follow the regex rules above (they are matched with `regex`, not `re`);
   `unevaluatedProperties` beside `patternProperties` is refused (jsonschema matches those with `re`);
-- every grade runs under a deadline (``grade(..., timeout_s=)``): each schema keyword looks at the
-  clock before it runs, `uniqueItems` is linear (jsonschema's own is quadratic on objects), and a
-  grade past its deadline fails the answer as ``grader_timeout``.
+- every grade runs under a CPU-time bound (``grade(..., timeout_s=)``, the thread's own CPU time, so
+  a loaded machine does not fail grades): each schema keyword looks at the clock before it runs,
+  `uniqueItems` is linear (jsonschema's own is quadratic on objects), and a grade past its bound
+  fails the answer as ``grader_timeout``.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class _GradeTimeout(Exception):
     pass
 
 
-# When the grade running in this thread must end (time.monotonic()); each thread has its own.
+# When the grade running in this thread must end (time.thread_time()); each thread has its own.
 _DEADLINE: ContextVar[float] = ContextVar("grade_deadline", default=float("inf"))
 
 
@@ -161,7 +162,7 @@ def _hashable(value: Any) -> Any:
 def _on_time(check):
     """The keyword check, refused once the grade's deadline has passed."""
     def bounded(validator, value, instance, schema):
-        if time.monotonic() > _DEADLINE.get():
+        if time.thread_time() > _DEADLINE.get():
             raise _GradeTimeout()
         return check(validator, value, instance, schema)
     return bounded
@@ -211,7 +212,8 @@ def _walk(node: Any, depth: int) -> None:
 
 
 def grade(spec: Mapping[str, Any], answer: str, timeout_s: float = GRADE_TIMEOUT_S) -> Verdict:
-    """Grade one answer with a validated grader spec (see app/evals/schemas.py), within timeout_s."""
+    """Grade one answer with a validated grader spec (see app/evals/schemas.py), within timeout_s
+    seconds of this thread's CPU time."""
     kind = spec["type"]
     fold = spec.get("ignore_case", False)
     if kind == "exact":
@@ -221,7 +223,7 @@ def grade(spec: Mapping[str, Any], answer: str, timeout_s: float = GRADE_TIMEOUT
     if kind == "regex":
         found = search(compile_pattern(spec["pattern"], fold), answer)
         return Verdict(False, "regex_timeout") if found is None else Verdict(found)
-    token = _DEADLINE.set(time.monotonic() + timeout_s)
+    token = _DEADLINE.set(time.thread_time() + timeout_s)
     try:
         return _grade_json(check_schema(spec["schema"]), answer)
     finally:

@@ -97,8 +97,12 @@ class PromptRouter:
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
         data = [plan.early.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
         envelope = {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
-        stored = envelope if answer is None else answer(envelope)
+        stored = _replayable(envelope if answer is None else answer(envelope), data)
         self._record(plan, list(enumerate(data)), stored)   # one transaction, before the answer leaves
+        if stored is None and answer is None and plan.tab is not None:
+            # Nothing worth replaying: a retry with the key may run at once (the gateway's own
+            # answer() keeps the claim for its next candidate, and frees it itself).
+            plan.tab.forget_claim()
         return envelope
 
     def unsupported(self, model: Model, prompt: PromptRequest) -> str | None:
@@ -174,9 +178,11 @@ class PromptRouter:
         totals = {"count": len(data), **_totals(data, plan.started)}
         if plan.tab is not None and plan.tab.claim is not None:
             envelope = {"success": True, "data": data, **totals}
-            stored = envelope if answer is None else answer(envelope)
+            stored = _replayable(envelope if answer is None else answer(envelope), data)
             if stored is not None:
                 self._record(plan, [], stored)
+            elif answer is None:
+                plan.tab.forget_claim()   # nothing worth replaying: a retry with the key may run at once
         yield "done", totals
 
     def _stop(self, plan: _Plan, batch: Batch | None, taken: set[int], hold_slot: bool = True) -> None:
@@ -302,6 +308,11 @@ class PromptRouter:
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
                        max_tokens=min(prompt.max_tokens, model.max_output_tokens))
+
+
+def _replayable(stored: dict[str, Any] | None, data: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The answer to store for an Idempotency-Key: none when every item failed (a retry may run)."""
+    return stored if any(item["success"] for item in data) else None
 
 
 def _predicted(forecast: Forecast | None) -> dict[str, int] | None:

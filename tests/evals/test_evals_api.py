@@ -318,6 +318,6 @@ def test_a_grade_past_its_time_bound_is_a_grader_timeout(spend_app, fake):
     prompts = [{"prompt": "x", "grader": {"type": "json_schema", "schema": schema}}]
     started = time.monotonic()
     body = run(spend_app(EVAL_GRADE_TIMEOUT_S=0.2).test_client(), prompts=prompts, model_names=[SOL])
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_timeout")]
     assert body["run"]["results"][0]["graded"] == 1

@@ -116,7 +116,7 @@ def test_unique_items_over_twenty_thousand_objects_is_fast():
     answer = json.dumps([{"a": i, "b": [i, str(i)]} for i in range(20_000)])
     started = time.monotonic()
     assert grade({"type": "json_schema", "schema": {"uniqueItems": True}}, answer) == Verdict(True)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5   # jsonschema's own takes minutes
 
 
 def test_a_json_grade_past_its_time_bound_is_a_grader_timeout():
@@ -124,7 +124,7 @@ def test_a_json_grade_past_its_time_bound_is_a_grader_timeout():
     schema = {"items": {"allOf": [{"type": "object", "properties": {"a": {"minimum": 0}}}] * 8}}
     started = time.monotonic()
     assert grade({"type": "json_schema", "schema": schema}, answer, timeout_s=0.1) == TIMEOUT
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 3   # 0.1 s of this thread's CPU time, on a busy machine
 
 
 def test_additional_properties_match_pattern_properties_under_the_regex_timeout():
