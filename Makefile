@@ -27,6 +27,9 @@ $(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
 encodings: $(BIN)/.runtime
 	@$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --download --to $(TIKTOKEN_CACHE_DIR) --optional
 
+# make run serves this machine only unless HOST says otherwise (gunicorn.conf.py's own default,
+# for direct deployments, is 0.0.0.0, or 127.0.0.1 behind a proxy; Docker and Kubernetes set HOST).
+run: export HOST ?= 127.0.0.1
 run: encodings
 	$(BIN)/flask --app wsgi db upgrade
 	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,92 +68,185 @@ def _log_level(raw: str) -> str:
     return level
 
 
-# name -> (default, parser for the environment's string)
-SETTINGS: dict[str, tuple[Any, Callable[[str], Any]]] = {
+class Setting(NamedTuple):
+    """One setting: its default, the parser for the environment's string, and its line in docs/settings.md."""
+
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+    default_doc: str | None = None   # how docs/settings.md shows the default, where the value alone misleads
+
+
+# Every setting the service reads. docs/settings.md is generated from this table by
+# scripts/settings_doc.py, which can also turn a `"NAME": (default, parser),  # description` line
+# into a Setting (--convert).
+SETTINGS: dict[str, Setting] = {
     # gunicorn.conf.py reads these through build_config too: one parser for every setting.
-    "PORT": (3001, _int),
-    "HOST": (None, str.strip),      # gunicorn bind address; default 0.0.0.0, or 127.0.0.1 behind a proxy
-    "WEB_CONCURRENCY": (2, _int),
-    "GUNICORN_THREADS": (8, _int),
-    "GUNICORN_CONTROL_SOCKET": (None, str),
-    "PROMETHEUS_MULTIPROC_DIR": (None, str),
-    "LOG_LEVEL": ("INFO", _log_level),
-    "LOG_FLUSH_INTERVAL_MS": (10, _int),   # log lines are written in batches this often (0: each at once)
-    "CORS_ORIGINS": ("*", _origins),
-    "MODELS_CSV": (str(PROJECT_ROOT / "models.csv"), str),
-    "QUALITY_CSV": (str(PROJECT_ROOT / "quality.csv"), str),
+    "PORT": Setting(3001, _int, "gunicorn binds `$HOST:$PORT`"),
+    "HOST": Setting(None, str.strip,
+        "the address gunicorn listens on (read by `gunicorn.conf.py`)",
+        default_doc="`make run`: `127.0.0.1`; `gunicorn.conf.py`: `0.0.0.0`, "
+                    "or `127.0.0.1` when `TRUSTED_PROXIES` is not `0`"),
+    "WEB_CONCURRENCY": Setting(2, _int, "gunicorn worker processes (gthread)"),
+    "GUNICORN_THREADS": Setting(8, _int, "threads per worker (also sizes the provider pool)"),
+    "GUNICORN_CONTROL_SOCKET": Setting(None, str,
+        "path of this instance's gunicorn control socket (`gunicornc`, gunicorn 25.1+; 27.0.1 is pinned); "
+        "gunicorn's own default, `$HOME/.gunicorn/gunicorn.ctl`, would be shared by every instance of the "
+        "user",
+        default_doc="unset: none"),
+    "PROMETHEUS_MULTIPROC_DIR": Setting(None, str,
+        "where the workers' metric files live; emptied when gunicorn starts (read by `gunicorn.conf.py`)",
+        default_doc="a new temporary directory per gunicorn start"),
+    "LOG_LEVEL": Setting("INFO", _log_level,
+        "application and gunicorn log level: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`"),
+    "LOG_FLUSH_INTERVAL_MS": Setting(10, _int,
+        "request threads queue their log lines; one thread per worker writes them this often (`0`: each "
+        "line at once, in the request thread)"),
+    "CORS_ORIGINS": Setting("*", _origins, "comma list of origins allowed to call `/api/*` from a browser"),
+    "MODELS_CSV": Setting(str(PROJECT_ROOT / "models.csv"), str,
+        "the catalog",
+        default_doc="bundled `models.csv`"),
+    "QUALITY_CSV": Setting(str(PROJECT_ROOT / "quality.csv"), str,
+        "published benchmark scores (a bad row stops start-up like a bad catalog row)",
+        default_doc="bundled `quality.csv`"),
     # What each model_name supports (tools, structured output, reasoning, vision); None: the
     # capabilities.csv beside MODELS_CSV, or none (every capability unknown) when there is no such file.
-    "CAPABILITIES_CSV": (None, str),
-    # Storage (issue 11): None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
-    "DATABASE_URL": (None, str.strip),
-    "CATALOG_REFRESH_S": (30.0, _float),   # how often a worker looks for a new catalog version
-    "PRICE_HISTORY_CSV": (None, str),
+    "CAPABILITIES_CSV": Setting(None, str,
+        "what each model supports: tools, structured output, reasoning, vision (see "
+        "[Agents](gateway.md#agents-tools-structured-output-reasoning-images)); a bad row stops start-up",
+        default_doc="`capabilities.csv` beside `MODELS_CSV` (none: every capability unknown)"),
+    # Storage: None means SQLite in the instance folder / price_history.csv beside MODELS_CSV.
+    "DATABASE_URL": Setting(None, str.strip,
+        "`sqlite:///path.db` or `postgresql+psycopg://user:pass@host/db` (see "
+        "[Database](catalog.md#database))",
+        default_doc="SQLite at `instance/price-runner.db`"),
+    "CATALOG_REFRESH_S": Setting(30.0, _float,
+        "how often each worker looks for a new catalog version (and reloads the named API keys)"),
+    "PRICE_HISTORY_CSV": Setting(None, str,
+        "the dated price versions the database is seeded from",
+        default_doc="`price_history.csv` beside `MODELS_CSV`"),
     # Output predictions and tokenizer calibration from the ledger (app/forecast): rebuilt this often,
     # over this many days of calls, with at least these many samples.
-    "FORECAST_REFRESH_S": (60.0, _float),
-    "FORECAST_WINDOW_DAYS": (30, _int),
-    "FORECAST_MIN_SAMPLES": (10, _int),
-    "CALIBRATION_MIN_SAMPLES": (30, _int),
-    "SECRETS_FILE": ("secrets.yaml", str),
-    "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, _int),
-    "TIKTOKEN_CACHE_DIR": (None, str),
-    "PROVIDER_TIMEOUT": (30.0, _float),
-    # Shutdown (issue 15): seconds gunicorn's workers get to finish in-flight requests after
+    "FORECAST_REFRESH_S": Setting(60.0, _float,
+        "how often each worker rebuilds its output predictions and tokenizer factors from the ledger"),
+    "FORECAST_WINDOW_DAYS": Setting(30, _int, "days of billed calls they are built from"),
+    "FORECAST_MIN_SAMPLES": Setting(10, _int,
+        "billed calls a model needs for prompts of a length before its output is predicted"),
+    "CALIBRATION_MIN_SAMPLES": Setting(30, _int,
+        "billed calls a tokenizer family needs before its factor is measured rather than fixed"),
+    "SECRETS_FILE": Setting("secrets.yaml", str,
+        "vendor credentials; missing = no keys; unreadable or malformed = the service does not start",
+        default_doc="`secrets.yaml` (working directory)"),
+    "MAX_CONTENT_LENGTH": Setting(20 * 1024 * 1024, _int,
+        "larger request bodies get 413",
+        default_doc="`20971520` (20 MB)"),
+    "TIKTOKEN_CACHE_DIR": Setting(None, str,
+        "where the encodings are read from",
+        default_doc="unset (the Makefile sets `.tiktoken_cache`)"),
+    "PROVIDER_TIMEOUT": Setting(30.0, _float,
+        "seconds: the deadline of one `send_prompt` request; streamed, the wait for each first token"),
+    # Shutdown: seconds gunicorn's workers get to finish in-flight requests after
     # SIGTERM (None: PROVIDER_TIMEOUT rounded up + 15), and the file whose presence makes /ready answer 503
     # (a Kubernetes preStop hook creates it, so the pod leaves the load balancer first).
-    "GRACEFUL_TIMEOUT": (None, _int),
-    "DRAIN_FILE": (None, str.strip),
-    "PROVIDER_CONNECT_TIMEOUT": (3.05, _float),
-    "PROVIDER_MAX_RETRIES": (2, _int),
-    "PROVIDER_POOL_SIZE": (None, _int),   # None: GUNICORN_THREADS x SEND_PROMPT_MAX_MODELS
-    "PROVIDER_MAX_CONCURRENCY": (16, _int),
-    "PROVIDER_MAX_RESPONSE_BYTES": (4 * 1024 * 1024, _int),
-    # Streams (issue 13): PROVIDER_TIMEOUT bounds the wait for the first token; these the rest.
-    "STREAM_IDLE_TIMEOUT": (30.0, _float),    # the most seconds between two chunks of an answer
-    "STREAM_MAX_DURATION": (600.0, _float),   # the most seconds one streamed answer may take
-    "ANSWER_CACHE_TTL": (3600, _int),
-    "ANSWER_CACHE_SCOPE": ("principal", _lower),
-    "ANSWER_CACHE_MAX_BYTES": (64 * 1024 * 1024, _int),
-    "ANSWER_CACHE_MAX_ITEM_BYTES": (1024 * 1024, _int),
-    "CACHE_REDIS_URL": (None, str),
-    "REDIS_TIMEOUT_S": (0.5, _float),   # seconds every Redis client (answer cache, rate limits) waits to connect or for a reply
-    "SEND_PROMPT_MAX_MODELS": (10, _int),
-    # Evals (issue 12): the most prompts per eval, prompts x models per eval, prompts run at once.
-    "EVAL_MAX_PROMPTS": (50, _int),
-    "EVAL_MAX_CALLS": (100, _int),
-    "EVAL_CONCURRENCY": (4, _int),
-    "EVAL_GRADE_TIMEOUT_S": (1.0, _float),   # the most CPU seconds grading one answer may take (then grader_timeout)
-    # Spend (issue 11): USD per principal per UTC day / month (None: no limit), overrides by name,
+    "GRACEFUL_TIMEOUT": Setting(None, _int,
+        "whole seconds gunicorn's workers get after SIGTERM to finish the requests they hold (read by "
+        "`gunicorn.conf.py`); must be longer than `PROVIDER_TIMEOUT`, so a call in flight reaches its "
+        "deadline, is recorded and answers",
+        default_doc="`PROVIDER_TIMEOUT` rounded up + 15 (45)"),
+    "DRAIN_FILE": Setting(None, str.strip,
+        "while this file exists `/ready` answers 503 (`draining`); a Kubernetes `preStop` hook creates it "
+        "so the pod leaves the load balancer before SIGTERM; removed when gunicorn starts (one path per "
+        "instance)",
+        default_doc="unset: never draining"),
+    "PROVIDER_CONNECT_TIMEOUT": Setting(3.05, _float, "seconds to connect to a vendor"),
+    "PROVIDER_MAX_RETRIES": Setting(2, _int, "retries per vendor call, within the deadline"),
+    "PROVIDER_POOL_SIZE": Setting(None, _int,
+        "threads calling vendors, per worker process",
+        default_doc="`GUNICORN_THREADS` x `SEND_PROMPT_MAX_MODELS` (80)"),
+    "PROVIDER_MAX_CONCURRENCY": Setting(16, _int, "threads one vendor may hold, per worker process"),
+    "PROVIDER_MAX_RESPONSE_BYTES": Setting(4 * 1024 * 1024, _int,
+        "a larger vendor answer is a `response_too_large` item, read no further",
+        default_doc="`4194304` (4 MB)"),
+    # Streams: PROVIDER_TIMEOUT bounds the wait for the first token; these the rest.
+    "STREAM_IDLE_TIMEOUT": Setting(30.0, _float,
+        "seconds: the longest gap between two chunks of a streamed answer, after its first token"),
+    "STREAM_MAX_DURATION": Setting(600.0, _float, "seconds: the longest a streamed answer may take in all"),
+    "ANSWER_CACHE_TTL": Setting(3600, _int, "seconds a cached answer is served"),
+    "ANSWER_CACHE_SCOPE": Setting("principal", _lower,
+        "`principal`: each caller has its own cached answers; `shared`: all callers share them"),
+    "ANSWER_CACHE_MAX_BYTES": Setting(64 * 1024 * 1024, _int,
+        "answer cache size in the database (all workers together)",
+        default_doc="`67108864` (64 MB)"),
+    "ANSWER_CACHE_MAX_ITEM_BYTES": Setting(1024 * 1024, _int,
+        "larger items are not cached",
+        default_doc="`1048576` (1 MB)"),
+    "CACHE_REDIS_URL": Setting(None, str,
+        "Redis for the answer cache (shared by all instances); unset = the database"),
+    "REDIS_TIMEOUT_S": Setting(0.5, _float,
+        "seconds every Redis client (answer cache, rate limits) waits to connect or for each reply"),
+    "SEND_PROMPT_MAX_MODELS": Setting(10, _int, "models one `send_prompt` may call"),
+    # Evals: the most prompts per eval, prompts x models per eval, prompts run at once.
+    "EVAL_MAX_PROMPTS": Setting(50, _int, "prompts one `POST /api/evals` may hold"),
+    "EVAL_MAX_CALLS": Setting(100, _int, "prompts x models one eval may call"),
+    "EVAL_CONCURRENCY": Setting(4, _int,
+        "prompts of one eval run at once (and at most half of `PROVIDER_POOL_SIZE` in calls)"),
+    "EVAL_GRADE_TIMEOUT_S": Setting(1.0, _float,
+        "CPU seconds one `json_schema` grade may take; past it the answer's outcome is `grader_timeout`"),
+    # Spend: USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
-    "BUDGET_DAILY_USD": (None, _usd),
-    "BUDGET_MONTHLY_USD": (None, _usd),
-    "BUDGETS_FILE": (None, str),
-    "USAGE_ADMIN_KEYS": ((), _names),
-    # Operations (issue 5): metrics, logs, rate limits, proxies, authentication.
-    "METRICS_ENABLED": (True, _bool),
-    "METRICS_REQUIRE_AUTH": (False, _bool),
-    "LOG_PROMPTS": (False, _bool),
-    "RATELIMIT_ENABLED": (True, _bool),
-    "RATELIMIT_DEFAULT": ("120/minute", str.strip),
-    "RATELIMIT_SEND_PROMPT": ("20/minute", str.strip),
-    "RATELIMIT_STORAGE_URI": ("memory://", str.strip),
-    "TRUSTED_PROXIES": (0, _int),
-    "AUTH_MODE": ("none", _lower),
-    "API_KEYS": ((), _names),
-    "API_KEYS_FILE": (None, str),
-    "JWT_SECRET": (None, str),
-    "JWT_PUBLIC_KEY": (None, str),
-    "JWT_ALGORITHM": (None, str.strip),
-    "JWT_AUDIENCE": (None, str),
-    "JWT_ISSUER": (None, str),
-    # Identity providers and browsers (issue 9).
-    "JWT_JWKS_URL": (None, str.strip),
-    "JWT_JWKS_FILE": (None, str),
-    "JWT_LEEWAY": (30.0, _float),
-    "JWT_AUTHORIZED_PARTY": (None, str),
-    "JWT_SUBJECT_CLAIM": ("sub", str.strip),   # the claim naming a JWT's caller (ledger, budgets); a token without it gets 401
-    "CORS_MAX_AGE": (600, _int),
+    "BUDGET_DAILY_USD": Setting(None, _usd,
+        "what each principal may spend on `send_prompt` per UTC day",
+        default_doc="unset: no limit"),
+    "BUDGET_MONTHLY_USD": Setting(None, _usd, "the same per UTC month", default_doc="unset: no limit"),
+    "BUDGETS_FILE": Setting(None, str,
+        "YAML overriding both by principal name: `alice: {daily_usd: 5, monthly_usd: 100}` (`null`: no "
+        "limit; a key left out keeps the default); a bad file stops start-up"),
+    "USAGE_ADMIN_KEYS": Setting((), _names,
+        "comma list of principal names that see every principal's `GET /api/usage`"),
+    # Operations: metrics, logs, rate limits, proxies, authentication.
+    "METRICS_ENABLED": Setting(True, _bool, "serve `GET /metrics` and record the HTTP series"),
+    "METRICS_REQUIRE_AUTH": Setting(False, _bool,
+        "`/metrics` needs the API's credentials (needs an `AUTH_MODE` other than `none`)"),
+    "LOG_PROMPTS": Setting(False, _bool,
+        "put prompt, system and answer texts (each cut at 4,000 characters; of a `/v1` conversation its "
+        "last 20 `messages`) in the request log line"),
+    "RATELIMIT_ENABLED": Setting(True, _bool, "apply the rate limits below"),
+    "RATELIMIT_DEFAULT": Setting("120/minute", str.strip,
+        "per client and route, Flask-Limiter syntax (`10/second;500/hour`); empty: no limit"),
+    "RATELIMIT_SEND_PROMPT": Setting("20/minute", str.strip,
+        "per client on `POST /api/send_prompt`, `POST /v1/chat/completions` and `POST /api/evals` (a "
+        "count each), replacing the default there; empty: the default"),
+    "RATELIMIT_STORAGE_URI": Setting("memory://", str.strip,
+        "where counts live: `memory://` counts in each worker process on its own; `redis://host:6379/0` "
+        "shares one count across workers and instances"),
+    "TRUSTED_PROXIES": Setting(0, _int,
+        "proxy hops whose `X-Forwarded-For`/`-Proto` are believed (`1` behind one nginx); `0`: the "
+        "headers are ignored"),
+    "AUTH_MODE": Setting("none", _lower, "`none`, `api_key` or `jwt`"),
+    "API_KEYS": Setting((), _names,
+        "`api_key`: comma list of accepted keys (16+ printable characters, no spaces)"),
+    "API_KEYS_FILE": Setting(None, str,
+        "`api_key`: a file of keys, one per line (`#` comments), added to `API_KEYS`"),
+    "JWT_SECRET": Setting(None, str, "`jwt` with HS256: the shared secret (32 bytes or more)"),
+    "JWT_PUBLIC_KEY": Setting(None, str,
+        "`jwt` with RS256/ES256: a PEM public key, as text (newlines may be written `\\n`) or a file path"),
+    "JWT_ALGORITHM": Setting(None, str.strip,
+        "`HS256`, `RS256` or `ES256`; must match the secret or key (with a JWKS: only keys of that "
+        "algorithm)",
+        default_doc="from the key"),
+    "JWT_AUDIENCE": Setting(None, str, "when set, tokens must carry this `aud`"),
+    "JWT_ISSUER": Setting(None, str, "when set, tokens must carry this `iss`"),
+    # Identity providers and browsers.
+    "JWT_JWKS_URL": Setting(None, str.strip,
+        "`jwt` with RS256/ES256: the identity provider's JWKS (Keycloak: "
+        "`https://<host>/realms/<realm>/protocol/openid-connect/certs`); keys picked by the token's `kid`"),
+    "JWT_JWKS_FILE": Setting(None, str, "`jwt` with RS256/ES256: a JWKS file, read at start"),
+    "JWT_LEEWAY": Setting(30.0, _float, "seconds of clock skew allowed on `exp`, `nbf` and `iat`"),
+    "JWT_AUTHORIZED_PARTY": Setting(None, str,
+        "when set, tokens must carry this `azp` (Keycloak's client id; its `aud` is often `account`)"),
+    "JWT_SUBJECT_CLAIM": Setting("sub", str.strip,
+        "the claim that names a JWT's caller (ledger, budgets, usage); a token without it is a 401"),
+    "CORS_MAX_AGE": Setting(600, _int, "seconds a browser may cache a preflight's answer"),
 }
 
 
@@ -163,7 +256,7 @@ def build_config(overrides: Mapping[str, Any] | None = None,
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
     config: dict[str, Any] = {}
-    for name, (default, parse) in SETTINGS.items():
+    for name, (default, parse, *_) in SETTINGS.items():
         if name in overrides:
             config[name] = overrides.pop(name)
         elif environ.get(name, "") != "":

@@ -1,4 +1,4 @@
-"""Every request example in README works as written, and its curl line sends the same thing."""
+"""Every request example in README and docs/ works as written, and its curl line sends the same thing."""
 import json
 import re
 import shlex
@@ -8,16 +8,22 @@ import pytest
 
 from tests.conftest import REPO
 
-README = (REPO / "README.md").read_text()
-HEADING = re.compile(r"^#{2,4} `(GET|POST) (/\S+)`$", re.MULTILINE)
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+TEXTS = {path.relative_to(REPO).as_posix(): path.read_text(encoding="utf-8") for path in DOCUMENTS}
+HEADING = re.compile(r"^(#{2,4}) `(GET|POST) (/\S+)`$", re.MULTILINE)
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def endpoint_sections() -> dict[str, tuple[str, str]]:
-    """path -> (method, text) for each README section headed by a `METHOD /path`."""
-    heads = list(HEADING.finditer(README))
-    ends = [match.start() for match in heads[1:]] + [README.index("\n## ", heads[-1].end())]
-    return {head[2]: (head[1], README[head.end():end]) for head, end in zip(heads, ends)}
+    """path -> (method, text) for each section of the docs headed by a `METHOD /path`; a section
+    ends at the next heading of its level or above."""
+    sections = {}
+    for text in TEXTS.values():
+        for head in HEADING.finditer(text):
+            level = len(head[1])
+            end = re.compile(rf"^#{{1,{level}}} ", re.MULTILINE).search(text, head.end())
+            sections[head[3]] = (head[2], text[head.end():end.start() if end else len(text)])
+    return sections
 
 
 def blocks(text: str, language: str) -> list[str]:
@@ -107,7 +113,7 @@ def test_each_curl_line_sends_the_json_example_to_its_endpoint(client, path):
 
 
 def test_every_get_curl_line_answers_200(client):
-    commands = [c for c in curl_commands(README) if c["method"] == "GET"]
+    commands = [c for text in TEXTS.values() for c in curl_commands(text) if c["method"] == "GET"]
     assert commands
     for command in commands:
         assert client.get(command["path"]).status_code == 200, command["path"]

@@ -8,7 +8,7 @@ from app.security.base import AuthFailure
 from app.security.jwt_auth import jwt_authenticator
 from tests.security.conftest import HS_SECRET, bearer, pem, token
 
-JWT_DEFAULTS = {name: default for name, (default, _) in SETTINGS.items() if name.startswith("JWT_")}
+JWT_DEFAULTS = {name: setting.default for name, setting in SETTINGS.items() if name.startswith("JWT_")}
 
 
 def verifier(**settings):
