@@ -1,12 +1,14 @@
 """Which token counts an item shows: the vendor's when plausible, else our own estimate."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
 from app.catalog import Model
 from app.providers.base import Usage
 
+log = logging.getLogger(__name__)
 BILLED = "billed"          # the vendor's reported usage, at catalog prices
 ESTIMATED = "estimated"    # our counts of the prompt and the answer text, at catalog prices
 
@@ -29,6 +31,9 @@ def settled_usage(model: Model, reported: Usage | None, answer: str, estimated_i
     """
     if reported is not None and plausible(model, reported, max_tokens):
         return reported, BILLED
+    if reported is not None:   # the vendor's bill cannot be checked against this: say so
+        log.warning("implausible usage from %s, estimated instead: %d in (%d cached), %d out for max_tokens %d",
+                    model.id, reported.input_tokens, reported.cached_tokens, reported.output_tokens, max_tokens)
     # Missing or implausible: estimate rather than show a silent 0 or the vendor's nonsense.
     return Usage(input_tokens=estimated_input_tokens, output_tokens=min(count_text(answer), max_tokens)), ESTIMATED
 

@@ -35,6 +35,11 @@ def test_implausible_usage_is_replaced_by_estimates(model):
     assert settled_usage(model, Usage(3, 60_000), "a b", 7, len, 1000) == (Usage(7, 3), ESTIMATED)
 
 
+def test_implausible_usage_is_logged_with_what_the_vendor_reported(model, caplog):
+    settled_usage(model, Usage(3, 60_000), "a b", 7, len, 1000)
+    assert "implausible usage from openai/gpt-6.1-sol" in caplog.text and "60000 out for max_tokens 1000" in caplog.text
+
+
 def test_an_estimate_never_counts_more_output_than_max_tokens(model):
     assert settled_usage(model, None, "a b c d e", 7, len, 4) == (Usage(7, 4), ESTIMATED)
     assert broken_off_usage(model, None, "a b c d e", 7, len, 4) == (Usage(7, 4), ESTIMATED)
