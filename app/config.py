@@ -192,6 +192,8 @@ SETTINGS: dict[str, Setting] = {
         "prompts of one eval run at once (and at most half of `PROVIDER_POOL_SIZE` in calls)"),
     "EVAL_GRADE_TIMEOUT_S": Setting(1.0, _float,
         "CPU seconds one `json_schema` grade may take; past it the answer's outcome is `grader_timeout`"),
+    "EVAL_GRADE_BUDGET_S": Setting(10.0, _float,
+        "CPU seconds all the grades of one eval may take together; the grades after it are `grader_timeout`"),
     # Spend: USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
     "BUDGET_DAILY_USD": Setting(None, _usd,
@@ -305,10 +307,12 @@ def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
-                "ANSWER_CACHE_MAX_ITEM_BYTES", "REDIS_TIMEOUT_S", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "REDIS_TIMEOUT_S", "WEB_CONCURRENCY", "CATALOG_REFRESH_S",
+                "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
-                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S")
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S",
+                "EVAL_GRADE_BUDGET_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

@@ -321,3 +321,15 @@ def test_a_grade_past_its_time_bound_is_a_grader_timeout(spend_app, fake):
     assert time.monotonic() - started < 10
     assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_timeout")]
     assert body["run"]["results"][0]["graded"] == 1
+
+
+def test_the_grades_of_one_eval_share_a_cpu_budget(spend_app, fake):
+    fake.behave("*", text=MANY_OBJECTS)
+    item = {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer", "minimum": 0}}}
+    prompts = [{"prompt": f"x{n}", "grader": {"type": "json_schema", "schema": {"items": {"allOf": [item] * 8}}}}
+               for n in range(4)]
+    app = spend_app(EVAL_GRADE_TIMEOUT_S=30, EVAL_GRADE_BUDGET_S=0.3, EVAL_CONCURRENCY=1)
+    started = time.monotonic()
+    body = run(app.test_client(), prompts=prompts, model_names=[SOL])
+    assert time.monotonic() - started < 10   # each grade alone would take seconds of CPU
+    assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_timeout")] * 4
