@@ -169,7 +169,8 @@ SETTINGS: dict[str, Setting] = {
         default_doc="`4194304` (4 MB)"),
     # Streams: PROVIDER_TIMEOUT bounds the wait for the first token; these the rest.
     "STREAM_IDLE_TIMEOUT": Setting(30.0, _float,
-        "seconds: the longest gap between two chunks of a streamed answer, after its first token"),
+        "seconds: the longest gap between two events of a streamed answer, after its first token (SSE "
+        "comments and keep-alives do not count)"),
     "STREAM_MAX_DURATION": Setting(600.0, _float, "seconds: the longest a streamed answer may take in all"),
     "ANSWER_CACHE_TTL": Setting(3600, _int, "seconds a cached answer is served"),
     "ANSWER_CACHE_SCOPE": Setting("principal", _lower,
