@@ -38,7 +38,8 @@ def test_a_long_subject_is_stored_by_a_stable_short_name(app):
 
 def test_a_subject_with_nul_is_a_401_and_calls_nothing(app, fake):
     response = app.test_client().post(URL, json=BODY, headers=bearer("alice\x00"))
-    assert response.status_code == 401 and response.get_json()["error"]["message"] == "Token 'sub' claim is not accepted."
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Token 'sub' claim is not accepted."
     assert fake.requests == [] and ledger(app.extensions["store"].engine) == []
 
 
