@@ -1,4 +1,5 @@
-# Price Runner: `make run` serves on :3001, `make test` runs the tests. Both set up .venv first.
+# Price Runner: `make run` serves on 127.0.0.1:3001, `make test` runs the tests. Both set up .venv first
+# (the pinned requirements, then the price-runner command: .venv/bin/price-runner).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,22 +18,29 @@ $(BIN)/.runtime: requirements.txt
 	@$(PYTHON) -c '$(NEEDS_PYTHON)' 2>/dev/null || { echo "price-runner needs Python 3.11 or newer;" \
 	    "'$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing). Try: make PYTHON=python3.11 ..." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "price-runner: installing the pinned requirements into $(VENV) (a minute or two the first time)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements.txt
 	touch $@
 
-$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# The price-runner command (pyproject.toml), on top of the pinned requirements and without touching them.
+$(BIN)/.installed: $(BIN)/.runtime pyproject.toml
+	@echo "price-runner: installing the price-runner command into $(VENV)"
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.installed requirements-dev.txt
+	@echo "price-runner: installing the test requirements into $(VENV)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	touch $@
 
 encodings: $(BIN)/.runtime
 	@$(BIN)/python scripts/tiktoken_cache.py --from $(SHARED_TIKTOKEN) --download --to $(TIKTOKEN_CACHE_DIR) --optional
 
-# make run serves this machine only unless HOST says otherwise (gunicorn.conf.py's own default,
-# for direct deployments, is 0.0.0.0, or 127.0.0.1 behind a proxy; Docker and Kubernetes set HOST).
-run: export HOST ?= 127.0.0.1
-run: encodings
-	$(BIN)/flask --app wsgi db upgrade
-	exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+# make run serves this machine only unless HOST says otherwise (price-runner serve's default;
+# gunicorn.conf.py's own, for direct deployments, is 0.0.0.0; Docker and Kubernetes set HOST).
+run: encodings $(BIN)/.installed
+	$(BIN)/price-runner db upgrade
+	exec $(BIN)/price-runner serve
 
 test: $(BIN)/.dev encodings
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""Gunicorn settings, parsed by the app's own settings table (app/config.py; see README)."""
+"""Gunicorn settings, parsed by the app's own settings table (app/config.py; see docs/settings.md)."""
 import atexit
 import glob
 import importlib.util

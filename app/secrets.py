@@ -47,6 +47,12 @@ class Credentials:
         from app.providers.registry import configured_vendors   # adapters load only when asked
         return configured_vendors(self)
 
+    @cached_property
+    def reasons(self) -> dict[str, str | None]:
+        """Each vendor's key -> why it is not configured ("no key", "placeholder key", ...), None if it is."""
+        from app.providers.registry import unconfigured_reasons
+        return unconfigured_reasons(self)
+
     def settings(self, vendor_key: str) -> dict[str, Any]:
         """Return the merged settings of one vendor (a copy)."""
         return dict(self._sections.get(vendor_key, {}))

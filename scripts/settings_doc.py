@@ -51,8 +51,12 @@ Kubernetes/OpenBao-compatible layout, one optional section per vendor. `base_url
 variables win over the file (the first one set wins where a field has two). Unknown sections or
 keys in the file are a start-up error (a typo should not silently mean "not configured"); error
 messages name the key, never its value. A provider is `configured` when it has a complete set of
-credentials (Bedrock: a bearer token, or an access key id and secret); Ollama needs no key and
-counts as configured when its section or `OLLAMA_HOST` says where it runs.
+credentials (Bedrock: a bearer token, or an access key id and secret); a value ending in `...`
+(`sk-...`, as in `secrets.yaml.example`) is a placeholder, not a credential, so the example file
+copied as it is configures nothing. Ollama needs no key and counts as configured when its section
+(commented out in the example) or `OLLAMA_HOST` says where it runs. `GET /api/providers` says
+why a provider is not configured (`reason`: `no key`, `placeholder key`, `incomplete key`,
+`no address`).
 
 | vendor | `secrets.yaml` section | field: environment variables |
 |---|---|---|

@@ -5,6 +5,7 @@ from app import create_app
 from app.catalog import CatalogError
 from app.secrets import SecretsError
 from tests.catalog_rows import write_catalog
+from tests.conftest import REPO
 
 MODEL_FIELDS = {
     "id", "model_name", "provider", "price_per_token", "mmlu_score", "model_size", "api_model",
@@ -96,9 +97,9 @@ def test_known_vendor_without_catalog_models_is_404(small):
 def test_providers(small):
     body = small.get("/api/providers").get_json()
     assert body["data"] == [
-        {"name": "OpenAI", "key": "openai", "model_count": 2, "configured": True},
-        {"name": "Google", "key": "google", "model_count": 1, "configured": False},
-        {"name": "Groq", "key": "groq", "model_count": 1, "configured": False}]
+        {"name": "OpenAI", "key": "openai", "model_count": 2, "configured": True, "reason": None},
+        {"name": "Google", "key": "google", "model_count": 1, "configured": False, "reason": "no key"},
+        {"name": "Groq", "key": "groq", "model_count": 1, "configured": False, "reason": "no key"}]
     assert body["count"] == 3
 
 
@@ -213,3 +214,11 @@ def test_etags_differ_between_payloads_and_follow_the_content(small, make_app, t
     configured.write_text("groq: {api_key: gsk-x}\n")
     other = make_app(MODELS_CSV=str(write_catalog(tmp_path / "m2.csv")), SECRETS_FILE=str(configured)).test_client()
     assert other.get("/api/models/provider/groq").headers["ETag"] not in etags   # `configured` changed
+
+
+def test_with_the_example_secrets_copied_no_provider_is_configured_and_each_says_why(make_app, no_vendor_env):
+    providers = make_app(SECRETS_FILE=str(REPO / "secrets.yaml.example")).test_client().get("/api/providers")
+    data = providers.get_json()["data"]
+    assert len(data) == 12 and not [p["key"] for p in data if p["configured"]]
+    assert {p["key"]: p["reason"] for p in data} == {
+        **{p["key"]: "placeholder key" for p in data if p["key"] != "ollama"}, "ollama": "no address"}

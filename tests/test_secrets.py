@@ -2,6 +2,7 @@
 import pytest
 
 from app.secrets import SecretsError, load_credentials
+from tests.conftest import REPO
 
 FILE = """
 openai: {api_key: sk-file-openai, base_url: "http://127.0.0.1:9/v1"}
@@ -104,3 +105,35 @@ def test_empty_file_means_no_keys(tmp_path):
     path = tmp_path / "secrets.yaml"
     path.write_text("")
     assert load_credentials(path, environ={}).settings("openai") == {}
+
+
+def test_the_example_file_copied_verbatim_configures_nothing():
+    # Placeholders ("sk-...") are places for keys, not keys; Ollama's section is commented out.
+    credentials = load_credentials(REPO / "secrets.yaml.example", environ={})
+    assert credentials.configured == frozenset()
+    assert credentials.reasons == {
+        "openai": "placeholder key", "anthropic": "placeholder key", "google": "placeholder key",
+        "bedrock": "placeholder key", "azure": "placeholder key", "mistral": "placeholder key",
+        "groq": "placeholder key", "deepseek": "placeholder key", "xai": "placeholder key",
+        "together": "placeholder key", "openrouter": "placeholder key", "ollama": "no address"}
+
+
+@pytest.mark.parametrize("section,environ,reason", [
+    ("", {}, "no key"),
+    ("openai: {api_key: sk-...}", {}, "placeholder key"),
+    ("openai: {api_key: '  sk-proj-...  '}", {}, "placeholder key"),
+    ("openai: {api_key: sk-...}", {"OPENAI_API_KEY": "sk-real-key-0123"}, None),   # the environment wins
+    ("openai: {api_key: sk-real...key}", {}, None),   # dots inside a key are its own business
+    ("azure: {api_key: azure-key-0123}", {}, "incomplete key"),   # no endpoint
+    ("aws: {access_key_id: AKIAREALKEY0123}", {}, "incomplete key"),
+    ("aws: {access_key_id: AKIAREALKEY0123, secret_access_key: ...}", {}, "placeholder key"),
+    ("ollama: {base_url: 'http://127.0.0.1:11434/v1'}", {}, None),
+])
+def test_each_unconfigured_vendor_says_why(tmp_path, section, environ, reason):
+    path = tmp_path / "secrets.yaml"
+    path.write_text(section + "\n")
+    vendor = section.split(":")[0] or "openai"
+    key = {"aws": "bedrock"}.get(vendor, vendor)
+    credentials = load_credentials(path, environ=environ)
+    assert credentials.reasons[key] == reason
+    assert (key in credentials.configured) is (reason is None)

@@ -31,7 +31,7 @@ def catalog_sources(store: Store, quality_csv: str | Path, capabilities_csv: str
         with reading(store.engine) as session:
             version, models, versions = load_catalog(session, moment)
         if not models:
-            raise LookupError("the database holds no catalog yet (flask --app wsgi db upgrade seeds it)")
+            raise LookupError("the database holds no catalog yet (price-runner db upgrade seeds it)")
         return Loaded(version, "database", attach(models), versions)
 
     def peek() -> int | None:

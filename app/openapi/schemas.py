@@ -79,6 +79,10 @@ class ProviderSchema(Schema):
     key = fields.String(required=True, metadata={"description": "the key used in ids and secrets.yaml"})
     model_count = fields.Integer(required=True, metadata={"description": "its models in the catalog"})
     configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
+    reason = fields.String(required=True, allow_none=True, metadata={
+        "description": "why it is not configured: no key, placeholder key (a value ending in ..., as in "
+                       "secrets.yaml.example), incomplete key, or no address (Ollama); null when configured",
+        "enum": ["no key", "placeholder key", "incomplete key", "no address", None]})
 
 
 class ProvidersResponseSchema(Schema):

@@ -28,15 +28,17 @@ class Priced:
 class Pricing:
     """The pricing room: settings fixed at start-up, and the current snapshot's Priced."""
 
-    def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str]):
+    def __init__(self, catalog: Any, configured: frozenset[str], cache_headers: dict[str, str],
+                 reasons: Mapping[str, str | None] | None = None):
         self._catalog = catalog              # the LiveCatalog; its snapshots carry our Priced
         self.configured = configured          # vendor keys with credentials
+        self.reasons = dict(reasons or {})    # vendor key -> why it is not configured
         self.cache_headers = cache_headers    # Cache-Control (and Vary) of catalog answers
         self._tables_at: dict[tuple, RankingTable] = {}   # ranking tables of other moments (`at`)
 
     def derive(self, snapshot: Any) -> Priced:
         """Build the payloads and ranking table of one catalog snapshot (at swap time, off the request)."""
-        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag),
+        return Priced(CatalogPayloads(snapshot.repository, NAMES, self.configured, snapshot.tag, self.reasons),
                       RankingTable(snapshot.repository.all(), NAMES))
 
     @property
@@ -72,8 +74,9 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.pricing.views import bp, catalog_cache_headers
 
     catalog = app.extensions["catalog"]
-    pricing = Pricing(catalog, app.extensions["credentials"].configured,
-                      catalog_cache_headers(settings["AUTH_MODE"]))
+    credentials = app.extensions["credentials"]
+    pricing = Pricing(catalog, credentials.configured, catalog_cache_headers(settings["AUTH_MODE"]),
+                      credentials.reasons)
     catalog.derive("pricing", pricing.derive)
     app.extensions["pricing"] = pricing
     app.register_blueprint(bp)

@@ -65,7 +65,8 @@ class CatalogPayloads:
     """The bytes of every catalog response, keyed the way the views look them up."""
 
     def __init__(self, catalog: CatalogRepository, provider_names: Mapping[str, str],
-                 configured: Collection[str], tag: str = ""):
+                 configured: Collection[str], tag: str = "",
+                 reasons: Mapping[str, str | None] | None = None):
         def rows(models: list[Model]) -> list[dict[str, Any]]:
             return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
 
@@ -73,7 +74,8 @@ class CatalogPayloads:
         self._by_provider = {key: envelope(rows(catalog.by_provider(key)), tag) for key in catalog.providers()}
         self.providers = envelope([
             {"name": provider_names[key], "key": key, "model_count": len(catalog.by_provider(key)),
-             "configured": key in configured}
+             "configured": key in configured,
+             "reason": None if key in configured else (reasons or {}).get(key, "no key")}
             for key in catalog.providers()], tag)
 
     def by_provider(self, key: str) -> Payload | None:

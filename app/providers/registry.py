@@ -30,9 +30,31 @@ def _credential_sets(vendor: Vendor) -> tuple[tuple[str, ...], ...]:
     return ADAPTERS[vendor.api].credentials
 
 
+def is_placeholder(value: Any) -> bool:
+    """Tell whether a value is a place for a credential ("sk-...", as in secrets.yaml.example), not one."""
+    return isinstance(value, str) and value.strip().endswith("...")
+
+
+def _given(settings: Mapping[str, Any], field: str) -> bool:
+    return bool(settings.get(field)) and not is_placeholder(settings[field])
+
+
 def is_configured(vendor: Vendor, settings: Mapping[str, Any]) -> bool:
-    """Tell whether settings hold one complete set of the vendor's credentials."""
-    return any(all(settings.get(field) for field in fields) for fields in _credential_sets(vendor))
+    """Tell whether settings hold one complete set of the vendor's credentials (placeholders do not count)."""
+    return any(all(_given(settings, field) for field in fields) for fields in _credential_sets(vendor))
+
+
+def unconfigured_reason(vendor: Vendor, settings: Mapping[str, Any]) -> str | None:
+    """Why the vendor is not configured: "placeholder key", "incomplete key", "no key" or, for a local
+    server, "no address"; None when it is."""
+    if is_configured(vendor, settings):
+        return None
+    fields = {field for fields in _credential_sets(vendor) for field in fields}
+    if any(is_placeholder(settings.get(field)) for field in fields):
+        return "placeholder key"
+    if not vendor.needs_key:
+        return "no address"
+    return "incomplete key" if any(settings.get(field) for field in fields) else "no key"
 
 
 def how_to_configure(vendor: Vendor) -> str:
@@ -77,3 +99,8 @@ def adapter_for(vendor: Vendor, settings: Mapping[str, Any]) -> Adapter:
 def configured_vendors(credentials: Any) -> frozenset[str]:
     """Return the keys of the vendors whose credentials are complete."""
     return frozenset(key for key, vendor in VENDORS.items() if is_configured(vendor, credentials.settings(key)))
+
+
+def unconfigured_reasons(credentials: Any) -> dict[str, str | None]:
+    """Every vendor's key -> why it is not configured (None for those that are)."""
+    return {key: unconfigured_reason(vendor, credentials.settings(key)) for key, vendor in VENDORS.items()}

@@ -1,4 +1,4 @@
-"""Named API keys from the database (`flask --app wsgi keys create|revoke`), held in memory.
+"""Named API keys from the database (`price-runner keys create|revoke`), held in memory.
 
 Only hashes are held. Each serving process reloads them every ``refresh_s`` seconds in a
 background job (app/lifecycle.py, started after the fork), idle or not: a new or revoked key

@@ -49,7 +49,7 @@ class Spend:
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
-    """Build the accountant over the store's engine; /api/usage, `flask usage`, the /ready check."""
+    """Build the accountant over the store's engine; /api/usage, `price-runner usage`, the /ready check."""
     from app.spend.cli import usage_cli
     from app.spend.views import bp
 

@@ -37,5 +37,5 @@ class DatabaseCheck:
         except Exception as exc:
             log.warning("database probe failed: %s", type(exc).__name__)
             return (f"the database does not answer or is not migrated ({type(exc).__name__}; "
-                    "flask --app wsgi db upgrade): catalog and estimates serve from memory; send_prompt "
+                    "price-runner db upgrade): catalog and estimates serve from memory; send_prompt "
                     "answers with recorded: false, or 503 for principals with a budget")

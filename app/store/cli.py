@@ -1,7 +1,8 @@
-"""`flask db upgrade`, `flask catalog import|export|sync`, `flask keys create|revoke|list`."""
+"""`price-runner db upgrade`, `catalog import|export|sync`, `keys create|revoke|list` (also `flask --app wsgi ...`)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib.metadata import version as installed_version
 
 import click
 from flask import current_app
@@ -26,19 +27,24 @@ def _now() -> datetime:
 
 @db_cli.command("upgrade")
 def upgrade_command() -> None:
-    """Migrate to the newest schema; seed an empty catalog from models.csv and price_history.csv."""
+    """Create or migrate the database to the newest schema; seed an empty catalog from the files."""
     from app.store import migrate   # Alembic, and genai-prices below, load only for the commands that use them
 
     store = _store()
+    before = migrate.current_revision(store.engine)
     migrate.upgrade(store.engine)
-    click.echo(f"database at revision {migrate.current_revision(store.engine)} ({store.engine.url.render_as_string()})")
+    after = migrate.current_revision(store.engine)
     try:
         with writing(store.engine) as session:
-            result = catalog_db.seed_if_empty(session, store.models_csv, store.history_csv, _now())
+            seeded = catalog_db.seed_if_empty(session, store.models_csv, store.history_csv, _now())
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
-    if result is not None:
-        click.echo(f"seeded the catalog: {len(result.models_added)} models, {result.versions_added} price versions")
+    said = (f"created the database at revision {after}" if before is None
+            else f"migrated the database from revision {before} to {after}" if before != after
+            else f"the database is at revision {after}, the newest")
+    if seeded is not None:
+        said += f"; seeded the catalog: {len(seeded.models_added)} models, {seeded.versions_added} price versions"
+    click.echo(f"{said} ({store.engine.url.render_as_string()})")   # one line; the password is hidden
 
 
 @catalog_cli.command("import")
@@ -82,6 +88,7 @@ def sync_command(apply_changes: bool) -> None:
     from app.store import sync
 
     store, now = _store(), _now()
+    click.echo(f"comparing the catalog with genai-prices {installed_version('genai-prices')} ...", err=True)   # seconds
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
         found = sync.plan(session, now)
         click.echo(sync.report(found))

@@ -1,4 +1,4 @@
-"""Run the Alembic migrations programmatically (no alembic.ini): `flask db upgrade`."""
+"""Run the Alembic migrations programmatically (no alembic.ini): `price-runner db upgrade`."""
 from __future__ import annotations
 
 from pathlib import Path

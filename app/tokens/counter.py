@@ -44,8 +44,8 @@ class TokenCounter:
         loaded, missing = load_available(cache_dir_from(cache_dir))
         if missing:
             # Logged here, once per load, rather than on every request that gets an estimate.
-            logger.warning("token counts will be estimates for %s: %s",
-                           ", ".join(sorted(missing)), "; ".join(missing[name] for name in sorted(missing)))
+            reasons = dict.fromkeys(missing[name] for name in sorted(missing))   # each reason once
+            logger.warning("token counts will be estimates for %s: %s", ", ".join(sorted(missing)), "; ".join(reasons))
         return cls(loaded)
 
     @property

@@ -66,6 +66,8 @@ def load_encoding(spec: EncodingSpec, cache_dir: Path) -> tiktoken.Encoding:
     path = cache_dir / spec.cache_key
     try:
         contents = path.read_bytes()
+    except FileNotFoundError:   # the same words for every encoding, so the warning says it once
+        raise EncodingUnavailable(f"not in {cache_dir} (`make encodings` fills it)") from None
     except OSError as exc:
         raise EncodingUnavailable(f"{spec.name}: cannot read {path}: {exc.strerror or exc}") from exc
     if hashlib.sha256(contents).hexdigest() != spec.sha256:

@@ -14,7 +14,8 @@ from tests.integration.servers import REPO, free_port, wait_for
 
 pytestmark = pytest.mark.integration
 VENV = Path(sys.prefix)   # the venv running the tests stands in for the checkout's .venv
-MAKE = ["make", "--no-print-directory", "-o", f"{VENV}/bin/.runtime", f"VENV={VENV}"]
+# The venv is built and the price-runner command installed (editable) already: make must not redo either.
+MAKE = ["make", "--no-print-directory", "-o", f"{VENV}/bin/.runtime", "-o", f"{VENV}/bin/.installed", f"VENV={VENV}"]
 
 
 @pytest.fixture
@@ -22,8 +23,8 @@ def checkout(tmp_path) -> Path:
     """What `make run` needs, copied to tmp_path/repo: nothing at ../shared beside it."""
     target = tmp_path / "repo"
     target.mkdir()
-    for name in ("Makefile", "wsgi.py", "gunicorn.conf.py", "models.csv", "quality.csv", "price_history.csv",
-                 "requirements.txt", "requirements-dev.txt"):
+    for name in ("Makefile", "pyproject.toml", "wsgi.py", "gunicorn.conf.py", "models.csv", "quality.csv",
+                 "price_history.csv", "requirements.txt", "requirements-dev.txt"):
         shutil.copy(REPO / name, target / name)
     for folder in ("app", "scripts"):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
@@ -46,7 +47,9 @@ def test_make_run_starts_without_encodings_and_says_it_is_degraded(checkout, tmp
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with open(tmp_path / "make.log", "w+") as log:
-        process = subprocess.Popen([*MAKE, "run"], cwd=checkout, env=offline_env(PORT=str(port), WEB_CONCURRENCY="1"),
+        # The editable install's instance folder is another checkout's: the database goes to tmp_path.
+        env = offline_env(PORT=str(port), WEB_CONCURRENCY="1", DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}")
+        process = subprocess.Popen([*MAKE, "run"], cwd=checkout, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             try:
@@ -64,6 +67,11 @@ def test_make_run_starts_without_encodings_and_says_it_is_degraded(checkout, tmp
     assert ready.status_code == 200 and ready.json()["status"] == "degraded"
     assert price.json()["data"][0]["tokenizer"] == "heuristic"
     assert "skipped: token counts will be labelled estimates" in output
+    # The fresh database: one line, and no warning with SQL before it was migrated.
+    assert output.count("created the database at revision ") == 1 and "no such table" not in output
+    # Without encodings the service warns once, in the process that serves (db upgrade does not load them).
+    assert output.count("token counts will be estimates") == 1
+    assert f"cl100k_base, o200k_base: not in {checkout}/.tiktoken_cache (`make encodings` fills it)" in output
 
 
 def test_make_fills_the_encodings_once_then_leaves_them(checkout, tmp_path):

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,9 @@ def test_catalog_sync_prints_the_difference_and_applies_it(cli_app, tmp_path):
     assert code == 0 and "applied 1 price changes; catalog version 2" in output
     # The app's own catalog refresher may log (a JSON line) while the command runs: not its output.
     said = [line for line in run(cli_app, "catalog", "sync")[1].splitlines() if not line.startswith('{"time"')]
-    assert said == ["The catalog matches genai-prices."]
+    # The progress line (on stderr, before the seconds genai-prices takes), then the verdict.
+    assert said == [f"comparing the catalog with genai-prices {version('genai-prices')} ...",
+                    "The catalog matches genai-prices."]
 
 
 def test_keys_commands(cli_app):

@@ -108,7 +108,9 @@ def test_heuristic_mode_with_empty_cache_dir_warns_once(tmp_path, caplog):
     first = counter.count(text, ["o200k_base", "cl100k_base", "claude", "gemini"])
     counter.count(text, ["o200k_base", "claude"])
     warnings = [r for r in caplog.records if r.name == "app.tokens" and r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "estimates" in warnings[0].getMessage()
+    assert warnings[0].getMessage() == (f"token counts will be estimates for cl100k_base, o200k_base: "
+                                        f"not in {tmp_path} (`make encodings` fills it)")
+    assert len(warnings) == 1
     assert not counter.exact_available and counter.encodings == frozenset()
     base = heuristic_count(text)
     assert first["o200k_base"] == TokenCount(base, "heuristic", False)
@@ -121,6 +123,15 @@ def test_no_cache_dir_at_all_is_heuristic(monkeypatch):
     monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
     counter = TokenCounter.load()
     assert counter.count("abcd" * 10, ["o200k_base"])["o200k_base"] == TokenCount(10, "heuristic", False)
+
+
+def test_a_reason_shared_by_every_encoding_is_said_once(monkeypatch, caplog):
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    caplog.set_level(logging.WARNING, logger="app.tokens")
+    TokenCounter.load()
+    (warning,) = [r.getMessage() for r in caplog.records if r.name == "app.tokens"]
+    assert warning == ("token counts will be estimates for cl100k_base, o200k_base: "
+                       "no cache directory (set TIKTOKEN_CACHE_DIR)")
 
 
 def test_env_variable_names_the_cache(tiktoken_cache, monkeypatch):

@@ -29,6 +29,7 @@ def secrets_for(url: str) -> str:
 openai: {{api_key: sk-page-test, base_url: "{url}/v1"}}
 anthropic: {{api_key: sk-ant-page-test, base_url: "{url}"}}
 groq: {{api_key: gsk-page-test, base_url: "{url}/v1"}}
+xai: {{api_key: "xai-..."}}
 """
 
 
@@ -144,6 +145,7 @@ def test_catalog_filters_sorts_and_marks_configured_providers(browser, service):
     assert "configured" in row(browser, "catalog", "openai/gpt-6.1-sol").text
     assert "not configured" in row(browser, "catalog", "mistral/mistral-large-4").text
     assert "Not configured" in text(browser, "#providers") and "Mistral" in text(browser, "#providers")
+    assert "xAI (placeholder key)" in text(browser, "#providers")   # a reason beyond "no key" is shown
 
     browser.find_element(By.ID, "f-text").send_keys("claude")
     ids = row_ids(browser, "catalog")

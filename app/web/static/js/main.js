@@ -41,13 +41,16 @@ const numberOrNull = (input) => input.value === "" || Number.isNaN(input.valueAs
 
 // --- catalog ------------------------------------------------------------------------------
 
+// "xAI (placeholder key)": the reason, where it says more than that no key was given.
+const nameAndReason = (p) => p.reason && p.reason !== "no key" ? `${p.name} (${p.reason})` : p.name;
+
 function renderProviders(providers) {
   const configured = providers.filter((p) => p.configured), missing = providers.filter((p) => !p.configured);
   replace($("#providers"),
     configured.length ? `Configured on this service: ${configured.map((p) => p.name).join(", ")}. `
                       : "No provider is configured on this service: prices work, sending fails for every model. ",
     missing.length ? `Not configured (calls to them fail until the service holds their keys): ` +
-                     `${missing.map((p) => p.name).join(", ")}.` : "");
+                     `${missing.map(nameAndReason).join(", ")}.` : "");
   const select = $("#f-provider");
   replace(select, h("option", { value: "" }, "All providers"),
     providers.map((p) => h("option", { value: p.name }, `${p.name}${p.configured ? "" : " (not configured)"}`)));
