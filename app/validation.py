@@ -80,4 +80,7 @@ class Moment(fields.Field):
             raise self.make_error("invalid") from None
         if "T" in value and parsed.tzinfo is None:
             raise self.make_error("invalid")   # a time without an offset means nothing here
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        try:
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:   # an offset that moves year 1 or 9999 out of range
+            raise self.make_error("invalid") from None

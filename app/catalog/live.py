@@ -3,8 +3,10 @@
 Sources, best first: the database (``catalog_state.version`` says when it changed), else the
 reviewed files (models.csv + price_history.csv), with the reason kept for /ready. One thread
 per process looks at each live catalog every ``refresh_s`` seconds (a single small query) and
-when a dated price takes effect, builds the new snapshot with every package's derivation, and
-swaps it in with one attribute store; requests never wait on the database.
+when a dated price or a price window takes effect, builds the new snapshot with every package's
+derivation, and swaps it in with one attribute store; requests never wait on the database. A
+request that reads ``current`` after such a change and before the thread's swap re-prices first,
+so that every cost uses the price in force at the moment the request reads it.
 """
 from __future__ import annotations
 
@@ -46,12 +48,35 @@ class LiveCatalog:
         self._lock = threading.Lock()
         self.problem: str | None = None      # why the database is not the source now (/ready)
         self._loaded = self._first_load()
-        self.current: Snapshot = self._build(self._loaded)
+        self._snapshot: Snapshot = self._build(self._loaded)
         self.checked_at = time.monotonic()   # of the last look at the database (the refresher's)
         self.watched_by: int | None = None   # the pid whose refresher watches this catalog
 
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """What "now" is for pricing (tests move it)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Callable[[], datetime]) -> None:
+        """Use another clock, and re-price at its moment at once (it may have gone back)."""
+        with self._lock:
+            self._clock = clock
+            self._snapshot = self._build(self._loaded)
+
+    @property
+    def current(self) -> Snapshot:
+        """The snapshot priced at this moment (re-priced first if a price or window changed since)."""
+        snapshot = self._snapshot
+        if snapshot.next_change is not None and self.clock() >= snapshot.next_change:
+            with self._lock:
+                if self._snapshot is snapshot:
+                    self._snapshot = self._build(self._loaded)
+                snapshot = self._snapshot
+        return snapshot
+
     def _first_load(self) -> Loaded:
-        now = self._clock()
+        now = self.clock()
         # The reviewed files are read (and checked) at every start, whatever serves: they seed the
         # database and stand in for it, so a broken file stops the start (CatalogError) at once.
         files = self._fallback(now)
@@ -83,24 +108,24 @@ class LiveCatalog:
         """Register a package's builder; it runs now on the current snapshot and on every new one."""
         with self._lock:
             self._derivations[name] = derivation
-            self.current.derived[name] = derivation(self.current)
+            self._snapshot.derived[name] = derivation(self._snapshot)
 
     def refresh(self) -> bool:
         """Reload if the database's version moved, re-price if a dated price took effect; say if swapped."""
         with self._lock:
             loaded = self._reload_if_changed()
-            due = self.current.next_change is not None and self._clock() >= self.current.next_change
+            due = self._snapshot.next_change is not None and self.clock() >= self._snapshot.next_change
             if loaded is None and not due:
                 return False
             self._loaded = loaded or self._loaded
-            self.current = self._build(self._loaded)   # one store: readers see old or new, whole
+            self._snapshot = self._build(self._loaded)   # one store: readers see old or new, whole
             return True
 
     def _reload_if_changed(self) -> Loaded | None:
         try:
             version = self._peek()
             if version is not None and version != self._loaded.version:
-                loaded = self._load(self._clock())
+                loaded = self._load(self.clock())
                 self.problem = None
                 return loaded
             self.problem = None if self._loaded.source == "database" else self.problem
@@ -110,7 +135,7 @@ class LiveCatalog:
         return None
 
     def _build(self, loaded: Loaded) -> Snapshot:
-        return build(loaded.models, loaded.versions, self._clock(), version=loaded.version,
+        return build(loaded.models, loaded.versions, self.clock(), version=loaded.version,
                      source=loaded.source, derivations=self._derivations)
 
 
@@ -151,8 +176,8 @@ class Refresher:
 
 
 def _price_change_due(catalog: LiveCatalog) -> bool:
-    upcoming = catalog.current.next_change
-    return upcoming is not None and datetime.now(UTC) >= upcoming
+    upcoming = catalog._snapshot.next_change
+    return upcoming is not None and catalog.clock() >= upcoming
 
 
 REFRESHER = Refresher()

@@ -51,6 +51,10 @@ class Model:
     # its database row (None when served from the files).
     price_effective_from: datetime | None = field(default=None, compare=False)
     price_version_id: int | None = field(default=None, compare=False)
+    # The price window in force ("peak", "off_peak"; None for a price that holds all week), and
+    # when the price next changes (a window opening or closing, a dated version), if known.
+    price_window: str | None = field(default=None, compare=False)
+    price_changes_at: datetime | None = field(default=None, compare=False)
 
     @property
     def price_per_token(self) -> float:

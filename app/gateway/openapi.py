@@ -42,6 +42,10 @@ class PriceRunnerSchema(Schema):
     estimated_cost = fields.Float(required=True, metadata=_doc(
         "the estimate the choice was made on: exact input tokens, expected output tokens"))
     attempts = fields.List(fields.Nested(AttemptSchema), required=True, metadata=_doc("every call, in order"))
+    price_window = fields.String(required=True, allow_none=True, metadata=_doc(
+        "the served model's price window at the call's start (peak or off_peak; null: one price all week)"))
+    price_changes_at = fields.String(required=True, allow_none=True, metadata=_doc(
+        "when that price next changes (date-time; null: no change known)"))
 
 
 class OpenAIErrorSchema(Schema):
@@ -90,11 +94,23 @@ class ChatCompletionResponseSchema(Schema):
     price_runner = fields.Nested(PriceRunnerSchema, required=True, metadata=_doc("which model served, the costs"))
 
 
+class ModelPricesSchema(Schema):
+    input_price_per_mtok = fields.Float(required=True, metadata=_doc("USD per million input tokens, in force now"))
+    output_price_per_mtok = fields.Float(required=True, metadata=_doc("USD per million output tokens, in force now"))
+    cached_input_price_per_mtok = fields.Float(required=True, allow_none=True, metadata=_doc(
+        "USD per million cached input tokens (null: no cache price)"))
+    price_window = fields.String(required=True, allow_none=True, metadata=_doc(
+        "the price window in force (peak or off_peak; null: one price all week)"))
+    price_changes_at = fields.String(required=True, allow_none=True, metadata=_doc(
+        "when this price next changes (date-time; null: no change known)"))
+
+
 class ModelObjectSchema(Schema):
     id = fields.String(required=True, metadata=_doc("auto, or a catalog id"))
     object = fields.String(required=True, metadata=_doc("model"))
     created = fields.Integer(required=True, metadata=_doc("when its current prices took effect (0: unknown)"))
     owned_by = fields.String(required=True, metadata=_doc("its provider key"))
+    price_runner = fields.Nested(ModelPricesSchema, metadata=_doc("a catalog model's prices in force (not for auto)"))
 
 
 class ModelListSchema(Schema):

@@ -8,6 +8,7 @@ from typing import Any
 from app.catalog import Model
 from app.gateway.candidates import AUTO
 from app.gateway.fallback import Attempt
+from app.pricing.ranking import iso_moment
 from app.spend.money import usd
 
 # Each dialect's finish reasons in OpenAI's terms (the raw values differ across dialects).
@@ -39,7 +40,9 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
     return {"model": last.candidate.model.id, "provider": last.candidate.model.provider,
             "cost": float(cost_of(attempts)), "estimated_cost": last.candidate.estimated_cost,
             "attempts": [{"model": a.candidate.model.id, "provider": a.candidate.model.provider,
-                          "error": _error(a.item["error"]), "cost": a.item["actual_cost"]} for a in attempts]}
+                          "error": _error(a.item["error"]), "cost": a.item["actual_cost"]} for a in attempts],
+            "price_window": last.candidate.model.price_window,
+            "price_changes_at": iso_moment(last.candidate.model.price_changes_at)}
 
 
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:
@@ -85,8 +88,14 @@ def model_list(models: Iterable[Model]) -> dict[str, Any]:
 def model_object(model_id: str, owner: str, model: Model | None = None) -> dict[str, Any]:
     """One entry of the model list (created: when its current prices took effect, 0 if unknown)."""
     moment = model.price_effective_from if model is not None else None
-    return {"id": model_id, "object": "model", "created": int(moment.timestamp()) if moment else 0,
-            "owned_by": owner}
+    entry = {"id": model_id, "object": "model", "created": int(moment.timestamp()) if moment else 0,
+             "owned_by": owner}
+    if model is not None:
+        entry["price_runner"] = {
+            "input_price_per_mtok": model.input_price_per_mtok, "output_price_per_mtok": model.output_price_per_mtok,
+            "cached_input_price_per_mtok": model.cached_input_price_per_mtok, "price_window": model.price_window,
+            "price_changes_at": iso_moment(model.price_changes_at)}
+    return entry
 
 
 def _error(error: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -34,6 +34,18 @@ class ModelFactsSchema(Schema):
                        "configured, named, or include_self_hosted is set"})
 
 
+def _price_window() -> fields.Field:
+    return fields.String(required=True, allow_none=True, metadata={
+        "enum": ["peak", "off_peak", None],
+        "description": "the vendor's price window in force (DeepSeek prices by time of day); null: one price all week"})
+
+
+def _price_changes_at() -> fields.Field:
+    return fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "when this price next changes (a window opening or closing, or an "
+                                              "announced dated price); null: no change known"})
+
+
 class QualityScoreSchema(Schema):
     score = fields.Float(required=True, metadata={"description": "the published score"})
     scale = fields.String(required=True, metadata={"enum": ["percent", "elo"],
@@ -45,6 +57,8 @@ class QualityScoreSchema(Schema):
 class CatalogModelSchema(ModelFactsSchema):
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version these prices come from"})
+    price_window = _price_window()
+    price_changes_at = _price_changes_at()
     api_model = fields.String(required=True, metadata={"description": "the model name the vendor's API is sent"})
     input_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million input tokens"})
     output_price_per_mtok = fields.Float(required=True, metadata={"description": "USD per million output tokens"})
@@ -108,6 +122,8 @@ class CostRangeSchema(Schema):
 class PriceItemSchema(ModelFactsSchema):
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version used (the one in force at `at`)"})
+    price_window = _price_window()
+    price_changes_at = _price_changes_at()
     estimated_tokens = fields.Integer(required=True, metadata={"description": "input tokens (prompt and system)"})
     total_cost = fields.Float(required=True, metadata={"description": "input_cost + output_cost, USD"})
     input_cost = fields.Float(required=True, metadata={"description": "USD for the input tokens"})
@@ -199,6 +215,8 @@ class SendItemSchema(Schema):
     predicted_output = fields.Nested(PredictedOutputSchema, required=True, allow_none=True, metadata={
         "description": "the output prediction in force when the call was made (what get_best_price_for_prompt "
                        "priced with auto), recorded with it; null without one, for cache hits and refusals"})
+    price_window = _price_window()
+    price_changes_at = _price_changes_at()
     recorded = fields.Boolean(required=True, metadata={
         "description": "the item's ledger row was committed before this answer was sent; false: it could "
                        "not be (logged, counted in price_runner_ledger_write_failures_total)"})

@@ -52,13 +52,26 @@ class Pricing:
 
         snapshot = self._catalog.current
         models, _ = price_models(snapshot.repository.all(), snapshot.versions, moment)
-        key = (snapshot.tag, tuple(model.price_effective_from for model in models))
+        key = (snapshot.tag, tuple((model.price_effective_from, model.price_window, model.price_changes_at)
+                                   for model in models))
         table = self._tables_at.get(key)
         if table is None:
             if len(self._tables_at) >= MAX_TABLES_AT:   # a few moments are asked for; keep it bounded
                 self._tables_at.clear()
             table = self._tables_at[key] = RankingTable(models, NAMES)
         return table
+
+    def seconds_to_next_change(self) -> int | None:
+        """Whole seconds until the current prices change (a window edge, a dated price), None if none is known."""
+        snapshot = self._catalog.current
+        if snapshot.next_change is None:
+            return None
+        return max(0, int((snapshot.next_change - self._catalog.clock()).total_seconds()))
+
+    def history_start(self) -> datetime | None:
+        """The start of the catalog's price history (its earliest version), None without dated prices."""
+        versions = self._catalog.current.versions
+        return min((history[0].effective_from for history in versions.values() if history), default=None)
 
     @property
     def payloads(self) -> CatalogPayloads:

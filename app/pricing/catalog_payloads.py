@@ -38,6 +38,8 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "self_hosted": model.self_hosted,
         "quality": quality_to_dict(model.quality),
         "price_effective_from": iso_moment(model.price_effective_from),
+        "price_window": model.price_window,
+        "price_changes_at": iso_moment(model.price_changes_at),
     }
 
 

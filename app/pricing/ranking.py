@@ -23,7 +23,8 @@ def iso_moment(moment: datetime | None) -> str | None:
 ITEM_KEYS = ("id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
              "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
              "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
-             "output_basis", "output_cost_range", "self_hosted", "quality_score")
+             "output_basis", "output_cost_range", "self_hosted", "quality_score", "price_window",
+             "price_changes_at")
 NO_THRESHOLD = 1 << 62   # stands in for "no long-context tier" so the hot loop needs no None check
 
 
@@ -62,7 +63,8 @@ def _row(model: Model, provider_name: str) -> _Row:
     template.update(id=model.id, model_name=model.model_name, provider=provider_name,
                     price_per_token=model.price_per_token, mmlu_score=model.mmlu_score,
                     model_size=model.model_size, price_effective_from=iso_moment(model.price_effective_from),
-                    self_hosted=model.self_hosted)
+                    self_hosted=model.self_hosted, price_window=model.price_window,
+                    price_changes_at=iso_moment(model.price_changes_at))
     threshold = NO_THRESHOLD if prices.threshold is None else prices.threshold
     return _Row(model.id, model.provider, model.tokenizer, model.context_window, model.mmlu_score,
                 prices.denominator, prices.base, prices.long, threshold, model.self_hosted, template)

@@ -1,6 +1,8 @@
 """Catalog and cost-ranking endpoints."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, current_app, request
 
 from app.catalog import CatalogRepository
@@ -8,7 +10,8 @@ from app.catalog.selection import UnknownNames, provider_keys
 from app.errors import APIError
 from app.pricing.benchmarks import BenchmarkError, check_minimum, check_value, resolve
 from app.pricing.catalog_payloads import Payload
-from app.pricing.ranking import RankingTable, rank
+from app.pricing.ranking import RankingTable, iso_moment, rank
+from app.store.price_versions import moment_label
 from app.pricing.schemas import PriceRequestSchema
 from app.vendors import find_vendor
 from app.responses import json_response
@@ -21,9 +24,10 @@ bp = Blueprint("pricing", __name__, url_prefix="/api")
 PRICE_REQUEST = PriceRequestSchema()   # schemas are stateless once built; build once
 
 
-CATALOG_CACHE_CONTROL = "public, max-age=60"   # changes only when the service restarts
+MAX_AGE_S = 60
+CATALOG_CACHE_CONTROL = f"public, max-age={MAX_AGE_S}"
 # With authentication on, a shared cache must not answer one caller with another's response.
-PRIVATE_CACHE_CONTROL = "private, max-age=60"
+PRIVATE_CACHE_CONTROL = f"private, max-age={MAX_AGE_S}"
 
 
 def catalog_cache_headers(auth_mode: str) -> dict[str, str]:
@@ -36,12 +40,21 @@ def catalog_cache_headers(auth_mode: str) -> dict[str, str]:
 
 def _catalog(payload: Payload) -> Response:
     """Serve pre-serialized catalog bytes with an ETag; If-None-Match gets a 304."""
-    headers = {"ETag": payload.quoted_etag, **current_app.extensions["pricing"].cache_headers}
+    headers = {"ETag": payload.quoted_etag, **_cache_headers(current_app.extensions["pricing"])}
     # A direct check rather than Response.make_conditional: this is the hottest read path.
     # If-None-Match compares weakly (RFC 9110 13.1.2): nginx's gzip turns our ETag into W/"...".
     if "HTTP_IF_NONE_MATCH" in request.environ and request.if_none_match.contains_weak(payload.etag):
         return Response(status=304, headers=headers)
     return json_response(payload.body, headers=headers)
+
+
+def _cache_headers(pricing) -> dict[str, str]:
+    """The catalog's cache headers; max-age ends no later than the next price change (a window edge)."""
+    headers = pricing.cache_headers
+    left = pricing.seconds_to_next_change()
+    if left is None or left >= MAX_AGE_S:
+        return headers
+    return {**headers, "Cache-Control": headers["Cache-Control"].replace(f"max-age={MAX_AGE_S}", f"max-age={left}")}
 
 
 @bp.get("/models")
@@ -72,7 +85,7 @@ def best_price_for_prompt() -> Response:
     body = load_json(PRICE_REQUEST)
     extensions = current_app.extensions
     pricing = extensions["pricing"]
-    table = pricing.ranking if body["at"] is None else pricing.ranking_at(body["at"])
+    table = pricing.ranking if body["at"] is None else pricing.ranking_at(_within_history(pricing, body["at"]))
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
     scores, min_quality = _quality(body, table)
@@ -90,6 +103,16 @@ def best_price_for_prompt() -> Response:
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
                                                   "self_hosted": ranking.excluded_self_hosted},
         "data": ranking.items, "benchmark": body["benchmark"]})
+
+
+def _within_history(pricing, moment: datetime) -> datetime:
+    """moment, if the catalog's price history covers it; else a 400 naming where the history starts."""
+    start = pricing.history_start()
+    if start is not None and moment < start:
+        message = (f"at {iso_moment(moment)} is before the catalog's price history, which starts "
+                   f"{moment_label(start)}; ask for a moment from then on.")
+        raise APIError(400, message, fields={"at": [message]})
+    return moment
 
 
 def _quality(body: dict, table: RankingTable) -> tuple[dict | None, tuple | None]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.catalog import Model
 from app.pricing.cost import price_request
+from app.pricing.ranking import iso_moment
 from app.routing.dispatch import Outcome
 from app.routing.usage import BILLED, broken_off_usage, settled_usage
 
@@ -52,6 +53,7 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         "usage_reported": basis == BILLED,
         "cost_basis": basis,
         "predicted_output": predicted_output,
+        **price_window(model),
         "recorded": False,   # set once the ledger row is committed (app/spend)
     }
     if completion is not None and completion.tool_calls:
@@ -60,10 +62,11 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     return result
 
 
-def cached_item(stored: dict[str, Any], estimated_input_tokens: int) -> dict[str, Any]:
+def cached_item(stored: dict[str, Any], estimated_input_tokens: int, model: Model) -> dict[str, Any]:
     """Return a stored answer as this request's item: nothing was billed, nothing waited for."""
     return {**stored, "cached": True, "actual_cost": 0.0, "latency_ms": 0.0,
-            "estimated_input_tokens": estimated_input_tokens, "predicted_output": None, "recorded": False}
+            "estimated_input_tokens": estimated_input_tokens, "predicted_output": None, **price_window(model),
+            "recorded": False}
 
 
 def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, remaining: float,
@@ -75,7 +78,13 @@ def refused_item(model: Model, provider_name: str, estimated_input_tokens: int, 
             "response": None, "finish_reason": None, "error": error, "latency_ms": 0.0,
             "input_tokens": None, "output_tokens": None, "cached_tokens": None, "reasoning_tokens": None,
             "actual_cost": 0.0, "estimated_input_tokens": estimated_input_tokens, "cached": False,
-            "usage_reported": False, "cost_basis": None, "predicted_output": None, "recorded": False}
+            "usage_reported": False, "cost_basis": None, "predicted_output": None, **price_window(model),
+            "recorded": False}
+
+
+def price_window(model: Model) -> dict[str, Any]:
+    """The price window the call is priced in (the one in force at its start) and when that price changes."""
+    return {"price_window": model.price_window, "price_changes_at": iso_moment(model.price_changes_at)}
 
 
 def json_safe(text: str | None) -> str | None:

@@ -224,7 +224,7 @@ class PromptRouter:
             for index, (model, request) in enumerate(zip(models, requests)):
                 hit = self._cache.get(model.provider, request, caller)
                 if hit is not None:
-                    early[index] = cached_item(hit, estimates[index])
+                    early[index] = cached_item(hit, estimates[index], model)
         tab = None
         if self._accountant is not None:
             # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).

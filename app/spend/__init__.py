@@ -53,9 +53,13 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.spend.cli import usage_cli
     from app.spend.views import bp
 
-    engine = app.extensions["store"].engine
+    engine, catalog = app.extensions["store"].engine, app.extensions.get("catalog")
+    # The catalog's clock: a call's ledger rows and holds carry the instant its prices are taken at
+    # (the command-line app has no catalog: the wall clock).
+    clock = (lambda: catalog.clock()) if catalog is not None else (lambda: datetime.now(UTC))
     accountant = Accountant(engine, read_budgets(settings), settings["PROVIDER_TIMEOUT"],
-                            on_failure=_count_failure if settings["METRICS_ENABLED"] else lambda reason: None)
+                            on_failure=_count_failure if settings["METRICS_ENABLED"] else lambda reason: None,
+                            clock=clock)
     app.extensions["spend"] = Spend(accountant, frozenset(settings["USAGE_ADMIN_KEYS"]), DatabaseCheck(engine))
     app.register_blueprint(bp)
     app.cli.add_command(usage_cli)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.catalog import CatalogError, Model
 from app.store.catalog_files import PRICE_COLUMNS, cell, model_prices, read_catalog, write_history, write_models
-from app.store.price_versions import Prices, Version, effective_ends, price_in_force
+from app.store.price_versions import Prices, Version, effective_ends, peak_of, price_in_force
+from app.store.price_windows import Window, parse_schedule
 from app.store.schema import CatalogModel, CatalogState, PriceVersion, Provider, UpstreamModel
 from app.vendors import VENDORS
 
@@ -56,7 +57,8 @@ def is_empty(session: Session) -> bool:
 
 def stored_versions(session: Session) -> dict[str, list[Version]]:
     """model id -> its versions, oldest first."""
-    rows = session.scalars(select(PriceVersion).order_by(PriceVersion.model_id, PriceVersion.effective_from))
+    rows = session.scalars(select(PriceVersion).order_by(PriceVersion.model_id, PriceVersion.effective_from,
+                                                         PriceVersion.id))
     versions: dict[str, list[Version]] = {}
     for row in rows:
         versions.setdefault(row.model_id, []).append(to_version(row))
@@ -70,7 +72,10 @@ def listed_models(session: Session) -> list[CatalogModel]:
 
 def to_version(row: PriceVersion) -> Version:
     prices = Prices(**{name: getattr(row, column) for column, name in PRICE_COLUMNS.items()})
-    return Version(row.model_id, row.effective_from, prices, row.source, row.checked_at, row.id)
+    window = None
+    if row.price_window:
+        window = Window(row.price_window, parse_schedule(row.window_schedule) if row.window_schedule else None)
+    return Version(row.model_id, row.effective_from, prices, row.source, row.checked_at, row.id, window)
 
 
 def to_model(row: CatalogModel, prices: Prices) -> Model:
@@ -161,19 +166,23 @@ def replace_future(session: Session, model_id: str, stored: list[Version], wante
 
 
 def _key(version: Version) -> tuple:
-    return version.effective_from, version.prices, version.source, version.checked_at
+    return version.effective_from, version.window, version.prices, version.source, version.checked_at
 
 
 def _check_history(model_id: str, stored: list[Version], wanted: list[Version], now: datetime) -> None:
     # In force or past: stored versions from now or earlier. A new version may start now.
-    past = {v.effective_from: v for v in stored if v.effective_from <= now}
-    offered = {v.effective_from: v for v in wanted if v.effective_from < now or v.effective_from in past}
-    for start in sorted(past.keys() | offered.keys()):
-        old, new, when = past.get(start), offered.get(start), cell(start)
+    # A version is known by its start and window: from one start, a vendor may price by window.
+    past = {(v.effective_from, v.window_name or ""): v for v in stored if v.effective_from <= now}
+    offered = {(v.effective_from, v.window_name or ""): v for v in wanted
+               if v.effective_from < now or (v.effective_from, v.window_name or "") in past}
+    for start, window in sorted(past.keys() | offered.keys()):
+        old, new = past.get((start, window)), offered.get((start, window))
+        when = cell(start) + (f" ({window})" if window else "")
         if old is None:
             raise HistoryError(f"{model_id}: a version from {when} would change prices already in force; "
                                f"date the change after {cell(now)}")
-        if new is None or (old.prices, old.source, old.checked_at) != (new.prices, new.source, new.checked_at):
+        if new is None or (old.window, old.prices, old.source, old.checked_at) != (
+                new.window, new.prices, new.source, new.checked_at):
             raise HistoryError(f"{model_id}: the version from {when} has taken effect; "
                                f"it cannot be {'removed' if new is None else 'changed'}")
 
@@ -184,7 +193,7 @@ def export_files(session: Session, models_csv: str | Path, history_csv: str | Pa
     stored = stored_versions(session)
     rows = []
     for row in models:
-        in_force = price_in_force(stored.get(row.id, []), row.prices_checked)
+        in_force = peak_of(stored.get(row.id, []), row.prices_checked)
         if in_force is None:
             raise CatalogError(models_csv, None, None, f"{row.id}: no price in force on {row.prices_checked}")
         rows.append((to_model(row, in_force.prices), in_force.prices))
@@ -210,8 +219,10 @@ def known_upstream(session: Session) -> set[tuple[str, str]]:
 
 
 def _row(version: Version, effective_to: datetime | None) -> PriceVersion:
+    schedule = version.window.schedule if version.window is not None else None
     return PriceVersion(model_id=version.model_id, effective_from=version.effective_from, effective_to=effective_to,
                         source=version.source, checked_at=version.checked_at,
+                        price_window=version.window_name or "", window_schedule=schedule.label() if schedule else None,
                         **{column: getattr(version.prices, name) for column, name in PRICE_COLUMNS.items()})
 
 

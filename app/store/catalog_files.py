@@ -1,5 +1,9 @@
 """The reviewed catalog files: models.csv (facts, and the prices in force on prices_checked) and
 price_history.csv (every dated price version). Read, checked against each other, written back.
+
+price_history.csv's last column, ``window``, is empty for a price that holds all week and may be
+left off; a vendor that prices by time of day has one row per window from one start
+(app/store/price_windows.py). A models.csv row shows the dearest window in force on prices_checked.
 """
 from __future__ import annotations
 
@@ -11,13 +15,14 @@ from pathlib import Path
 
 from app.catalog import CatalogError, Model, load_models
 from app.catalog.model import COLUMNS
-from app.store.price_versions import Prices, Version, history_problems, moment_label, price_in_force, utc_moment
+from app.store.price_versions import Prices, Version, history_problems, moment_label, peak_of, utc_moment
+from app.store.price_windows import WindowError, parse_window
 from app.vendors import VENDORS
 
 HISTORY_COLUMNS = (
     "model_id", "effective_from", "input_price_per_mtok", "output_price_per_mtok",
     "cached_input_price_per_mtok", "long_context_threshold", "long_input_price_per_mtok",
-    "long_output_price_per_mtok", "source", "checked_at",
+    "long_output_price_per_mtok", "source", "checked_at", "window",
 )
 # models.csv / price_history.csv column -> Prices field
 PRICE_COLUMNS = {
@@ -90,21 +95,24 @@ HISTORY_PARSERS: dict[str, Callable[[str], object]] = {
     "input_price_per_mtok": _required(_decimal), "output_price_per_mtok": _required(_decimal),
     "cached_input_price_per_mtok": _optional(_decimal), "long_context_threshold": _optional(int),
     "long_input_price_per_mtok": _optional(_decimal), "long_output_price_per_mtok": _optional(_decimal),
-    "source": _required(str), "checked_at": _required(date.fromisoformat),
+    "source": _required(str), "checked_at": _required(date.fromisoformat), "window": parse_window,
 }
 
 
 def _version(path, line: int, row: list[str]) -> Version:
+    if len(row) == len(HISTORY_COLUMNS) - 1:   # the window left off: one price all week
+        row = [*row, ""]
     if len(row) != len(HISTORY_COLUMNS):
         raise CatalogError(path, line, None, f"expected {len(HISTORY_COLUMNS)} cells, found {len(row)}")
     values = {}
     for column, raw in zip(HISTORY_COLUMNS, row):
         try:
             values[column] = HISTORY_PARSERS[column](raw.strip())
-        except ValueError as exc:
+        except (ValueError, WindowError) as exc:
             raise CatalogError(path, line, column, str(exc)) from exc
     prices = Prices(**{field: values[column] for column, field in PRICE_COLUMNS.items()})
-    return Version(values["model_id"], values["effective_from"], prices, values["source"], values["checked_at"])
+    return Version(values["model_id"], values["effective_from"], prices, values["source"], values["checked_at"],
+                   window=values["window"])
 
 
 def check_consistent(models: list[Model], versions: list[Version], models_csv, history_csv) -> None:
@@ -119,7 +127,7 @@ def check_consistent(models: list[Model], versions: list[Version], models_csv, h
         problems = history_problems(history)
         if problems:
             raise CatalogError(history_csv, None, None, "; ".join(problems))
-        in_force = price_in_force(history, date.fromisoformat(model.prices_checked))
+        in_force = peak_of(history, date.fromisoformat(model.prices_checked))
         if in_force is None:
             raise CatalogError(history_csv, None, None, f"{model.id}: no price in force on {model.prices_checked}")
         if in_force.prices != row_prices(model):
@@ -174,7 +182,8 @@ def write_history(path: str | Path, versions: Iterable[Version]) -> None:
     """Write price_history.csv, one row per version, in the order given."""
     def line(version: Version) -> list[str]:
         prices = [cell(getattr(version.prices, field)) for field in PRICE_COLUMNS.values()]
-        return [version.model_id, cell(version.effective_from), *prices, version.source, cell(version.checked_at)]
+        line = [version.model_id, cell(version.effective_from), *prices, version.source, cell(version.checked_at)]
+        return line if version.window is None else [*line, version.window.label()]
     _write(path, HISTORY_COLUMNS, (line(version) for version in versions))
 
 

@@ -56,7 +56,7 @@ class PriceVersion(Base):
 
     __tablename__ = "price_versions"
     __table_args__ = (
-        UniqueConstraint("model_id", "effective_from"),
+        UniqueConstraint("model_id", "effective_from", "price_window"),
         CheckConstraint("effective_to IS NULL OR effective_to > effective_from", name="dates"),
         CheckConstraint("input_price_per_mtok >= 0 AND output_price_per_mtok >= 0 "
                         "AND (cached_input_price_per_mtok IS NULL OR cached_input_price_per_mtok >= 0)",
@@ -78,6 +78,10 @@ class PriceVersion(Base):
     long_output_price_per_mtok: Mapped[Decimal | None] = mapped_column(Money)
     source: Mapped[str] = mapped_column(String(512))
     checked_at: Mapped[date] = mapped_column(Date)
+    # 0005: the price window ("" for a price that holds all week) and when it is open (None: the
+    # rest of the week); app/store/price_windows.py reads and writes the schedule.
+    price_window: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    window_schedule: Mapped[str | None] = mapped_column(String(512))
 
 
 class ApiKey(Base):

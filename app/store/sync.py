@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.store import catalog_db
 from app.store.catalog_files import cell
-from app.store.price_versions import Prices, Version, price_in_force, price_problems
+from app.store.price_versions import Prices, Version, peak_of, price_in_force, price_problems
 from app.store.upstream import Timeline, UpstreamError, listed_models, timeline
 
 
@@ -73,13 +73,15 @@ def model_changes(model_id: str, stored: list[Version], found: Timeline, now: da
     moments = sorted({now} | {v.effective_from for v in [*upstream, *stored] if v.effective_from > now})
     changes = []
     for moment in moments:
+        # genai-prices' time-of-day prices are held at the day's dearest rate (upstream.timeline):
+        # compared with the catalog's dearest window from the same start.
         want = price_in_force(upstream, moment)
-        have = price_in_force(current, moment)
+        have = peak_of(current, moment)
         if have is not None and have.prices == want.prices:
             continue
         if have is not None and have.effective_from == moment and moment > now:
             current.remove(have)   # announced, not in force yet: replace or withdraw it
-            before = price_in_force(current, moment)
+            before = peak_of(current, moment)
             if before is not None and before.prices == want.prices:
                 changes.append(PriceChange(model_id, moment, want.effective_from, have.prices, None, found.source))
                 continue

@@ -67,7 +67,7 @@ def test_a_fresh_database_is_created_with_one_line_and_no_warning(env):
     assert done.stderr == ""   # no WARNING with SQL, no word about token encodings it does not use
     assert done.stdout.count("\n") == 1
     assert done.stdout.startswith(f"created the database at revision {head_revision()}; "
-                                  "seeded the catalog: 80 models, 90 price versions (sqlite:///")
+                                  "seeded the catalog: 80 models, 101 price versions (sqlite:///")
     again = price_runner("db", "upgrade", env=env)
     assert again.stdout.startswith(f"the database is at revision {head_revision()}, the newest") and again.stderr == ""
 

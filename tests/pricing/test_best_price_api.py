@@ -8,7 +8,8 @@ from app.pricing.cost import price_request
 ITEM_FIELDS = ["id", "model_name", "provider", "price_per_token", "estimated_tokens", "total_cost",
                "input_cost", "output_cost", "expected_output_tokens", "tokenizer", "token_count_exact",
                "long_context", "mmlu_score", "model_size", "configured", "price_effective_from",
-               "output_basis", "output_cost_range", "self_hosted", "quality_score"]
+               "output_basis", "output_cost_range", "self_hosted", "quality_score", "price_window",
+               "price_changes_at"]
 URL = "/api/get_best_price_for_prompt"
 
 

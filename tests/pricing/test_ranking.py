@@ -50,7 +50,7 @@ def test_item_has_exactly_the_contract_fields_in_order():
         "tokenizer": "o200k_base", "token_count_exact": True, "long_context": False,
         "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None,
         "output_basis": {"kind": "given", "samples": 0}, "output_cost_range": None, "self_hosted": False,
-        "quality_score": 82.0}]
+        "quality_score": 82.0, "price_window": None, "price_changes_at": None}]
     assert tuple(ranking.items[0]) == ITEM_KEYS
     assert ranking.excluded_context_window == 0
 

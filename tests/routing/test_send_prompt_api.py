@@ -19,7 +19,8 @@ azure:
 """
 ITEM_FIELDS = {"id", "model_name", "provider", "success", "response", "finish_reason", "error", "latency_ms",
                "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens", "actual_cost",
-               "estimated_input_tokens", "cached", "usage_reported", "cost_basis", "predicted_output", "recorded"}
+               "estimated_input_tokens", "cached", "usage_reported", "cost_basis", "predicted_output", "recorded",
+               "price_window", "price_changes_at"}
 
 
 def openai_reply(text="Hello!", prompt_tokens=12, completion_tokens=5, cached=0, reasoning=0):

@@ -34,7 +34,7 @@ def run(app, *args: str):
 
 def test_db_upgrade_migrates_and_seeds_once(cli_app):
     code, output = run(cli_app, "db", "upgrade")
-    assert code == 0 and f"at revision {head_revision()}" in output and "seeded the catalog: 80 models, 90 price versions" in output
+    assert code == 0 and f"at revision {head_revision()}" in output and "seeded the catalog: 80 models, 101 price versions" in output
     code, output = run(cli_app, "db", "upgrade")
     assert code == 0 and "seeded" not in output
 

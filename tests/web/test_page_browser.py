@@ -6,6 +6,8 @@ page's Content-Security-Policy nor any script have failed (the console).
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import re
 from urllib.parse import urlsplit
 
@@ -136,6 +138,11 @@ def pick_in_catalog(driver, model_id: str) -> None:
     assert driver.switch_to.active_element == box   # ticking keeps the keyboard where it was
 
 
+def _deepseek_peak_now() -> bool:
+    now = datetime.now(UTC)
+    return now.weekday() < 5 and (1 <= now.hour < 4 or 6 <= now.hour < 10)
+
+
 def test_catalog_filters_sorts_and_marks_configured_providers(browser, service):
     open_page(browser, service)
     assert len(row_ids(browser, "catalog")) == 80
@@ -145,6 +152,11 @@ def test_catalog_filters_sorts_and_marks_configured_providers(browser, service):
     assert "configured" in row(browser, "catalog", "openai/gpt-6.1-sol").text
     assert "not configured" in row(browser, "catalog", "mistral/mistral-large-4").text
     assert "Not configured" in text(browser, "#providers") and "Mistral" in text(browser, "#providers")
+    window = "peak" if _deepseek_peak_now() else "off-peak"   # DeepSeek prices by time of day
+    def badges(model_id):
+        return [b.text for b in row(browser, "catalog", model_id).find_elements(By.CSS_SELECTOR, ".badge")]
+    assert window in badges("deepseek/deepseek-v4-pro")
+    assert not {"peak", "off-peak"} & set(badges("openrouter/deepseek-v4-pro"))   # one price
     assert "xAI (placeholder key)" in text(browser, "#providers")   # a reason beyond "no key" is shown
 
     browser.find_element(By.ID, "f-text").send_keys("claude")

@@ -45,6 +45,15 @@ export function configuredBadge(configured) {
         "not configured");
 }
 
+/** A badge for the price window in force ("peak" until 04:00 UTC), or null for a model with one price. */
+export function priceWindow(model) {
+  if (!model.price_window) return null;
+  const label = model.price_window === "peak" ? "peak" : "off-peak";
+  const until = model.price_changes_at ? ` until ${model.price_changes_at.slice(11, 16)} UTC` : "";
+  return h("span", { class: `badge ${model.price_window === "peak" ? "warn" : "good"}`,
+    title: `This vendor prices by time of day: its ${label} rate applies${until || " now"}.` }, label);
+}
+
 function row(model, view) {
   const quality = scoreOf(model, view.benchmark);
   const box = h("input", { type: "checkbox", "aria-label": `Send to ${model.id}`, checked: view.picks.has(model.id) });
@@ -54,7 +63,7 @@ function row(model, view) {
     h("th", { scope: "row", class: "model" }, model.model_name, h("span", { class: "sub" }, model.id)),
     h("td", {}, model.provider, configuredBadge(model.configured)),
     h("td", { class: "num" }, perMtok(model.input_price_per_mtok)),
-    h("td", { class: "num" }, perMtok(model.output_price_per_mtok)),
+    h("td", { class: "num" }, perMtok(model.output_price_per_mtok), priceWindow(model)),
     h("td", { class: "num", title: quality ? `${quality.source} (${quality.date})` : null }, score(quality)),
     h("td", { class: "num" }, tokensShort(model.context_window)));
 }

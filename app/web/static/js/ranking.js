@@ -3,7 +3,7 @@
 import { h, replace } from "./dom.js";
 import { count, usd, score } from "./format.js";
 import { benchmarkName, scoreOf } from "./quality.js";
-import { configuredBadge } from "./catalog.js";
+import { configuredBadge, priceWindow } from "./catalog.js";
 
 export const COLLAPSED_ROWS = 10;
 
@@ -35,10 +35,11 @@ function tokens(item) {
 }
 
 function tier(item) {
-  return item.long_context
+  const size = item.long_context
     ? h("span", { class: "badge warn", title: "The input is over this model's long-context threshold: " +
         "the whole request is priced at its long-context rates." }, "long context")
     : h("span", { class: "badge info" }, "standard");
+  return [size, priceWindow(item)];
 }
 
 // Where the output part of a cost comes from: the number asked for, or the model's billed history.
