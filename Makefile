@@ -51,11 +51,14 @@ bench: $(BIN)/.dev encodings
 # LiteLLM's proxy, the gateway we are measured against, in a venv of its own (never .venv):
 # every package pinned and hashed (bench/anchors-requirements.txt, from pip-compile
 # --generate-hashes), since some litellm releases were compromised.
+# The venv's bundled pip may be too old for the hashed file, so a pinned, hashed pip goes in first.
 ANCHORS_VENV := bench/.anchors-venv
 
-$(ANCHORS_VENV)/.installed: bench/anchors-requirements.txt
+$(ANCHORS_VENV)/.installed: bench/anchors-requirements.txt bench/anchors-pip.txt
 	rm -rf $(ANCHORS_VENV)
 	$(PYTHON) -m venv $(ANCHORS_VENV)
+	$(ANCHORS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --only-binary :all: \
+	    --require-hashes -r bench/anchors-pip.txt
 	$(ANCHORS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r bench/anchors-requirements.txt
 	touch $@
 

@@ -38,7 +38,9 @@ if _behind_proxy:
     # gunicorn's lower defaults would answer first, with its HTML error pages.
     limit_request_line = 8190     # gunicorn's maximum: what nginx's 8k line buffer holds
     limit_request_fields = 32768  # gunicorn's maximum; nginx's 32 KB of headers bound the count
-worker_class = "app.gunicorn_worker.JSONErrorThreadWorker"   # gthread; parse errors in JSON
+# gthread with bounded admission (503 past ADMISSION_WAIT_S, /health and /ready on reserved
+# threads) and its parse errors in JSON.
+worker_class = "app.admission_worker.AdmissionThreadWorker"
 workers = _SETTINGS["WEB_CONCURRENCY"]
 threads = _SETTINGS["GUNICORN_THREADS"]
 # Longer than the provider deadline, so a slow fan-out is never killed mid-answer.
@@ -78,9 +80,9 @@ if _SETTINGS["METRICS_ENABLED"] and not _SETTINGS["PROMETHEUS_MULTIPROC_DIR"]:
 def on_starting(server):
     """Start from zero: remove the drain file and the files a previous run left in the metrics directory.
 
-    The master has loaded the app by now (preload_app); the only value it created is the
-    unlabelled in-flight gauge, still zero, and its file goes too. prometheus_client notices
-    the pid change after fork, so each worker writes its own files, named by its pid.
+    The master has loaded the app by now (preload_app); the values it created (the in-flight
+    gauge, the alerting series at 0) are all zero, and their files go too. prometheus_client
+    notices the pid change after fork, so each worker writes its own files, named by its pid.
     """
     if _SETTINGS["DRAIN_FILE"]:
         # A drain file left by the previous run of this instance would keep it out of service.

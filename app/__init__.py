@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import (catalog, cors, errors, evals, forecast, gateway, health, observability, openapi, pricing,
+from app import (admission, catalog, cors, errors, evals, forecast, gateway, health, observability, openapi, pricing,
                  request_body, routing, secrets, security, spend, store, tokens, web)
 from app.catalog import CatalogError
 from app.config import ConfigError, build_config
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     secrets.init_app(app, settings)           # vendor credentials
     store.init_app(app, settings)             # the database engine (lazy) and its CLI
     cors.init_app(app, settings)              # /api/* for browser apps
+    admission.init_app(app, settings)         # 503 for what the gunicorn worker could not start in time
     security.init_app(app, settings)          # proxies, rate limits, then the 401 check
     observability.init_app(app, settings)     # outermost WSGI layer (after ProxyFix), first hook
     catalog.init_app(app, settings)           # the live catalog: database snapshot, else the files

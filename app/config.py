@@ -89,6 +89,12 @@ SETTINGS: dict[str, Setting] = {
                     "or `127.0.0.1` when `TRUSTED_PROXIES` is not `0`"),
     "WEB_CONCURRENCY": Setting(2, _int, "gunicorn worker processes (gthread)"),
     "GUNICORN_THREADS": Setting(8, _int, "threads per worker (also sizes the provider pool)"),
+    "ADMISSION_QUEUE": Setting(None, _int,
+        "requests a worker lets wait for a free thread; beyond them a request gets 503 with `Retry-After` "
+        "at once (see [Admission](api.md#admission-what-a-worker-takes-on))",
+        default_doc="`GUNICORN_THREADS`"),
+    "ADMISSION_WAIT_S": Setting(1.0, _float,
+        "the most seconds a request waits for a thread before its 503; it then never reaches a view"),
     "GUNICORN_CONTROL_SOCKET": Setting(None, str,
         "path of this instance's gunicorn control socket (`gunicornc`, gunicorn 25.1+; 27.0.1 is pinned); "
         "gunicorn's own default, `$HOME/.gunicorn/gunicorn.ctl`, would be shared by every instance of the "
@@ -120,6 +126,9 @@ SETTINGS: dict[str, Setting] = {
         "`sqlite:///path.db` or `postgresql+psycopg://user:pass@host/db` (see "
         "[Database](catalog.md#database))",
         default_doc="SQLite at `instance/price-runner.db`"),
+    "DATABASE_TIMEOUT_S": Setting(2.0, _float,
+        "the most seconds one database call (statement, ping, commit) or a wait for a pooled connection may "
+        "take; after a connection failure calls fail at once for 2 s (see [Database](catalog.md#database))"),
     "CATALOG_REFRESH_S": Setting(30.0, _float,
         "how often each worker looks for a new catalog version (and reloads the named API keys)"),
     "PRICE_HISTORY_CSV": Setting(None, str,
@@ -217,8 +226,11 @@ SETTINGS: dict[str, Setting] = {
     "RATELIMIT_DEFAULT": Setting("120/minute", str.strip,
         "per client and route, Flask-Limiter syntax (`10/second;500/hour`); empty: no limit"),
     "RATELIMIT_SEND_PROMPT": Setting("20/minute", str.strip,
-        "per client on `POST /api/send_prompt`, `POST /v1/chat/completions` and `POST /api/evals` (a "
-        "count each), replacing the default there; empty: the default"),
+        "per client on `POST /api/send_prompt` and `POST /api/evals` (a count each), replacing the default "
+        "there; empty: the default"),
+    "RATELIMIT_V1": Setting("600/minute", str.strip,
+        "per client on each `/v1` endpoint (a count each), replacing the default there; sized for agent "
+        "loops (see docs/operations.md); empty: the default"),
     "RATELIMIT_STORAGE_URI": Setting("memory://", str.strip,
         "where counts live: `memory://` counts in each worker process on its own; `redis://host:6379/0` "
         "shares one count across workers and instances"),
@@ -274,6 +286,8 @@ def build_config(overrides: Mapping[str, Any] | None = None,
         config["PROVIDER_POOL_SIZE"] = _pool_size(config)
     if config["GRACEFUL_TIMEOUT"] is None:
         config["GRACEFUL_TIMEOUT"] = _graceful_timeout(config)
+    if config["ADMISSION_QUEUE"] is None:
+        config["ADMISSION_QUEUE"] = config["GUNICORN_THREADS"]
     _check(config)
     return config
 
@@ -313,7 +327,7 @@ def _check(config: Mapping[str, Any]) -> None:
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
                 "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S",
-                "EVAL_GRADE_BUDGET_S")
+                "EVAL_GRADE_BUDGET_S", "ADMISSION_WAIT_S", "DATABASE_TIMEOUT_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")
@@ -326,6 +340,8 @@ def _check(config: Mapping[str, Any]) -> None:
         # A shorter grace would kill calls in flight before their deadline: billed, never recorded.
         raise ConfigError(f"GRACEFUL_TIMEOUT must be longer than PROVIDER_TIMEOUT "
                           f"({config['PROVIDER_TIMEOUT']!r}), got {config['GRACEFUL_TIMEOUT']!r}")
+    if config["ADMISSION_QUEUE"] < 0:
+        raise ConfigError(f"ADMISSION_QUEUE must be 0 or more, got {config['ADMISSION_QUEUE']!r}")
     if config["PROVIDER_MAX_RETRIES"] < 0:
         raise ConfigError(f"PROVIDER_MAX_RETRIES must be 0 or more, got {config['PROVIDER_MAX_RETRIES']!r}")
     _check_operations(config)
@@ -345,7 +361,7 @@ def _check_operations(config: Mapping[str, Any]) -> None:
     for name in ("TRUSTED_PROXIES", "CORS_MAX_AGE"):
         if config[name] < 0:
             raise ConfigError(f"{name} must be 0 or more, got {config[name]!r}")
-    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT"):
+    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_SEND_PROMPT", "RATELIMIT_V1"):
         if config[name]:
             try:
                 parse_many(config[name])

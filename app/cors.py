@@ -12,8 +12,9 @@ from typing import Any
 from flask import Flask, Response, request
 
 # Headers a browser app needs beyond the CORS-safelisted ones: the id to quote in a bug
-# report, when to retry a 429/503, and the catalog's validator for If-None-Match.
-EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "ETag")
+# report, when to retry a 429/503 (and the limit behind our 429), and the catalog's validator for If-None-Match.
+EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "ETag", "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+                   "x-ratelimit-reset-requests")
 API_PREFIX = "/api/"
 # Offered in a preflight when the route does not say (an unknown path still gets a 404 after it).
 DEFAULT_METHODS = "GET, HEAD, POST, OPTIONS"

@@ -47,8 +47,10 @@ def _config(app: Any) -> Finding | None:
 
 
 def _auth(app: Any) -> Finding | None:
-    reason = auth_problem()   # e.g. JWT_JWKS_URL has not delivered keys yet
-    return (FAILED, reason) if reason else None
+    # Degraded, not failed: every pod sees the same identity provider, so failing would take
+    # them all out at once; open endpoints still serve, and the keys come back by themselves.
+    reason = auth_problem()   # e.g. JWT_JWKS_URL has delivered no usable key
+    return (DEGRADED, reason) if reason else None
 
 
 def _database(app: Any) -> Finding | None:

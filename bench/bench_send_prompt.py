@@ -1,14 +1,17 @@
-"""What Price Runner adds to a vendor call, against calling the same local fake directly.
+"""What Price Runner adds to a vendor call, against calling the same local fake directly and the proxy floor.
 
-    python bench/bench_send_prompt.py [--requests 400] [--clients 32] [--baseline-rev f59e6e0]
+    python bench/bench_send_prompt.py [--requests 400] [--rounds 4] [--clients 32] [--baseline-rev f59e6e0]
 
 The fake vendor (tests/fakes/server.py, its own process) answers at once, so the difference
 is Price Runner's own overhead: HTTP in, validation, counting, dispatch to its thread pool,
-the outbound call (requests), parsing, pricing, logging, HTTP out. Sequential: one keep-alive
-requests.Session from this process (trust_env off, the leanest direct call requests makes);
-concurrent: wrk with --clients keep-alive connections and a different prompt per call, for
-this checkout and, in the same run, the revision before issue 10 (calls/s per worker, goal 2x).
-Then the fan-out: five vendors answering in 200 ms each, wall time against one of them.
+the outbound call (requests), parsing, pricing, logging, HTTP out. The floor
+(bench/floor_app.py) is a bare Flask app under the same gunicorn config making the same call:
+what any Flask gateway pays for the hop. Sequential: one keep-alive requests.Session from this
+process (trust_env off, the leanest direct call requests makes), direct, floor and ours in
+interleaved rounds; concurrent: wrk with --clients keep-alive connections and a different
+prompt per call, for each of them, and, in the same run, the revision before issue 10 (calls/s
+per worker, goal 2x). Then the fan-out: five vendors answering in 200 ms each, wall time
+against one of them.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import wrk  # noqa: E402
+from bench.floor import added, floor_server, load, rate  # noqa: E402
 from tests.integration.servers import free_port, gunicorn  # noqa: E402
 
 PROMPT = "Say hello in French."
@@ -85,11 +89,19 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(label: str, direct: dict[int, float], routed: dict[int, float]) -> None:
-    """Print p50 and p99 of both and what Price Runner adds."""
+def report(label: str, direct: dict[int, float], floor: dict[int, float], routed: dict[int, float]) -> None:
+    """Print p50 and p99 of the three and what Price Runner adds over direct and over the floor."""
     for q in (50, 99):
-        d, r = direct[q], routed[q]
-        print(f"{label:12} p{q}: direct {d:7.2f} ms   via price-runner {r:7.2f} ms   added {r - d:6.2f} ms")
+        print(added(f"{label:12}", q, direct[q], floor[q], routed[q]))
+
+
+def interleaved(targets: dict[str, tuple[str, dict, dict]], n: int, rounds: int) -> dict[str, dict[int, float]]:
+    """p50/p99 of each target, sampled in rounds so a change of machine load hits all alike."""
+    samples: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (url, body, headers) in targets.items():
+            samples[name] += sequential(url, body, headers, max(1, n // rounds))
+    return {name: percentiles(values) for name, values in samples.items()}
 
 
 def percentiles(samples: list[float]) -> dict[int, float]:
@@ -99,6 +111,7 @@ def percentiles(samples: list[float]) -> dict[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--baseline-rev", default=BEFORE_ISSUE_10,
@@ -109,24 +122,28 @@ def main() -> None:
         cache = str(REPO / ".tiktoken_cache")
         direct_url, direct_headers = f"{fast}/v1/chat/completions", {"Authorization": "Bearer sk-bench"}
         routed_body = {"prompt": f"{PROMPT} @N@", "model_names": ["openai/gpt-6.1-sol"]}
-        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache) as (base, _):
-            routed_url = f"{base}/api/send_prompt"
+        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache) as (base, _), \
+                floor_server(fast) as floor_base:
+            routed_url, floor_url = f"{base}/api/send_prompt", f"{floor_base}/api/send_prompt"
             print(f"{args.requests} calls each; fake vendor (own process) answers at once; gunicorn.conf.py "
-                  f"defaults, {workers} workers, request log on")
-            report("sequential", percentiles(sequential(direct_url, DIRECT_BODY, direct_headers, args.requests)),
-                   percentiles(sequential(routed_url, {**routed_body, "prompt": PROMPT}, {}, args.requests)))
+                  f"defaults, {workers} workers, request log on; {load()}")
+            plain = {**routed_body, "prompt": PROMPT}
+            stats = interleaved({"direct": (direct_url, DIRECT_BODY, direct_headers), "floor": (floor_url, plain, {}),
+                                 "ours": (routed_url, plain, {})}, args.requests, args.rounds)
+            report("sequential", stats["direct"], stats["floor"], stats["ours"])
             direct = concurrent(direct_url, DIRECT_BODY, direct_headers, args.duration, args.clients)
+            floor = concurrent(floor_url, routed_body, {}, args.duration, args.clients)
             ours = concurrent(routed_url, routed_body, {}, args.duration, args.clients)
-            report(f"{args.clients} conns", {50: direct.p50_ms, 99: direct.p99_ms}, {50: ours.p50_ms, 99: ours.p99_ms})
-        line = f"{args.clients} conns: {ours.calls_per_s / workers:.0f} calls/s per worker"
+            report(f"{args.clients} conns", {50: direct.p50_ms, 99: direct.p99_ms},
+                   {50: floor.p50_ms, 99: floor.p99_ms}, {50: ours.p50_ms, 99: ours.p99_ms})
+        print(rate(f"{args.clients} conns", ours.calls_per_s, floor.calls_per_s, workers))
         if args.baseline_rev:
             with checkout(args.baseline_rev) as (tree, extra), \
                     gunicorn(cwd=tree, SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache,
                              PYTHONPATH=extra) as (old_base, _):
                 old = concurrent(f"{old_base}/api/send_prompt", routed_body, {}, args.duration, args.clients)
-            line += (f"; {args.baseline_rev} (before issue 10) {old.calls_per_s / workers:.0f}; "
-                     f"ratio {ours.calls_per_s / old.calls_per_s:.2f} (goal >= 2)")
-        print(line)
+            print(f"{args.clients} conns: {args.baseline_rev} (before issue 10) {old.calls_per_s / workers:.0f} "
+                  f"calls/s per worker; ratio {ours.calls_per_s / old.calls_per_s:.2f} (goal >= 2)")
         with gunicorn(SECRETS_FILE=secrets(tmp, "slow", slow), TIKTOKEN_CACHE_DIR=cache) as (base, _):
             routed_url = f"{base}/api/send_prompt"
             with requests.Session() as session:
@@ -137,6 +154,7 @@ def main() -> None:
                            for _ in range(5))
             print(f"fan-out: 5 vendors x 200 ms -> {five:.1f} ms wall; one vendor -> {one:.1f} ms; "
                   f"ratio {five / one:.2f} (1.00 = perfectly parallel)")
+        print(f"after: {load()}")
 
 
 @contextmanager

@@ -8,8 +8,10 @@ validation, counting, the stream slot, dispatch to a pool thread, the outbound s
 the first SSE event decoded, handed to the request thread, framed and written (for /v1 also the
 fallback loop and OpenAI's chunk encoding: its role chunk goes out with the first token). All are
 read the same way (one keep-alive requests.Session, the body read as it arrives), sequentially,
-and measured from sending the request to the first byte of the first text event. For scale,
-the same answer whole (JSON) through both paths, to the first byte of its text.
+and measured from sending the request to the first byte of the first text event. The floor
+(bench/floor_app.py: a bare Flask app under the same gunicorn config making the same streamed
+vendor call and relaying its bytes) is sampled in the same rounds, through both of its paths.
+For scale, the same answer whole (JSON) through both paths, to the first byte of its text.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_send_prompt import fake_vendor, secrets  # noqa: E402
+from bench.floor import added, floor_server, load  # noqa: E402
 from tests.integration.servers import gunicorn  # noqa: E402
 
 PROMPT = "Say hello in French."
@@ -74,32 +77,44 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    rounds, per_round = 5, max(1, args.requests // 5)
     with fake_vendor(0.0) as fast, tempfile.TemporaryDirectory() as tmp:
         cache = str(REPO / ".tiktoken_cache")
-        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache) as (base, _):
+        with gunicorn(SECRETS_FILE=secrets(tmp, "fast", fast), TIKTOKEN_CACHE_DIR=cache) as (base, _), \
+                floor_server(fast) as floor:
             print(f"{args.requests} streamed calls each, sequential; fake vendor (own process) streams at once; "
-                  f"gunicorn.conf.py defaults, {workers} workers, request log on")
-            # Interleave the two in rounds so a change of machine load hits both alike.
-            direct, routed, gateway = [], [], []
-            for _ in range(5):
-                direct += sample(f"{fast}/v1/chat/completions", DIRECT_BODY, {"Authorization": "Bearer sk-bench"},
-                                 FIRST_TEXT, args.requests // 5)
-                routed += sample(f"{base}/api/send_prompt", ROUTED_BODY, {}, b"event: delta", args.requests // 5)
-                gateway += sample(f"{base}/v1/chat/completions", V1_BODY, {}, FIRST_TEXT, args.requests // 5)
-            # For scale: the same answer whole (JSON), first byte of the body, through the same two paths.
-            whole_direct, whole_routed = [], []
-            for _ in range(5):
-                whole_direct += sample(f"{fast}/v1/chat/completions", WHOLE_BODY,
-                                       {"Authorization": "Bearer sk-bench"}, b"Echo from", args.requests // 5)
-                whole_routed += sample(f"{base}/api/send_prompt", {**ROUTED_BODY, "stream": False}, {},
-                                       b"Echo from", args.requests // 5)
-        for label, d_all, r_all in (("first token", direct, routed), ("whole (JSON)", whole_direct, whole_routed)):
-            for q in (50, 99):
-                d, r = pct(d_all, q), pct(r_all, q)
-                print(f"{label:12} p{q}: direct {d:7.2f} ms   via send_prompt {r:7.2f} ms   added {r - d:6.2f} ms")
-        for q in (50, 99):
-            d, g = pct(direct, q), pct(gateway, q)
-            print(f"first token  p{q}: direct {d:7.2f} ms   via /v1         {g:7.2f} ms   added {g - d:6.2f} ms")
+                  f"gunicorn.conf.py defaults, {workers} workers, request log on; {load()}")
+            vendor = {"Authorization": "Bearer sk-bench"}
+            # (url, body, headers, marker) of each path; sampled in rounds so a change of load hits all alike.
+            streamed = {"direct": (f"{fast}/v1/chat/completions", DIRECT_BODY, vendor, FIRST_TEXT),
+                        "floor send_prompt": (f"{floor}/api/send_prompt", ROUTED_BODY, {}, FIRST_TEXT),
+                        "send_prompt": (f"{base}/api/send_prompt", ROUTED_BODY, {}, b"event: delta"),
+                        "floor /v1": (f"{floor}/v1/chat/completions", V1_BODY, {}, FIRST_TEXT),
+                        "/v1": (f"{base}/v1/chat/completions", V1_BODY, {}, FIRST_TEXT)}
+            whole = {"direct": (f"{fast}/v1/chat/completions", WHOLE_BODY, vendor, b"Echo from"),
+                     "floor send_prompt": (f"{floor}/api/send_prompt", {**ROUTED_BODY, "stream": False}, {},
+                                           b"Echo from"),
+                     "send_prompt": (f"{base}/api/send_prompt", {**ROUTED_BODY, "stream": False}, {}, b"Echo from")}
+            first = rounds_of(streamed, rounds, per_round)
+            # For scale: the same answer whole (JSON), first byte of its text, through the same paths.
+            whole_first = rounds_of(whole, rounds, per_round)
+        for label, samples in (("first token", first), ("whole (JSON)", whole_first)):
+            for path in ("send_prompt", "/v1"):
+                if path not in samples:
+                    continue
+                for q in (50, 99):
+                    print(added(f"{label:12} {path:11}", q, pct(samples["direct"], q),
+                                pct(samples[f"floor {path}"], q), pct(samples[path], q)))
+        print(f"after: {load()}")
+
+
+def rounds_of(paths: dict[str, tuple], rounds: int, per_round: int) -> dict[str, list[float]]:
+    """Time to the marker on each path, in interleaved rounds."""
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, (url, body, headers, marker) in paths.items():
+            samples[name] += sample(url, body, headers, marker, per_round)
+    return samples
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ OFFLINE = {name: "True" for name in ("LITELLM_LOCAL_MODEL_COST_MAP", "LITELLM_LO
 # LiteLLM reads many vendors' variables by itself (OPENAI_API_KEY, AWS_*, ...): pass only these.
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
 START_TIMEOUT_S = 180   # it imports for ~20 s on a quiet 2-core machine
+WORKER_HEALTHCHECK_S = START_TIMEOUT_S   # time a worker may take to start (uvicorn's default: 5 s)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,7 @@ def litellm_proxy(litellm: str, model: str, api_base: str, workers: int):
         config_file, log = Path(tmp, "config.yaml"), Path(tmp, "litellm.log")
         config_file.write_text(json.dumps(proxy_config(model, api_base)))   # JSON is YAML
         with log.open("w") as output:
-            process = subprocess.Popen([os.path.abspath(litellm), "--config", str(config_file), "--host", "127.0.0.1",
-                                        "--port", str(port), "--num_workers", str(workers)],
+            process = subprocess.Popen(proxy_command(litellm, config_file, port, workers),
                                        cwd=tmp, env=proxy_env(os.environ, key), stdout=output,
                                        stderr=subprocess.STDOUT)
         proxy = Proxy(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}, process, log)
@@ -61,6 +61,14 @@ def litellm_proxy(litellm: str, model: str, api_base: str, workers: int):
             yield proxy
         finally:
             _stop(process)
+
+
+def proxy_command(litellm: str, config_file: Path, port: int, workers: int) -> list[str]:
+    """The proxy's command line. uvicorn's supervisor kills a worker that has not answered its
+    health check within 5 s; LiteLLM's import alone takes longer on a loaded machine, so with
+    several workers they were killed and restarted until START_TIMEOUT_S ran out."""
+    return [os.path.abspath(litellm), "--config", str(config_file), "--host", "127.0.0.1", "--port", str(port),
+            "--num_workers", str(workers), "--timeout_worker_healthcheck", str(WORKER_HEALTHCHECK_S)]
 
 
 def proxy_config(model: str, api_base: str) -> dict:

@@ -65,10 +65,28 @@ def test_models_carry_published_quality_scores(make_app, tmp_path):
     mini, gpt4o, _, llama = client.get("/api/models").get_json()["data"]
     assert mini["quality"] == {
         "lmarena_text": {"score": 1272.0, "scale": "elo", "source": "https://lmarena.ai/leaderboard/text",
-                         "date": "2025-01-10"},
-        "mmlu_pro": {"score": 63.1, "scale": "percent", "source": "https://example.com/card", "date": "2024-07-18"}}
+                         "date": "2025-01-10", "served_as": None},
+        "mmlu_pro": {"score": 63.1, "scale": "percent", "source": "https://example.com/card", "date": "2024-07-18",
+                     "served_as": None}}
     assert mini["mmlu_pro_score"] == 63.1 and llama["mmlu_pro_score"] == 68.9   # the view of quality.mmlu_pro
     assert gpt4o["quality"] == {} and gpt4o["mmlu_pro_score"] is None
+    assert client.get("/api/models").get_json()["default_benchmark"] == "mmlu_pro"   # the only percent one
+
+
+def test_the_bundled_catalog_serves_retired_checkpoints_scores_marked(client):
+    body = client.get("/api/models").get_json()
+    by_id = {model["id"]: model for model in body["data"]}
+    retired = by_id["deepseek/deepseek-v4-flash"]["quality"]
+    assert retired and all(score["served_as"] == {"model": "deepseek-v4.1-flash", "since": "2026-09-10",
+                                                   "source": "https://api-docs.deepseek.com/updates"}
+                           for score in retired.values())
+    assert all(score["served_as"] is None for score in by_id["deepseek/deepseek-flash"]["quality"].values())
+    assert by_id["groq/gpt-oss-120b"]["mmlu_score"] == 90.0   # quality.csv's mmlu where mmlu.csv has none
+    kept = client.post("/api/get_best_price_for_prompt", json={"prompt": "Hi", "min_mmlu": 80}).get_json()["data"]
+    assert "groq/gpt-oss-120b" in {item["id"] for item in kept}
+    by_mmlu = client.post("/api/get_best_price_for_prompt", json={"prompt": "Hi", "sort": "mmlu"}).get_json()["data"]
+    scored = [item["id"] for item in by_mmlu if item["mmlu_score"] is not None]
+    assert "groq/gpt-oss-120b" in scored and scored == [item["id"] for item in by_mmlu[:len(scored)]]
 
 
 def test_factory_honours_quality_csv(make_app, tmp_path):

@@ -53,7 +53,7 @@ def test_a_bad_manifest_is_refused():
 
 def test_everything_the_issue_asks_for_is_there():
     assert set(kinds()) == {"ConfigMap", "Secret", "Deployment", "Service", "HorizontalPodAutoscaler", "Job",
-                            "CronJob", "PodDisruptionBudget"}
+                            "CronJob", "PodDisruptionBudget", "NetworkPolicy"}
     assert one("Job")["spec"]["template"]["spec"]["containers"][0]["command"] == ["flask", "--app", "wsgi", "db",
                                                                                   "upgrade"]
     assert one("CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"] == [
@@ -61,10 +61,15 @@ def test_everything_the_issue_asks_for_is_there():
     assert one("CronJob")["spec"]["concurrencyPolicy"] == "Forbid"
 
 
-def container() -> dict:
+def container(name: str = "price-runner") -> dict:
     (spec,) = [spec for kind, spec in pod_specs() if kind == "Deployment"]
-    (main,) = spec["containers"]
-    return main
+    (found,) = [c for c in spec["containers"] if c["name"] == name]
+    return found
+
+
+def app_containers() -> list[dict]:
+    """The containers running the app's image (the Deployment's nginx sidecar is not one)."""
+    return [c for _, spec in pod_specs() for c in spec["containers"] if c["name"] != "nginx"]
 
 
 def settings() -> dict:
@@ -78,8 +83,8 @@ def test_probes_and_the_drain_fit_the_app():
     main = container()
     assert main["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert main["livenessProbe"]["httpGet"]["path"] == "/health"
-    assert main["readinessProbe"]["httpGet"]["port"] == main["livenessProbe"]["httpGet"]["port"] == "http"
-    assert main["ports"][0]["containerPort"] == settings()["PORT"]
+    assert main["readinessProbe"]["httpGet"]["port"] == main["livenessProbe"]["httpGet"]["port"] == "gunicorn"
+    assert main["ports"][0] == {"name": "gunicorn", "containerPort": settings()["PORT"], "protocol": "TCP"}
     command = " ".join(main["lifecycle"]["preStop"]["exec"]["command"])
     assert 'touch "$DRAIN_FILE"' in command and settings()["DRAIN_FILE"]
     # The load balancer drops the pod before SIGTERM: the wait outlasts the readiness failures.
@@ -99,10 +104,9 @@ def test_the_grace_period_covers_the_drain_and_gunicorns_graceful_timeout():
 
 
 def test_every_pod_runs_the_same_image_and_settings_and_the_deployment_mounts_the_secrets_file():
-    images = {c["image"] for _, spec in pod_specs() for c in spec["containers"]}
+    images = {c["image"] for c in app_containers()}
     assert len(images) == 1
-    for _, spec in pod_specs():
-        (main,) = spec["containers"]
+    for main in app_containers():
         assert main["envFrom"] == [{"configMapRef": {"name": "price-runner"}},
                                    {"secretRef": {"name": "price-runner-env"}}]
     mount = next(m for m in container()["volumeMounts"] if m["name"] == "secrets")
@@ -154,3 +158,32 @@ def test_every_variable_the_app_reads_is_set_in_the_manifests_or_documented_as_o
 def test_the_variable_scan_finds_reads_by_name():
     found = variables_the_app_reads()
     assert {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PROMETHEUS_MULTIPROC_DIR", "OPENAI_API_KEY"} <= found
+
+
+def test_clients_reach_nginx_and_never_gunicorn():
+    nginx, spec = container("nginx"), one("Deployment")["spec"]["template"]["spec"]
+    (http,) = nginx["ports"]
+    assert http["name"] == "http" and one("Service")["spec"]["ports"][0]["targetPort"] == "http"
+    env = {e["name"]: e["value"] for e in nginx["env"]}
+    # deploy/nginx.conf itself, rendered with exactly its three variables, in front of this pod's gunicorn.
+    template = (REPO / "deploy" / "nginx.conf").read_text()
+    assert set(re.findall(r"\$\{([A-Z_]+)\}", template)) == set(env)
+    assert env["NGINX_LISTEN"] == str(http["containerPort"])
+    assert env["PRICE_RUNNER_UPSTREAM"] == f"127.0.0.1:{settings()['PORT']}"
+    volume = next(v for v in spec["volumes"] if v["name"] == "nginx-conf")
+    header = (K8S / "deployment.yaml").read_text()
+    assert f"kubectl create configmap {volume['configMap']['name']} --from-file=nginx.conf=deploy/nginx.conf" in header
+    assert "/etc/price-runner-nginx/nginx.conf" in " ".join(nginx["args"])
+    assert nginx["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
+    # The proxies in front of the app: the ingress and this sidecar.
+    assert settings()["TRUSTED_PROXIES"] == 2
+    # Only nginx's port is open to every client; gunicorn's only to Prometheus.
+    policy = one("NetworkPolicy")["spec"]
+    assert policy["podSelector"]["matchLabels"].items() <= one("Deployment")["spec"]["template"]["metadata"][
+        "labels"].items()
+    open_to_all = [rule for rule in policy["ingress"] if "from" not in rule]
+    assert [port["port"] for rule in open_to_all for port in rule["ports"]] == [http["containerPort"]]
+    (scrape,) = [rule for rule in policy["ingress"] if "from" in rule]
+    assert [port["port"] for port in scrape["ports"]] == [settings()["PORT"]]
+    annotations = one("Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(settings()["PORT"])

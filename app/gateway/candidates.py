@@ -120,7 +120,7 @@ class Chooser:
     def _auto(self, constraints: Constraints) -> list[Candidate]:
         scores = None
         if constraints.sort == "value" and constraints.min_quality is not None:
-            # Points per dollar on the request's own benchmark (the ranking's default is MMLU).
+            # Points per dollar on the request's own benchmark (else the ranking's default benchmark).
             benchmark = constraints.min_quality[0]
             scores = {model.id: score for model in self.catalog.all()
                       if (score := self.quality(model, benchmark)) is not None}

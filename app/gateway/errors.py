@@ -10,15 +10,12 @@ from typing import Any
 
 from flask import Response
 
-from app.errors import Problem
+from app.errors import STATUS_CODES, Problem
 from app.responses import json_response
 
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "insufficient_quota",
          403: "permission_error", 429: "rate_limit_error"}
-CODES = {401: "invalid_api_key", 402: "insufficient_quota", 404: "not_found", 405: "method_not_allowed",
-         409: "idempotency_key_in_use", 413: "request_too_large", 415: "unsupported_media_type",
-         422: "idempotency_key_reused", 429: "rate_limit_exceeded", 503: "service_unavailable",
-         504: "timeout"}
+CODES = STATUS_CODES
 UNKNOWN_FIELD = "Unknown field."
 
 

@@ -173,7 +173,8 @@ class PriceRunnerOptionsSchema(_Strict):
     providers = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None,
                             validate=validate.Length(min=1), metadata=_doc("auto: only these providers"))
     sort = fields.String(load_default="cost", validate=validate.OneOf(["cost", "value"]), metadata=_doc(
-        "auto's order: cheapest first, or points per dollar on min_quality's benchmark (MMLU without one)"))
+        "auto's order: cheapest first, or points per dollar on min_quality's benchmark (without one, the "
+        "default benchmark: the percent-scale one that scores the most catalog rows)"))
 
 
 class ChatCompletionSchema(_Strict):

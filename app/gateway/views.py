@@ -7,7 +7,7 @@ import orjson
 from flask import Blueprint, Response, current_app
 
 from app.agents import AgentParamError
-from app.errors import APIError
+from app.errors import VENDOR, APIError
 from app.gateway import chunks, replies
 from app.gateway.candidates import CandidateError, constraints_from
 from app.gateway.fallback import Attempt, retryable
@@ -157,7 +157,7 @@ def failure(served: Served) -> APIError:
     headers = replies.headers(extra)
     if error.get("retry_after"):
         headers["Retry-After"] = str(max(1, round(error["retry_after"])))
-    return APIError(status, message, headers=headers, code=code, extra=extra)
+    return APIError(status, message, headers=headers, code=code, extra=extra, origin=VENDOR)
 
 
 def _status_of(error: dict[str, Any]) -> tuple[int, str]:

@@ -16,7 +16,7 @@ from app.observability import views
 from app.observability.access import FIELDS_KEY, ROUTE_KEY, UNMATCHED, ObservedApp
 from app.observability.calls import observe_call
 from app.observability.logs import configure_logging
-from app.observability.metrics import metrics, multiprocess_mode
+from app.observability.metrics import metrics, multiprocess_mode, precreate
 from app.observability.prompts import prompt_fields
 from app.observability.request_id import ENVIRON_KEY, accept_or_generate, current_request_id
 from app.redaction import redactor_of
@@ -43,6 +43,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     if enabled:
         app.extensions[views.MULTIPROCESS_DIR] = (os.environ.get("PROMETHEUS_MULTIPROC_DIR")
                                                   if multiprocess_mode() else None)
+        app.extensions[views.MASTER_PID] = os.getpid()   # under gunicorn (preload_app): the master
+        precreate()
         app.register_blueprint(views.bp)
         app.extensions.setdefault("openapi.paths", {}).update(views.OPENAPI_PATHS)
 

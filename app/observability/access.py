@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from app.errors import OURS, PROBLEM_KEY, Problem, field_paths, status_reason
 from app.observability.metrics import Metrics
 from app.observability.request_id import ENVIRON_KEY, HEADER, accept_or_generate
 
@@ -26,9 +27,9 @@ class ObservedApp:
     def __init__(self, app: Callable, metrics: Metrics | None):
         self._app = app
         self._metrics = metrics
-        # (route, method, status) -> its two series: labels() validates and locks on every call.
-        # Bounded: routes are the app's rules, methods a fixed set, statuses three digits.
-        self._series: dict[tuple[str, str, str], tuple] = {}
+        # (route, method, status, origin) -> its two series: labels() validates and locks on every call.
+        # Bounded: routes are the app's rules, methods a fixed set, statuses three digits, two origins.
+        self._series: dict[tuple[str, str, str, str], tuple] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -55,19 +56,39 @@ class ObservedApp:
     def _finish(self, environ: dict, status: int, started: float) -> None:
         elapsed = time.perf_counter() - started
         method = environ.get("REQUEST_METHOD", "")
+        problem: Problem | None = environ.get(PROBLEM_KEY) if status >= 400 else None
+        origin = "" if status < 400 else problem.origin if problem is not None else OURS
         if self._metrics:
-            labels = (environ.get(ROUTE_KEY, UNMATCHED), method if method in METHODS else "other", str(status))
+            labels = (environ.get(ROUTE_KEY, UNMATCHED), method if method in METHODS else "other", str(status), origin)
             series = self._series.get(labels)
             if series is None:
                 series = self._series[labels] = (self._metrics.http_requests.labels(*labels),
-                                                 self._metrics.http_duration.labels(*labels))
+                                                 self._metrics.http_duration.labels(*labels[:3]))
             self._metrics.http_in_flight.dec()
             series[0].inc()
             series[1].observe(elapsed)
         fields = {"event": "request", "request_id": environ[ENVIRON_KEY], "method": method,
                   "path": _path(environ), "status": status, "duration_ms": round(elapsed * 1000, 2),
                   "client": environ.get("REMOTE_ADDR"), **environ.get(FIELDS_KEY, {})}
+        if status >= 400:
+            fields.update(error_fields(status, problem, origin))
         log.info("request", extra={"fields": fields, "request_id": environ[ENVIRON_KEY]})
+
+
+def error_fields(status: int, problem: Problem | None, origin: str) -> dict:
+    """Why a request failed, for its log line: code, origin, the failing fields' names, and the
+    message only when it is our own fixed text (never vendor text, values, prompts or keys)."""
+    if problem is None:   # answered outside the error handler (a view's own status, such as /ready's 503)
+        return {"error_code": status_reason(status), "error_origin": origin}
+    fields: dict = {"error_code": problem.reason, "error_origin": origin}
+    names = field_paths(problem.fields) if problem.fields else []
+    if problem.param and problem.param not in names:
+        names.insert(0, problem.param[:64])
+    if names:
+        fields["error_fields"] = names
+    if problem.fixed:
+        fields["error_message"] = problem.message
+    return fields
 
 
 class _Once:

@@ -2,21 +2,37 @@
 
 Under gunicorn, prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by
 gunicorn.conf.py before the app is imported) keeps one file per worker and /metrics adds
-them up. Every series is labelled, so the master process, which loads the app before it
-forks (preload_app), creates no values of its own; each worker writes files under its pid.
-Without the variable (tests, a single process) the normal registry is used.
+them up. The master process loads the app before it forks (preload_app); gunicorn.conf.py
+removes the files it wrote, and each worker writes its own under its pid. The series the
+docs name for alerting are created at 0 in each worker as it starts (``precreate``), so
+they exist before their first event. process_* series come from /proc at scrape time
+(processes.py). Without the variable (tests, a single process) the normal registry is used,
+with prometheus_client's own process collector.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess, values
 
+from app.observability.processes import ServerProcesses
+
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 # Vendor calls take from a few hundred ms to the 30 s deadline.
 CALL_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
+# Label values the docs list for alerting, whose series exist at 0 from the start. Ledger
+# failures are labelled by exception type: these are the database errors SQLAlchemy raises
+# (any other type still gets its own series at its first event).
+LEDGER_FAILURE_REASONS = ("OperationalError", "IntegrityError", "DatabaseError", "InterfaceError")
+STREAM_REFUSALS = (("send_prompt", "streams"), ("send_prompt", "pool"), ("v1", "streams"), ("v1", "pool"))
+# The refusals the docs say to watch on the billed routes: limits (ours or a vendor's), budgets, capacity.
+WATCHED_STATUSES = (
+    *((route, "POST", status, "price_runner") for route in ("/api/send_prompt", "/v1/chat/completions")
+      for status in ("429", "402", "503")),
+    ("/v1/chat/completions", "POST", "429", "vendor"), ("/v1/chat/completions", "POST", "502", "vendor"))
 
 
 @dataclass(frozen=True)
@@ -38,8 +54,9 @@ class Metrics:
         http = ("endpoint", "method", "status")
         call = ("provider", "model")
         return cls(
-            http_requests=Counter("price_runner_http_requests", "HTTP requests served.",
-                                  http, registry=registry),
+            http_requests=Counter("price_runner_http_requests", "HTTP requests served; origin of an error "
+                                  "status: price_runner (ours) or vendor (a vendor's failure passed on).",
+                                  (*http, "origin"), registry=registry),
             http_duration=Histogram("price_runner_http_request_duration_seconds",
                                     "Time from receiving a request to sending the last byte.",
                                     http, buckets=HTTP_BUCKETS, registry=registry),
@@ -67,9 +84,19 @@ class Metrics:
                                     registry=registry),
         )
 
+    def precreate(self) -> None:
+        """Create the documented alerting series at 0 (inc(0) also moves them to a forked worker's file)."""
+        for reason in LEDGER_FAILURE_REASONS:
+            self.ledger_write_failures.labels(reason).inc(0)
+        for endpoint, reason in STREAM_REFUSALS:
+            self.stream_refusals.labels(endpoint, reason).inc(0)
+        for labels in WATCHED_STATUSES:
+            self.http_requests.labels(*labels).inc(0)
+
 
 _metrics: Metrics | None = None
 _lock = threading.Lock()
+_precreating: list[bool] = []
 
 
 def metrics() -> Metrics:
@@ -82,15 +109,25 @@ def metrics() -> Metrics:
     return _metrics
 
 
+def precreate() -> None:
+    """Create the alerting series at 0 now, and again in every process forked from this one."""
+    metrics().precreate()
+    if not _precreating:
+        _precreating.append(True)
+        os.register_at_fork(after_in_child=lambda: _metrics is not None and _metrics.precreate())
+
+
 def multiprocess_mode() -> bool:
     """Tell whether prometheus_client was imported with PROMETHEUS_MULTIPROC_DIR set."""
     return getattr(values.ValueClass, "_multiprocess", False)
 
 
-def render(multiprocess_dir: str | None) -> bytes:
-    """Return every series in the text format; in multiprocess mode, summed over the workers."""
+def render(multiprocess_dir: str | None, master: int | None = None) -> bytes:
+    """Return every series in the text format; in multiprocess mode, summed over the workers, plus
+    process_* of the master (the process that loaded the app) and each live worker."""
     if multiprocess_dir is None:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=multiprocess_dir)
+    registry.register(ServerProcesses(master if master is not None else os.getpid()))
     return generate_latest(registry)

@@ -8,6 +8,7 @@ from app.observability.metrics import render
 
 bp = Blueprint("observability", __name__)
 MULTIPROCESS_DIR = "price_runner.metrics_dir"   # app.extensions key: None in single-process mode
+MASTER_PID = "price_runner.metrics_master"      # app.extensions key: the process that loaded the app
 
 # /metrics in the OpenAPI document (when METRICS_ENABLED).
 OPENAPI_PATHS = {"/metrics": {"get": {
@@ -20,5 +21,6 @@ OPENAPI_PATHS = {"/metrics": {"get": {
 @bp.get("/metrics")
 def metrics() -> Response:
     """Export the metrics (summed over the gunicorn workers in multiprocess mode)."""
-    return Response(render(current_app.extensions[MULTIPROCESS_DIR]), mimetype=None,
+    return Response(render(current_app.extensions[MULTIPROCESS_DIR], current_app.extensions[MASTER_PID]),
+                    mimetype=None,
                     content_type=CONTENT_TYPE_LATEST)

@@ -26,12 +26,19 @@ class ModelFactsSchema(Schema):
     model_name = fields.String(required=True, metadata={"description": "the model's name (shared by its providers)"})
     provider = fields.String(required=True, metadata={"description": "display name"})
     price_per_token = fields.Float(required=True, metadata={"description": "input USD per token"})
-    mmlu_score = fields.Float(required=True, allow_none=True, metadata={"description": "published MMLU score, percent"})
+    mmlu_score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "published MMLU score, percent (shared/data/mmlu.csv, else quality.mmlu.score)"})
     model_size = fields.String(required=True, metadata={"description": "parameter count as published, or Unknown"})
     configured = fields.Boolean(required=True, metadata={"description": "the service holds credentials"})
     self_hosted = fields.Boolean(required=True, metadata={
         "description": "runs on your own hardware (Ollama): no API price; ranked only when its provider is "
                        "configured, named, or include_self_hosted is set"})
+
+
+class ServedAsSchema(Schema):
+    model = fields.String(required=True, metadata={"description": "the checkpoint the API name serves now"})
+    since = fields.String(required=True, metadata={"format": "date", "description": "since when"})
+    source = fields.String(required=True, metadata={"format": "uri", "description": "the vendor's page saying so"})
 
 
 def _price_window() -> fields.Field:
@@ -51,7 +58,10 @@ class QualityScoreSchema(Schema):
     scale = fields.String(required=True, metadata={"enum": ["percent", "elo"],
                                                    "description": "percent (0-100) or elo (a rating)"})
     source = fields.String(required=True, metadata={"format": "uri", "description": "where it was published"})
-    date = fields.String(required=True, metadata={"format": "date", "description": "publication or snapshot"})
+    date = fields.String(required=True, metadata={"format": "date", "description": "when its source published it"})
+    served_as = fields.Nested(ServedAsSchema, required=True, allow_none=True, metadata={
+        "description": "set when the model's API name now serves another checkpoint than the scored one; "
+                       "null: it serves the scored one"})
 
 
 class CatalogModelSchema(ModelFactsSchema):
@@ -86,6 +96,9 @@ class ModelsResponseSchema(Schema):
     success = fields.Boolean(required=True, metadata={"description": "true"})
     count = fields.Integer(required=True, metadata={"description": "models in data"})
     data = fields.List(fields.Nested(CatalogModelSchema), required=True, metadata={"description": "the models"})
+    default_benchmark = fields.String(required=True, allow_none=True, metadata={
+        "description": "the benchmark shown when none is chosen: the percent-scale one that scores the most "
+                       "catalog rows (null: none)"})
 
 
 class ProviderSchema(Schema):
@@ -141,8 +154,8 @@ class PriceItemSchema(ModelFactsSchema):
     long_context = fields.Boolean(required=True, metadata={
         "description": "the input is over the model's long-context threshold: its long-context prices apply"})
     quality_score = fields.Float(required=True, allow_none=True, metadata={
-        "description": "the model's score on the request's benchmark (its MMLU when none is named); null: "
-                       "unscored"})
+        "description": "the model's score on the response's benchmark (the request's, else the default one); "
+                       "null: unscored"})
 
 
 class ExcludedSchema(Schema):
@@ -159,8 +172,8 @@ class PriceResponseSchema(Schema):
     count = fields.Integer(required=True, metadata={"description": "models in data"})
     excluded = fields.Nested(ExcludedSchema, required=True, metadata={"description": "models left out, by reason"})
     benchmark = fields.String(required=True, allow_none=True, metadata={
-        "description": "the benchmark behind quality_score and the quality and value sorts, as named; null: "
-                       "the catalog's mmlu_score"})
+        "description": "the benchmark behind quality_score and the quality and value sorts: as named, else the "
+                       "default (the percent-scale one that scores the most catalog rows; null: none)"})
     data = fields.List(fields.Nested(PriceItemSchema), required=True, metadata={"description": "the ranked models"})
 
 

@@ -1,10 +1,12 @@
 """Which scores a ranking request means: a published benchmark key, or ``eval:<name>``; pure, no Flask.
 
 Published scores are each catalog model's ``quality`` mapping (quality.csv); an eval's are the
-caller's latest graded result per model, looked up only when a request names one.
+caller's latest graded result per model, looked up only when a request names one. Without a named
+benchmark, views use the default: the percent-scale benchmark that scores the most catalog rows.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -30,6 +32,22 @@ class Benchmark:
     key: str
     scale: str
     scores: Mapping[str, float]
+
+
+def default_benchmark(models: Iterable[Model]) -> str | None:
+    """The percent-scale benchmark that scores the most catalog rows (ties: the first key), or None.
+
+    Percent only: value divides the score by the cost, which an Elo rating cannot take.
+    """
+    rows = Counter(key for model in models for key, score in model.quality.items() if score.scale == PERCENT)
+    return min(rows, key=lambda key: (-rows[key], key)) if rows else None
+
+
+def published_scores(models: Iterable[Model], key: str | None) -> dict[str, float]:
+    """Each model's published score on key, by model id (models without one are absent)."""
+    if key is None:
+        return {}
+    return {model.id: model.quality[key].score for model in models if key in model.quality}
 
 
 def resolve(key: str, models: Iterable[Model], eval_scores: Callable[[str], Mapping[str, float] | None],

@@ -8,6 +8,7 @@ from typing import Any
 
 from app.catalog import CatalogRepository, Model
 from app.catalog.quality import quality_to_dict
+from app.pricing.benchmarks import default_benchmark
 from app.pricing.ranking import iso_moment
 from app.responses import dumps
 
@@ -56,10 +57,10 @@ class Payload:
         return f'"{self.etag}"'
 
 
-def envelope(data: list[dict[str, Any]], tag: str = "") -> Payload:
-    """Serialize the seed's success envelope once, with an ETag of its bytes and the catalog's tag
-    (its version and the start of the prices in force: a new version is a new ETag)."""
-    body = dumps({"success": True, "count": len(data), "data": data})
+def envelope(data: list[dict[str, Any]], tag: str = "", **extra: Any) -> Payload:
+    """Serialize the seed's success envelope (plus extra fields) once, with an ETag of its bytes and the
+    catalog's tag (its version and the start of the prices in force: a new version is a new ETag)."""
+    body = dumps({"success": True, "count": len(data), "data": data, **extra})
     return Payload(body, hashlib.sha256(tag.encode() + b"\n" + body).hexdigest()[:32])
 
 
@@ -72,8 +73,11 @@ class CatalogPayloads:
         def rows(models: list[Model]) -> list[dict[str, Any]]:
             return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
 
-        self.models = envelope(rows(catalog.all()), tag)
-        self._by_provider = {key: envelope(rows(catalog.by_provider(key)), tag) for key in catalog.providers()}
+        # The benchmark the page and the ranking show when none is chosen: the whole catalog's.
+        benchmark = default_benchmark(catalog.all())
+        self.models = envelope(rows(catalog.all()), tag, default_benchmark=benchmark)
+        self._by_provider = {key: envelope(rows(catalog.by_provider(key)), tag, default_benchmark=benchmark)
+                             for key in catalog.providers()}
         self.providers = envelope([
             {"name": provider_names[key], "key": key, "model_count": len(catalog.by_provider(key)),
              "configured": key in configured,

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from app.catalog.model import Model
 from app.forecast.outlook import BUCKET_FLOOR, BUCKETS, Outlook
+from app.pricing.benchmarks import default_benchmark, published_scores
 from app.pricing.cost import price_table
 from app.tokens.counter import TokenCount
 
@@ -55,6 +56,9 @@ class RankingTable:
         self.rows = tuple(tuple(_row(model, names.get(model.provider, model.provider)))
                           for model in self.models)
         self.tokenizers = frozenset(model.tokenizer for model in self.models)
+        # The benchmark behind quality_score, quality and value when a request names none.
+        self.default_benchmark = default_benchmark(self.models)
+        self.default_scores = published_scores(self.models, self.default_benchmark)
 
 
 def _row(model: Model, provider_name: str) -> _Row:
@@ -95,7 +99,7 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     # `outlook` (none without enough samples: input only). A model whose tokenizer is absent from
     # `counts` uses counts[o200k_key]. provider_names is used only when `models` is not already a
     # RankingTable. scores: model id -> score on the request's benchmark, used by the quality and
-    # value sorts and shown as quality_score (None: the catalog's MMLU); min_quality: (scores by
+    # value sorts and shown as quality_score (None: the table's default_benchmark); min_quality: (scores by
     # model id, the least score), models without a score on that benchmark are left out.
     # extra_input_tokens: input tokens by model id that the text counts miss (a request's images,
     # priced by each vendor's own rule); they count like any input token. fallback_output_tokens:
@@ -108,6 +112,8 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
     if limit is not None and limit < 0:
         raise ValueError("limit must not be negative")
     table = models if isinstance(models, RankingTable) else RankingTable(models, provider_names)
+    if scores is None:
+        scores = table.default_scores
     configured = frozenset(configured or ())
     given = fallback_output_tokens if auto else expected_output_tokens
     forecast_of = (outlook.forecasts if auto and outlook is not None else {}).get
@@ -147,7 +153,7 @@ def rank(models: RankingTable | Iterable[Model], counts: Mapping[str, TokenCount
             least = min_quality[0].get(model_id)
             if least is None or least < min_quality[1]:
                 continue
-        quality = score if scores is None else scores.get(model_id)
+        quality = scores.get(model_id)
         # PriceTable.amounts with no cached tokens, inlined: this loop is the hot path.
         long_context = tokens > threshold
         price_in, _, price_out = long if long_context else base
@@ -183,7 +189,7 @@ def _mmlu_rank(entry: tuple) -> float:
 
 
 def _value_rank(entry: tuple) -> tuple[int, float]:
-    # Score points (MMLU, or the request's benchmark) per dollar, best first. A free model with a
+    # Score points (the request's benchmark, else the default one) per dollar, best first. A free model with a
     # score has unbounded value, so it leads (best score first); models without one trail, cheapest first.
     total, score = entry[0], entry[1]
     if score is None:

@@ -62,10 +62,11 @@ class PriceRequestSchema(Schema):
         "at most this many models, after sorting"))
     sort = fields.String(load_default="cost", validate=validate.OneOf(SORTS), metadata=_doc(
         "cost: cheapest first; mmlu: best MMLU first; quality: best score on `benchmark` first; value: "
-        "score points on `benchmark` (MMLU when absent) per dollar, best first; unscored models trail"))
+        "score points on `benchmark` (the default benchmark when absent) per dollar, best first; unscored models trail"))
     benchmark = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata=_doc(
         "the benchmark the quality and value sorts and each item's quality_score use: a published key or "
-        "eval:<name>; value needs a percent scale (default: the catalog's mmlu_score)"))
+        "eval:<name>; value needs a percent scale (default: the percent-scale benchmark that scores the most "
+        "catalog rows, named in the response)"))
     min_quality = fields.Nested(MinQualitySchema, load_default=None, metadata=_doc(
         "only models with at least this score on this benchmark (unscored models are left out)"))
     at = Moment(load_default=None, metadata=_doc(

@@ -102,7 +102,8 @@ def best_price_for_prompt() -> Response:
         "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
                                                   "self_hosted": ranking.excluded_self_hosted},
-        "data": ranking.items, "benchmark": body["benchmark"]})
+        "data": ranking.items,
+        "benchmark": table.default_benchmark if body["benchmark"] is None else body["benchmark"]})
 
 
 def _within_history(pricing, moment: datetime) -> datetime:

@@ -1,10 +1,9 @@
 """How many streamed answers a worker holds open at once, and refusing the next one at once.
 
 An open stream holds one gunicorn request thread for its whole length (up to
-STREAM_MAX_DURATION) and one provider pool thread per model it streams. gunicorn's gthread
-worker stops accepting connections while all its threads are busy, so a request beyond them
-would wait in the listen queue rather than be answered. A worker therefore keeps one request
-thread free of streams, for everything else (health checks, JSON calls, the refusals):
+STREAM_MAX_DURATION) and one provider pool thread per model it streams. A request that finds
+every thread of its worker busy is refused (app/admission_worker.py), so a worker keeps one
+request thread free of streams, for everything else (JSON calls, evals):
 
     streams per worker   = max(1, min(GUNICORN_THREADS - 1, PROVIDER_POOL_SIZE))
     streams per instance = WEB_CONCURRENCY x streams per worker

@@ -1,10 +1,11 @@
 """JWT keys from a JWKS, picked by the token's ``kid``: JWT_JWKS_FILE (read once) or JWT_JWKS_URL.
 
-PyJWKClient fetches the URL (with a timeout, no redirects) and parses it; when to fetch is
-decided here, because its own cache forgets every key when it expires and, while the endpoint
-is down, fetches again on every request. Here the keys last fetched are kept through outages,
-and fetches are bounded: an unknown kid refetches at most once a minute, a failed fetch is
-retried at most every few seconds, and keys are refreshed once they are five minutes old.
+The keys last fetched are kept through outages, and fetches are bounded: an unknown kid
+refetches at most once a minute, a failed fetch is retried at most every few seconds, and keys
+are refreshed once they are five minutes old. A request never waits for the identity provider:
+fetches run one at a time in a background thread, each within a total deadline
+(jwks_fetch.py); meanwhile known kids verify and unknown ones get 401 at once. Keys that cannot
+be loaded are skipped and logged; the others still verify.
 """
 from __future__ import annotations
 
@@ -15,27 +16,20 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError, URLError
 
-from jwt import PyJWK, PyJWKClient, PyJWKSet
-from jwt.exceptions import PyJWTError
+from jwt import PyJWK
 
 from app.config import ConfigError
 from app.security.base import AuthFailure
+from app.security.jwks_fetch import JwksFetchError, fetch_jwks, usable_keys
 
 log = logging.getLogger(__name__)
 ASYMMETRIC = ("RS256", "ES256")   # a JWKS is public: never a shared (HS256) secret
-JWKS_TIMEOUT_S = 5.0              # per socket operation of one fetch
+JWKS_TIMEOUT_S = 5.0              # the whole of one fetch: connecting, headers, body
 REFETCH_INTERVAL_S = 60.0         # an unknown kid refetches at most this often
 RETRY_INTERVAL_S = 5.0            # after a failed fetch, the next one waits this long
 MAX_AGE_S = 300.0                 # older keys are refreshed, so keys removed upstream stop working
 NO_KEYS = "Cannot verify the token yet: the signing keys (JWKS) are not loaded."
-
-
-def signing_keys(jwk_set: PyJWKSet, algorithms: Collection[str]) -> dict[str, PyJWK]:
-    """The set's signature keys for the accepted algorithms, by kid (keys without a kid are skipped)."""
-    return {key.key_id: key for key in jwk_set.keys
-            if key.key_id and key.public_key_use in ("sig", None) and key.algorithm_name in algorithms}
 
 
 def _kid(header: Mapping[str, Any]) -> str:
@@ -70,8 +64,8 @@ def jwks_file(path: str, algorithms: Collection[str]) -> KeyTable:
     except ValueError:
         raise ConfigError(f"JWT_JWKS_FILE {path}: not JSON") from None
     try:
-        keys = signing_keys(PyJWKSet.from_dict(document), algorithms) if isinstance(document, dict) else {}
-    except PyJWTError:
+        keys = usable_keys(document, algorithms) if isinstance(document, dict) else {}
+    except (TypeError, AttributeError):   # "keys" is not a list of objects
         keys = {}
     if not keys:
         raise ConfigError(f"JWT_JWKS_FILE {path}: no signing key with a kid for {', '.join(algorithms)}")
@@ -79,61 +73,71 @@ def jwks_file(path: str, algorithms: Collection[str]) -> KeyTable:
 
 
 class JwksKeys:
-    """Keys by kid from JWT_JWKS_URL: fetched at start, then only when due (see the module's docstring)."""
+    """Keys by kid from JWT_JWKS_URL, fetched in the background (see the module's docstring)."""
 
     def __init__(self, url: str, algorithms: Collection[str], clock: Callable[[], float] = time.monotonic):
-        self._client = PyJWKClient(url, cache_jwk_set=False, timeout=JWKS_TIMEOUT_S)
-        self._algorithms, self._clock = tuple(algorithms), clock
+        self._url, self._algorithms, self._clock = url, tuple(algorithms), clock
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at = self._failed_at = self._kid_refetch_at = None
         self._problem: str | None = "not fetched yet"
         self._lock = threading.Lock()
+        self._fetcher: threading.Thread | None = None   # the one fetch running, in this process
         self.refetch_interval, self.retry_interval = REFETCH_INTERVAL_S, RETRY_INTERVAL_S
-        self.max_age = MAX_AGE_S
+        self.max_age, self.timeout = MAX_AGE_S, JWKS_TIMEOUT_S
 
     def find(self, header: Mapping[str, Any]) -> tuple[Any, str]:
+        """The key a token's kid names; an unknown kid starts a fetch when due and fails at once."""
         kid = _kid(header)
-        key = self._keys.get(kid)
+        keys = self._keys
+        key = keys.get(kid)
         if key is None or self._stale():
-            # An unknown kid waits for a fetch in flight (it may bring that key); a known one never waits.
-            if self._lock.acquire(blocking=key is None):
-                try:
-                    self._fetch_if_due(unknown_kid=kid not in self._keys)
-                finally:
-                    self._lock.release()
-            key = self._keys.get(kid)
+            self._fetch_if_due(unknown_kid=kid not in keys)
         if key is None:
-            raise AuthFailure("Token signing key is unknown." if self._keys else NO_KEYS)
+            raise AuthFailure("Token signing key is unknown." if keys else NO_KEYS)
         return key.key, key.algorithm_name
 
     def problem(self) -> str | None:
-        """Why no token can be verified (no keys yet), else None; retries the fetch when due."""
-        if not self._keys:
-            with self._lock:
-                self._fetch_if_due(unknown_kid=False)
-        return None if self._keys else f"no signing keys from JWT_JWKS_URL yet: {self._problem}"
+        """Why no token can be verified (no usable keys), else None; never waits on the identity provider.
+
+        The first call (at start, before gunicorn forks) fetches in the caller's thread, within
+        the fetch's deadline; later ones start a background fetch when one is due."""
+        if self._fetched_at is None and self._failed_at is None:
+            self._fetch()
+        elif not self._keys:
+            self._fetch_if_due(unknown_kid=False)
+        return None if self._keys else f"no usable signing keys from JWT_JWKS_URL: {self._problem}"
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the fetch in flight, if any (tests and shutdown; requests never wait)."""
+        fetcher = self._fetcher
+        if fetcher is not None:
+            fetcher.join(timeout)
 
     def _stale(self) -> bool:
         return self._fetched_at is None or self._clock() - self._fetched_at >= self.max_age
 
     def _fetch_if_due(self, unknown_kid: bool) -> None:
-        now = self._clock()
-        if self._failed_at is not None and now - self._failed_at < self.retry_interval:
-            return
-        if self._keys and not self._stale():
-            if not unknown_kid or (self._kid_refetch_at is not None
-                                   and now - self._kid_refetch_at < self.refetch_interval):
+        with self._lock:
+            if self._fetcher is not None and self._fetcher.is_alive():
+                return   # at most one fetch at a time
+            now = self._clock()
+            if self._failed_at is not None and now - self._failed_at < self.retry_interval:
                 return
-            self._kid_refetch_at = now
-        self._fetch()
+            if self._keys and not self._stale():
+                if not unknown_kid or (self._kid_refetch_at is not None
+                                       and now - self._kid_refetch_at < self.refetch_interval):
+                    return
+                self._kid_refetch_at = now
+            self._fetcher = threading.Thread(target=self._fetch, name="jwks-fetch", daemon=True)
+            self._fetcher.start()
 
     def _fetch(self) -> None:
         try:
-            keys = signing_keys(self._client.get_jwk_set(refresh=True), self._algorithms)
-        except (PyJWTError, OSError, ValueError) as exc:
-            keys, reason = {}, _describe(exc)
+            keys = usable_keys(fetch_jwks(self._url, self.timeout), self._algorithms)
+        except JwksFetchError as exc:
+            keys, reason = {}, str(exc)
         else:
-            reason = f"the JWKS holds no signing key with a kid for {', '.join(self._algorithms)}"
+            reason = f"the JWKS holds no usable signing key with a kid for {', '.join(self._algorithms)}"
         if not keys:
             self._failed_at, self._problem = self._clock(), reason
             log.warning("JWKS fetch failed (%s); %d keys kept", reason, len(self._keys))
@@ -141,17 +145,3 @@ class JwksKeys:
         if keys.keys() != self._keys.keys():
             log.info("JWKS: signing keys %s", ", ".join(sorted(keys)))
         self._keys, self._fetched_at, self._failed_at, self._problem = keys, self._clock(), None, None
-
-
-def _describe(exc: Exception) -> str:
-    """Say why a fetch failed, in fixed words plus the transport's reason (never the body)."""
-    cause = exc.__cause__ or exc
-    if isinstance(cause, HTTPError):
-        return f"the JWKS URL answered HTTP {cause.code}"
-    if isinstance(cause, URLError):
-        return f"cannot reach the JWKS URL ({cause.reason})"
-    if isinstance(cause, TimeoutError):
-        return f"the JWKS URL did not answer within {JWKS_TIMEOUT_S:g} s"
-    if isinstance(cause, OSError):
-        return f"cannot read the JWKS URL ({cause.__class__.__name__})"
-    return "the JWKS URL did not answer with a JWKS"

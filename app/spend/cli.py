@@ -14,8 +14,15 @@ from app.spend.ledger_db import purge
 from app.spend.schemas import UtcMoment
 from app.spend.usage_db import COLUMNS, usage
 from app.spend.usage_report import as_csv, as_dict, as_table, iso, month_start, next_month, totals
+from app.store import deadlines
 
 usage_cli = AppGroup("usage", help="The ledger of calls: reports and clean-up.")
+
+
+def _engine():
+    engine = current_app.extensions["spend"].accountant.engine
+    deadlines.disable(engine)   # a report or purge over a large ledger may take longer than a request's calls
+    return engine
 
 
 class Moment(click.ParamType):
@@ -46,7 +53,7 @@ def report_command(start: datetime | None, end: datetime | None, group_by: str, 
     if end <= start:
         raise click.BadParameter("must be after --from", param_hint="'--to'")
     try:
-        rows = usage(current_app.extensions["spend"].accountant.engine, start, end, group_by, principal)
+        rows = usage(_engine(), start, end, group_by, principal)
     except SQLAlchemyError as exc:
         raise click.ClickException(f"cannot read the ledger ({type(exc).__name__}); "
                                    f"is the database migrated? (price-runner db upgrade)") from None
@@ -68,7 +75,7 @@ def report_command(start: datetime | None, end: datetime | None, group_by: str, 
               help="delete ledger rows from before this UTC date (YYYY-MM-DD)")
 def purge_command(before: datetime) -> None:
     """Delete ledger rows older than DATE, with the budget periods that ended before it."""
-    engine = current_app.extensions["spend"].accountant.engine
+    engine = _engine()
     done = purge(engine, before.replace(tzinfo=UTC), datetime.now(UTC))
     click.echo(f"deleted {done.ledger} ledger rows before {before.date().isoformat()}, {done.periods} budget "
                f"periods, {done.idempotency_keys} idempotency keys past 24 hours, {done.reservations} expired holds")

@@ -44,7 +44,7 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     if backend not in BACKENDS:
         raise ConfigError(f"DATABASE_URL must use sqlite or postgresql, got {backend!r}")
     models_csv = Path(settings["MODELS_CSV"])
-    app.extensions["store"] = Store(make_engine(url), models_csv,
+    app.extensions["store"] = Store(make_engine(url, settings["DATABASE_TIMEOUT_S"]), models_csv,
                                     Path(settings["PRICE_HISTORY_CSV"] or history_path(models_csv)))
     for group in (db_cli, catalog_cli, keys_cli):
         app.cli.add_command(group)

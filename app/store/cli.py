@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.catalog import CatalogError
-from app.store import catalog_db, keys
+from app.store import catalog_db, deadlines, keys
 from app.store.engine import reading, writing
 
 db_cli = AppGroup("db", help="The database: migrations.")
@@ -18,7 +18,9 @@ keys_cli = AppGroup("keys", help="Named API keys.")
 
 
 def _store():
-    return current_app.extensions["store"]
+    store = current_app.extensions["store"]
+    deadlines.disable(store.engine)   # migrations and syncs may take longer than a request's calls
+    return store
 
 
 def _now() -> datetime:

@@ -11,6 +11,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from app.store.deadlines import engine_options, install
+
 SQLITE_BUSY_TIMEOUT_MS = 5000   # how long a writer waits for another worker's write lock
 _WRITE = "price_runner_write"   # execution option: this transaction writes
 # libpq waits for an unreachable server as long as TCP does (minutes): /ready and every request
@@ -26,15 +28,24 @@ def default_url(instance_path: str | Path) -> str:
     return f"sqlite:///{Path(instance_path) / 'price-runner.db'}"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for url; SQLite gets the pragmas and transaction control below."""
+def make_engine(url: str, timeout_s: float | None = None) -> Engine:
+    """Create an engine for url; SQLite gets the pragmas and transaction control below.
+
+    With timeout_s every call has that deadline and a failed database fails fast (deadlines.py)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed)
+    backend = parsed.get_backend_name()
+    options = engine_options(backend, timeout_s, dict(parsed.query),
+                             in_memory=backend == "sqlite" and parsed.database in (None, "", ":memory:"))
+    if backend == "sqlite":
+        engine = create_engine(parsed, **options)
         _configure_sqlite(engine, parsed.database)
     else:
-        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+        connect_args = options.pop("connect_args", {})
+        if "connect_timeout" not in parsed.query:
+            connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_S)
+        # With deadlines the pool's ping is deadlines.py's own, under the deadline.
+        engine = create_engine(parsed, pool_pre_ping=timeout_s is None, connect_args=connect_args, **options)
+    install(engine, timeout_s)
     _live_engines.add(engine)
     if not _fork_hook:
         os.register_at_fork(after_in_child=_dispose_after_fork)

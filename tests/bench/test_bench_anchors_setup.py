@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
-from bench.litellm_proxy import OFFLINE, proxy_config, proxy_env
+from bench.litellm_proxy import OFFLINE, START_TIMEOUT_S, proxy_command, proxy_config, proxy_env
 
 REPO = Path(__file__).resolve().parents[2]
 ANCHORS = REPO / "bench" / "anchors-requirements.txt"
@@ -53,3 +54,31 @@ def test_the_proxy_config_routes_the_model_to_the_fake():
     assert entry["litellm_params"]["model"] == "openai/gpt-6.1-sol"
     assert entry["litellm_params"]["api_base"] == "http://127.0.0.1:9/v1"
 
+
+
+def test_the_anchors_venv_gets_a_pinned_hashed_pip_before_the_hashed_install(tmp_path):
+    # A fresh venv's bundled pip (23.2 on Python 3.11) refuses anchors-requirements.txt
+    # ("httpx[http2]" "not pinned"); the recipe upgrades it first, hashed like everything else.
+    venv = tmp_path / "anchors"
+    plan = subprocess.run(["make", "-n", "-B", f"ANCHORS_VENV={venv}", "PYTHON=python3", f"{venv}/.installed"],
+                          cwd=REPO, capture_output=True, text=True, check=True).stdout
+    commands = [line.strip() for line in plan.replace("\\\n", " ").splitlines() if line.strip()]
+    steps = [next(i for i, c in enumerate(commands) if needle in c) for needle in
+             (f"-m venv {venv}", "-r bench/anchors-pip.txt", "-r bench/anchors-requirements.txt")]
+    assert steps == sorted(steps), commands
+    upgrade = commands[steps[1]]
+    assert upgrade.startswith(f"{venv}/bin/python -m pip install") and "--require-hashes" in upgrade
+    assert "--only-binary :all:" in upgrade   # the hashed wheel, never a build from source
+    assert commands[steps[2]].startswith(f"{venv}/bin/pip install") and "--require-hashes" in commands[steps[2]]
+    [(requirement, hashes)] = requirements(REPO / "bench" / "anchors-pip.txt").items()
+    version = re.fullmatch(r"pip==(\d+)\.(\d+)(?:\.\d+)?", requirement)
+    assert version and (int(version[1]), int(version[2])) >= (24, 0), requirement
+    assert hashes and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes)
+
+
+def test_litellm_workers_may_take_as_long_to_start_as_the_proxy(tmp_path):
+    # uvicorn kills a worker silent for 5 s: on a loaded machine LiteLLM's workers died and
+    # restarted until the start timeout ran out.
+    command = proxy_command("bench/.anchors-venv/bin/litellm", tmp_path / "config.yaml", 4000, 2)
+    assert command[command.index("--num_workers") + 1] == "2"
+    assert int(command[command.index("--timeout_worker_healthcheck") + 1]) >= START_TIMEOUT_S

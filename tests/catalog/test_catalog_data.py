@@ -7,6 +7,7 @@ EXCEPTIONS with the reason and where its price comes from.
 from __future__ import annotations
 
 import csv
+import os
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -16,12 +17,13 @@ from genai_prices import Usage, calc_price
 from genai_prices.data_snapshot import get_snapshot
 from genai_prices.types import ModelInfo, TieredPrices, TimeOfDateConstraint
 
-from app.catalog import load_models
+from app.catalog import load_catalog, load_models
 from app.vendors import VENDORS
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = REPO / "models.csv"
-MMLU_CSV = REPO.parent / "shared" / "data" / "mmlu.csv"
+# shared/ beside the repository; SHARED_DATA names its data folder where it lies elsewhere (a worktree).
+MMLU_CSV = Path(os.environ.get("SHARED_DATA") or REPO.parent / "shared" / "data") / "mmlu.csv"
 MTOK = 1_000_000
 
 # Our vendor key -> genai-prices provider id (the rest are the same string).
@@ -214,6 +216,7 @@ def _mmlu_rows() -> dict[str, dict[str, str]]:
 
 
 def test_mmlu_scores_come_from_shared_data(models):
+    # models.csv's own columns hold only mmlu.csv's values, each through an explicit mapping
     rows = _mmlu_rows()
     assert set(MMLU_ROWS.values()) <= set(rows), sorted(set(MMLU_ROWS.values()) - set(rows))
     for model in models:
@@ -225,6 +228,20 @@ def test_mmlu_scores_come_from_shared_data(models):
             cell = rows[row_name][column].strip()
             want = float(cell) if cell else None
             assert value == want, f"{model.id}: {column} {value} but mmlu.csv row {row_name!r} has {want}"
+
+
+def test_served_mmlu_score_is_mmlu_csv_else_quality_csv():
+    # The served mmlu_score: mmlu.csv's where it has a score for the row, else quality.csv's mmlu.
+    rows = _mmlu_rows()
+    served = load_catalog(CATALOG, CATALOG.with_name("quality.csv"))
+    for model in served:
+        row_name = MMLU_ROWS.get(model.model_name)
+        cell = rows[row_name]["mmlu"].strip() if row_name else ""
+        published = model.quality.get("mmlu")
+        want = float(cell) if cell else (published.score if published else None)
+        assert model.mmlu_score == want, model.id
+    by_id = {model.id: model for model in served}
+    assert by_id["groq/gpt-oss-120b"].mmlu_score == 90.0 and by_id["ollama/gpt-oss-20b"].mmlu_score == 85.3
 
 
 def test_tokenizers(models):

@@ -2,11 +2,12 @@
 import pytest
 
 from app.catalog import CatalogError, load_models, load_quality
-from app.catalog.quality import QUALITY_COLUMNS, Score, attach_quality, quality_to_dict
+from app.catalog.quality import QUALITY_COLUMNS, SCORE_COLUMNS, Score, ServedAs, attach_quality, quality_to_dict
 from app.vendors import VENDORS
 from tests.catalog_rows import ROWS, write_catalog
 
-HEADER = ",".join(QUALITY_COLUMNS)
+HEADER = ",".join(SCORE_COLUMNS)          # a file without the served_as columns, as before they existed
+FULL_HEADER = ",".join(QUALITY_COLUMNS)
 GOOD = [
     "gpt-4o-mini,mmlu_pro,63.1,percent,https://example.com/card,2024-07-18,a note",
     "gpt-4o-mini,lmarena_text,1272,elo,https://lmarena.ai/leaderboard/text,2025-01-10,",
@@ -27,8 +28,9 @@ def test_valid_rows_parse_into_scores_by_model_and_benchmark(tmp_path):
                                                          "2025-01-10", 3)
     assert quality_to_dict(table["gpt-4o-mini"]) == {
         "lmarena_text": {"score": 1272.0, "scale": "elo", "source": "https://lmarena.ai/leaderboard/text",
-                         "date": "2025-01-10"},
-        "mmlu_pro": {"score": 63.1, "scale": "percent", "source": "https://example.com/card", "date": "2024-07-18"}}
+                         "date": "2025-01-10", "served_as": None},
+        "mmlu_pro": {"score": 63.1, "scale": "percent", "source": "https://example.com/card", "date": "2024-07-18",
+                     "served_as": None}}
 
 
 def test_blank_lines_are_ignored(tmp_path):
@@ -82,7 +84,8 @@ def test_duplicate_model_and_benchmark_names_the_first_line(tmp_path):
     assert (info.value.line, info.value.column) == (4, "benchmark")
 
 
-@pytest.mark.parametrize("header", ["model,benchmark,score", HEADER.replace("scale", "unit")])
+@pytest.mark.parametrize("header", ["model,benchmark,score", HEADER.replace("scale", "unit"),
+                                    HEADER + ",served_as", FULL_HEADER.replace("since", "from")])
 def test_wrong_header_is_line_1(tmp_path, header):
     with pytest.raises(CatalogError) as info:
         load_quality(write_quality(tmp_path / "q.csv", header=header))
@@ -126,3 +129,44 @@ def test_models_csv_mmlu_pro_must_match_its_source(tmp_path, quality_rows, probl
     with pytest.raises(CatalogError, match=problem) as info:
         attach_quality(_catalog(tmp_path), load_quality(path), path)
     assert "groq/llama-3.3-70b" in str(info.value) and info.value.path == str(path)
+
+
+RETIRED = ("v4-flash,gpqa_diamond,88.1,percent,https://example.com/v4-flash,2026-04-24,preview,"
+           "v4.1-flash,2026-09-10,https://example.com/updates")
+
+
+def test_served_as_says_which_checkpoint_the_api_name_serves_now(tmp_path):
+    table = load_quality(write_quality(tmp_path / "q.csv", [RETIRED, GOOD[0] + ",,,"], header=FULL_HEADER))
+    score = table["v4-flash"]["gpqa_diamond"]
+    assert score.served_as == ServedAs("v4.1-flash", "2026-09-10", "https://example.com/updates")
+    assert quality_to_dict(table["v4-flash"])["gpqa_diamond"]["served_as"] == {
+        "model": "v4.1-flash", "since": "2026-09-10", "source": "https://example.com/updates"}
+    assert table["gpt-4o-mini"]["mmlu_pro"].served_as is None   # empty columns: the scored checkpoint
+
+
+@pytest.mark.parametrize("cells,column", [
+    (("v4.1-flash", "", ""), "served_as_since"),
+    (("", "2026-09-10", "https://example.com/updates"), "served_as"),
+    (("v4.1-flash", "2026-9-10", "https://example.com/updates"), "served_as_since"),
+    (("v4.1-flash", "2026-09-10", "http://example.com/updates"), "served_as_source"),
+])
+def test_served_as_needs_its_date_and_source(tmp_path, cells, column):
+    row = ",".join([*GOOD[0].split(","), *cells])
+    with pytest.raises(CatalogError, match="go together") as info:
+        load_quality(write_quality(tmp_path / "q.csv", [row], header=FULL_HEADER))
+    assert (info.value.line, info.value.column) == (2, column)
+
+
+def test_mmlu_score_is_served_from_quality_csv_where_models_csv_has_none(tmp_path):
+    rows = [GOOD[0], GOOD[2], "gemini-2.5-pro,mmlu,89.8,percent,https://example.com/g,2025-06-17,a note"]
+    models = {m.id: m for m in attach_quality(_catalog(tmp_path), load_quality(write_quality(tmp_path / "q.csv", rows)),
+                                              "q.csv")}
+    assert models["google/gemini-2.5-pro"].mmlu_score == 89.8        # models.csv empty: quality.csv's mmlu
+    assert models["openai/gpt-4o-mini"].mmlu_score == 82.0           # models.csv (shared/data/mmlu.csv) kept
+    assert models["groq/llama-3.3-70b"].mmlu_score == 86.0           # no quality.csv mmlu row: models.csv's
+
+
+def test_models_csv_mmlu_must_match_quality_csv_where_both_have_one(tmp_path):
+    path = write_quality(tmp_path / "q.csv", [GOOD[2], "gpt-4o-mini,mmlu,81.0,percent,https://example.com/m,2024-07-18,x"])
+    with pytest.raises(CatalogError, match="mmlu_score 82.0 but quality.csv has 81.0"):
+        attach_quality(_catalog(tmp_path), load_quality(path), path)

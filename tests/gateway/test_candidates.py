@@ -110,3 +110,14 @@ def test_value_for_auto_is_points_per_dollar_on_the_min_quality_benchmark():
     found = chooser().choose("auto", None, Constraints(min_quality=("gpqa_diamond", 0), sort="value"))
     per_dollar = [c.model.quality["gpqa_diamond"].score / c.estimated_cost for c in found]
     assert found and per_dollar == sorted(per_dollar, reverse=True)
+
+
+def test_value_for_auto_without_min_quality_is_points_per_dollar_on_the_default_benchmark():
+    default = RankingTable(MODELS).default_benchmark   # the percent-scale benchmark scoring the most rows
+    assert default is not None
+    found = chooser().choose("auto", None, Constraints(sort="value"))
+    scored = [c for c in found if default in c.model.quality and c.estimated_cost > 0]
+    per_dollar = [c.model.quality[default].score / c.estimated_cost for c in scored]
+    assert len(scored) > 3 and per_dollar == sorted(per_dollar, reverse=True)
+    first_unscored = next(i for i, c in enumerate(found) if default not in c.model.quality)
+    assert all(default not in c.model.quality for c in found[first_unscored:])   # unscored trail

@@ -75,7 +75,7 @@ def test_authentication_is_401_and_bearer_keys_work(gateway_app):
 
 
 def test_rate_limits_are_429_with_retry_after(gateway_app):
-    client = gateway_app(RATELIMIT_SEND_PROMPT="1/minute").test_client()
+    client = gateway_app(RATELIMIT_V1="1/minute").test_client()
     client.post(CHAT, json={"model": "acme/x", "messages": HI})
     response = client.post(CHAT, json={"model": "acme/x", "messages": HI})
     openai_error(response, 429, "rate_limit_error", None, "rate_limit_exceeded")

@@ -21,7 +21,7 @@ def service(fake, tmp_path_factory, encodings_dir):
     with gunicorn(SECRETS_FILE=str(folder / "secrets.yaml"), TIKTOKEN_CACHE_DIR=str(encodings_dir),
                   WEB_CONCURRENCY="1", AUTH_MODE="api_key",
                   API_KEYS=f"main:{KEY},limited:{LIMITED},poor:{POOR}", BUDGETS_FILE=str(folder / "budgets.yaml"),
-                  RATELIMIT_ENABLED="true", RATELIMIT_SEND_PROMPT="40/minute", PROVIDER_MAX_RETRIES="0") as (base, _):
+                  RATELIMIT_ENABLED="true", RATELIMIT_V1="40/minute", PROVIDER_MAX_RETRIES="0") as (base, _):
         yield base
 
 
@@ -110,6 +110,22 @@ def test_rate_limit_error(service):
             except openai.NotFoundError:
                 pass
     assert caught.value.type == "rate_limit_error" and int(caught.value.response.headers["Retry-After"]) >= 1
+    # Ours, not a vendor's (vendor_rate_limited), with the limit as OpenAI reports its own.
+    assert caught.value.code == "rate_limit_exceeded"
+    headers = caught.value.response.headers
+    assert (headers["x-ratelimit-limit-requests"], headers["x-ratelimit-remaining-requests"]) == ("40", "0")
+    assert headers["x-ratelimit-reset-requests"].endswith("s")
+
+
+def test_a_vendors_429_is_vendor_rate_limited_without_our_limit_headers(service, fake):
+    fake.behave("gpt-6-luna", status=429)
+    try:
+        with pytest.raises(openai.RateLimitError) as caught:
+            sdk(service).chat.completions.create(model="openai/gpt-6-luna", messages=HELLO)
+    finally:
+        fake.reset()
+    assert caught.value.code == "vendor_rate_limited"
+    assert "x-ratelimit-limit-requests" not in caught.value.response.headers   # not our limit
 
 
 def test_a_budget_refusal_is_402_insufficient_quota(service):

@@ -13,9 +13,12 @@ def sample(name, **labels):
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def http(endpoint, method="GET", status="200", suffix="_total"):
-    name = "price_runner_http_requests" if suffix == "_total" else "price_runner_http_request_duration_seconds"
-    return sample(name + suffix, endpoint=endpoint, method=method, status=status)
+def http(endpoint, method="GET", status="200", suffix="_total", origin=None):
+    if suffix != "_total":
+        return sample("price_runner_http_request_duration_seconds" + suffix, endpoint=endpoint, method=method,
+                      status=status)
+    origin = origin if origin is not None else ("" if int(status) < 400 else "price_runner")
+    return sample("price_runner_http_requests_total", endpoint=endpoint, method=method, status=status, origin=origin)
 
 
 def test_requests_are_counted_and_timed_by_route_method_and_status(client):
@@ -37,7 +40,7 @@ def test_metrics_endpoint_serves_the_text_format_with_the_series(client):
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=")
     text = response.get_data(as_text=True)
-    assert 'price_runner_http_requests_total{endpoint="/api/providers",method="GET",status="200"}' in text
+    assert 'price_runner_http_requests_total{endpoint="/api/providers",method="GET",origin="",status="200"}' in text
     assert "price_runner_http_request_duration_seconds_bucket" in text
     assert "price_runner_http_requests_in_flight" in text
 

@@ -117,10 +117,12 @@ def test_limit_and_sorts(client):
     scores = [i["mmlu_score"] for i in by_mmlu if i["mmlu_score"] is not None]
     assert scores == sorted(scores, reverse=True) and by_mmlu[0]["mmlu_score"] == max(scores)
     assert all(i["mmlu_score"] is None for i in by_mmlu[len(scores):])
-    by_value = post(client, {"prompt": "Hi", "sort": "value", "expected_output_tokens": 100}).get_json()["data"]
-    paid = [i for i in by_value if i["mmlu_score"] is not None and i["total_cost"] > 0]
-    ratios = [i["mmlu_score"] / i["total_cost"] for i in paid]
-    assert ratios == sorted(ratios, reverse=True)
+    # value without a benchmark: points per dollar on the default benchmark, which the response names
+    by_value = post(client, {"prompt": "Hi", "sort": "value", "expected_output_tokens": 100}).get_json()
+    assert by_value["benchmark"] == client.get("/api/models").get_json()["default_benchmark"]
+    paid = [i for i in by_value["data"] if i["quality_score"] is not None and i["total_cost"] > 0]
+    ratios = [i["quality_score"] / i["total_cost"] for i in paid]
+    assert len(paid) > 10 and ratios == sorted(ratios, reverse=True)
 
 
 def test_configured_flag_follows_credentials(make_app, tmp_path):

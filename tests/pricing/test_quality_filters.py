@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from app.pricing.benchmarks import Benchmark, BenchmarkError, check_minimum, check_value, resolve
 from app.pricing.ranking import rank
-from tests.pricing.test_ranking import counts_of, ids, make_model
+from tests.pricing.test_ranking import counts_of, ids, make_model, quality
 from tests.spend.conftest import fake, secrets_file, spend_app  # noqa: F401  (fixtures)
 
 URL = "/api/get_best_price_for_prompt"
@@ -20,9 +20,10 @@ def price(client, status=200, **body):
     return response.get_json()
 
 
-# The pure ranking: scores by model id replace MMLU for the quality and value sorts only.
+# The pure ranking: scores by model id replace the default benchmark for the quality and value sorts only.
 def test_value_divides_the_named_scores_by_the_cost():
-    cheap, dear = make_model("a/cheap", 1, 1, mmlu_score=90.0), make_model("b/dear", 10, 10, mmlu_score=10.0)
+    cheap = make_model("a/cheap", 1, 1, mmlu_score=90.0, quality=quality(gpqa_diamond=90.0))
+    dear = make_model("b/dear", 10, 10, mmlu_score=10.0, quality=quality(gpqa_diamond=10.0))
     counts = counts_of(1000)
     assert ids(rank([cheap, dear], counts, sort="value")) == ["a/cheap", "b/dear"]
     flipped = rank([cheap, dear], counts, sort="value", scores={"a/cheap": 5.0, "b/dear": 80.0})
@@ -83,10 +84,25 @@ def test_value_on_a_published_benchmark_reports_the_score_used(client):
     assert all(item["quality_score"] is None for item in body["data"][first_unscored:])   # they trail
 
 
-def test_without_a_benchmark_value_is_mmlu_per_dollar_as_before(client):
-    body = price(client, sort="value", limit=5)
-    assert body["benchmark"] is None
-    assert [item["quality_score"] for item in body["data"]] == [item["mmlu_score"] for item in body["data"]]
+def test_without_a_benchmark_the_default_one_is_used_and_named(client):
+    catalog = client.application.extensions["catalog"].all()
+    shares = {}
+    for model in catalog:
+        for key, score in model.quality.items():
+            if score.scale == "percent":
+                shares[key] = shares.get(key, 0) + 1
+    default = max(sorted(shares), key=shares.get)   # the percent benchmark that scores the most rows
+    for body in (price(client, sort="value", include_self_hosted=True),
+                 price(client, include_self_hosted=True)):
+        assert body["benchmark"] == default
+        by_id = {item["id"]: item["quality_score"] for item in body["data"]}
+        assert by_id == {m.id: (m.quality[default].score if default in m.quality else None) for m in catalog}
+    assert client.get("/api/models").get_json()["default_benchmark"] == default
+    # sort value without a benchmark keeps working: points per dollar on the default, unscored last
+    body = price(client, sort="value", expected_output_tokens=100)
+    paid = [item for item in body["data"] if item["quality_score"] is not None and item["total_cost"] > 0]
+    values = [item["quality_score"] / item["total_cost"] for item in paid]
+    assert len(paid) > 10 and values == sorted(values, reverse=True)
 
 
 @pytest.mark.parametrize("body,field,message", [

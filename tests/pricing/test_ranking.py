@@ -7,6 +7,7 @@ import pytest
 
 from app.catalog.csv_loader import load_models
 from app.catalog.model import Model
+from app.catalog.quality import Score
 from app.pricing.cost import price_request
 from app.forecast.outlook import BUCKETS, Forecast, Outlook
 from app.pricing.ranking import AUTO, ITEM_KEYS, RankingTable, rank
@@ -30,6 +31,12 @@ def make_model(model_id: str, input_price: float = 1.0, output_price: float = 2.
     return Model(**{**fields, **overrides})
 
 
+def quality(**scores: float) -> dict[str, Score]:
+    """Published scores by benchmark key; keys starting lmarena are Elo ratings, the rest percent."""
+    return {key: Score(value, "elo" if key.startswith("lmarena") else "percent", "https://example.com", "2026-01-01")
+            for key, value in scores.items()}
+
+
 def counts_of(o200k: int = 1_000, **families: int) -> dict[str, TokenCount]:
     counts = {"o200k_base": TokenCount(o200k, "o200k_base", True)}
     counts.update({name: TokenCount(n, name, False) for name, n in families.items()})
@@ -50,7 +57,8 @@ def test_item_has_exactly_the_contract_fields_in_order():
         "tokenizer": "o200k_base", "token_count_exact": True, "long_context": False,
         "mmlu_score": 82.0, "model_size": "Unknown", "configured": False, "price_effective_from": None,
         "output_basis": {"kind": "given", "samples": 0}, "output_cost_range": None, "self_hosted": False,
-        "quality_score": 82.0, "price_window": None, "price_changes_at": None}]
+        "quality_score": None,   # no published score: the catalog has no default benchmark
+        "price_window": None, "price_changes_at": None}]
     assert tuple(ranking.items[0]) == ITEM_KEYS
     assert ranking.excluded_context_window == 0
 
@@ -108,14 +116,34 @@ def test_mmlu_sort_best_first_unscored_last_ties_cheapest_then_id():
 
 
 def test_value_sort_free_scored_first_then_points_per_dollar_unscored_last():
-    models = [make_model("a/unscored-free", 0.0, 0.0, mmlu_score=None),
-              make_model("b/free-weak", 0.0, 0.0, mmlu_score=60.0),
-              make_model("c/free-strong", 0.0, 0.0, mmlu_score=85.0),
-              make_model("d/cheap-good", 0.1, 0.1, mmlu_score=80.0),      # 80 / 0.0001 USD
-              make_model("e/dear-great", 10.0, 10.0, mmlu_score=90.0),    # 90 / 0.01 USD
-              make_model("f/unscored-dear", 5.0, 5.0, mmlu_score=None)]
-    assert ids(rank(models, counts_of(1_000), sort="value")) == [
+    # Without named scores, value uses the default benchmark (gpqa_diamond here), not mmlu_score.
+    models = [make_model("a/unscored-free", 0.0, 0.0),
+              make_model("b/free-weak", 0.0, 0.0, quality=quality(gpqa_diamond=60.0)),
+              make_model("c/free-strong", 0.0, 0.0, quality=quality(gpqa_diamond=85.0)),
+              make_model("d/cheap-good", 0.1, 0.1, mmlu_score=10.0, quality=quality(gpqa_diamond=80.0)),
+              make_model("e/dear-great", 10.0, 10.0, quality=quality(gpqa_diamond=90.0)),    # 90 / 0.01 USD
+              make_model("f/unscored-dear", 5.0, 5.0, mmlu_score=99.0)]
+    ranked = rank(models, counts_of(1_000), sort="value")
+    assert ids(ranked) == [
         "c/free-strong", "b/free-weak", "d/cheap-good", "e/dear-great", "a/unscored-free", "f/unscored-dear"]
+    assert [item["quality_score"] for item in ranked.items] == [85.0, 60.0, 80.0, 90.0, None, None]
+
+
+def test_the_default_benchmark_is_the_percent_one_that_scores_the_most_rows():
+    models = [make_model("a/x", quality=quality(mmlu=80.0, gpqa_diamond=50.0, lmarena_text=1400)),
+              make_model("b/y", quality=quality(mmlu=70.0, lmarena_text=1300)),
+              make_model("c/z", quality=quality(gpqa_diamond=40.0, swe_bench_verified=60.0, lmarena_text=1200)),
+              make_model("d/w", quality=quality(swe_bench_verified=55.0, lmarena_text=1350))]
+    table = RankingTable(models)
+    # lmarena_text scores all four rows but is an Elo rating; mmlu, gpqa_diamond and swe_bench_verified
+    # score two each: the first key wins the tie.
+    assert table.default_benchmark == "gpqa_diamond"
+    assert table.default_scores == {"a/x": 50.0, "c/z": 40.0}
+    items = {item["id"]: item["quality_score"] for item in rank(table, counts_of()).items}
+    assert items == {"a/x": 50.0, "b/y": None, "c/z": 40.0, "d/w": None}
+    more = RankingTable([*models, make_model("e/v", quality=quality(mmlu=60.0))])
+    assert more.default_benchmark == "mmlu"   # computed from the data: a third mmlu row moves it
+    assert RankingTable([make_model("a/x", quality=quality(lmarena_text=1400))]).default_benchmark is None
 
 
 def test_unknown_sort_is_rejected():

@@ -16,22 +16,40 @@ def jwk(private_key, kid: str, **fields) -> dict:
 
 
 class JwksServer:
-    """GET anything: 200 with {"keys": keys}, or `status`/`body` when set. ``requests`` counts GETs."""
+    """GET anything: 200 with {"keys": keys}, or `status`/`body` when set. ``requests`` counts GETs.
+
+    With ``drip`` set, the answer (status line first) goes out one byte every ``drip`` seconds."""
 
     def __init__(self, keys: list[dict] | None = None, port: int = 0):
         self.keys, self.requests = list(keys or []), 0
-        self.status, self.body = 200, None
+        self.status, self.body, self.drip = 200, None, 0.0
+        self.stopping = threading.Event()
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 owner.requests += 1
                 body = owner.body if owner.body is not None else json.dumps({"keys": owner.keys}).encode()
+                if owner.drip:
+                    return self._drip(body)
                 self.send_response(owner.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _drip(self, body):
+                answer = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+                self.close_connection = True
+                for byte in answer:
+                    if owner.stopping.wait(owner.drip):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
             def log_message(self, *args):
                 pass
@@ -44,5 +62,6 @@ class JwksServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()

@@ -1,7 +1,10 @@
 """Flask-Limiter per client and route: 429 in the envelope with Retry-After; ops endpoints exempt."""
+import re
+
 import pytest
 
 from app.config import ConfigError
+from app.security.rate_limits import duration
 from tests.integration.servers import free_port
 from tests.security.conftest import KEY_A, KEY_B
 
@@ -87,6 +90,59 @@ def test_defaults_are_120_per_minute_and_20_for_send_prompt_in_memory(make_app):
     assert [client.post("/api/send_prompt", json={}).status_code for _ in range(21)][-2:] == [400, 429]
 
 
+def test_v1_defaults_to_600_per_minute_apart_from_send_prompt(make_app):
+    # An agent loop calls /v1 hundreds of times a minute; send_prompt's 20 no longer applies there.
+    app = make_app()
+    assert app.config["RATELIMIT_V1"] == "600/minute"
+    client = app.test_client()
+    assert [client.post("/api/send_prompt", json={}).status_code for _ in range(21)][-1] == 429
+    codes = [client.post("/v1/chat/completions", json={}).status_code for _ in range(601)]
+    assert codes[:600] == [400] * 600 and codes[600] == 429
+
+
+def test_v1_has_its_own_limit_on_each_of_its_endpoints(make_app):
+    client = limited(make_app, RATELIMIT_DEFAULT="5/minute", RATELIMIT_SEND_PROMPT="5/minute", RATELIMIT_V1="2/minute")
+    assert [client.post("/v1/chat/completions", json={}).status_code for _ in range(3)] == [400, 400, 429]
+    assert statuses(client, "/v1/models", 3) == [200, 200, 429]
+    assert [client.post("/api/send_prompt", json={}).status_code for _ in range(3)] == [400] * 3
+    assert statuses(client, "/api/models", 3) == [200] * 3
+
+
+def test_v1_falls_back_to_the_default_without_its_own_limit(make_app):
+    client = limited(make_app, RATELIMIT_DEFAULT="2/minute", RATELIMIT_V1="")
+    assert statuses(client, "/v1/models", 3) == [200, 200, 429]
+
+
+RESET = re.compile(r"^(\d+m)?\d+(\.\d+)?s$|^\d+ms$")
+
+
+@pytest.mark.parametrize("path, code", [("/api/models", 429), ("/v1/models", "rate_limit_exceeded")])
+def test_our_429s_carry_openais_ratelimit_headers_and_keep_each_paths_code(make_app, path, code):
+    client = limited(make_app, RATELIMIT_DEFAULT="3/minute", RATELIMIT_V1="3/minute")
+    assert statuses(client, path, 3) == [200] * 3
+    response = client.get(path)
+    assert response.status_code == 429 and response.get_json()["error"]["code"] == code
+    headers = response.headers
+    assert (headers["x-ratelimit-limit-requests"], headers["x-ratelimit-remaining-requests"]) == ("3", "0")
+    assert RESET.match(headers["x-ratelimit-reset-requests"]), headers["x-ratelimit-reset-requests"]
+    assert 1 <= int(headers["Retry-After"]) <= 60
+
+
+def test_v1_answers_within_the_limit_say_what_is_left(make_app):
+    client = limited(make_app, RATELIMIT_V1="4/minute")
+    left = [client.get("/v1/models").headers["x-ratelimit-remaining-requests"] for _ in range(4)]
+    assert left == ["3", "2", "1", "0"]
+    refused = client.get("/v1/models")
+    assert refused.status_code == 429 and refused.headers["x-ratelimit-limit-requests"] == "4"
+    assert "x-ratelimit-limit-requests" not in client.get("/api/providers").headers   # /api: on 429s only
+
+
+@pytest.mark.parametrize("seconds, text", [(0.02, "20ms"), (0, "0ms"), (6, "6s"), (1.5, "1.5s"), (59.9996, "1m0s"),
+                                           (360, "6m0s"), (3723, "1h2m3s")])
+def test_durations_are_written_as_openai_writes_them(seconds, text):
+    assert duration(seconds) == text
+
+
 def test_limits_can_be_turned_off(make_app):
     assert statuses(limited(make_app, RATELIMIT_ENABLED=False, RATELIMIT_DEFAULT="1/minute"), "/api/models", 3) == \
         [200] * 3
@@ -107,6 +163,7 @@ def test_unreachable_redis_falls_back_to_counting_in_memory(make_app):
 @pytest.mark.parametrize("config,message", [
     ({"RATELIMIT_DEFAULT": "lots"}, "RATELIMIT_DEFAULT must be a rate limit"),
     ({"RATELIMIT_SEND_PROMPT": "10 per fortnight"}, "RATELIMIT_SEND_PROMPT must be a rate limit"),
+    ({"RATELIMIT_V1": "fast"}, "RATELIMIT_V1 must be a rate limit"),
     ({"RATELIMIT_STORAGE_URI": "memcached://localhost"}, "RATELIMIT_STORAGE_URI must start with"),
 ])
 def test_bad_limit_settings_stop_the_factory(make_app, config, message):

@@ -184,6 +184,38 @@ def test_catalog_filters_sorts_and_marks_configured_providers(browser, service):
     screenshot(browser, "catalog-1280")
 
 
+BENCHMARK_NAMES = {"gpqa_diamond": "GPQA Diamond", "mmlu": "MMLU", "mmlu_pro": "MMLU-Pro",
+                   "swe_bench_verified": "SWE-bench Verified"}
+
+
+def test_the_quality_columns_name_the_default_benchmark_and_show_all_its_scores(browser, service):
+    models = requests.get(f"{service}/api/models", timeout=5).json()
+    default = models["default_benchmark"]
+    scored = {m["id"] for m in models["data"] if default in m["quality"]}
+    open_page(browser, service)
+    assert Select(browser.find_element(By.ID, "benchmark")).first_selected_option.get_attribute("value") == default
+    header = text(browser, '#catalog th[data-sort="quality"]')
+    assert header == f"Quality ({BENCHMARK_NAMES[default]})"
+    cells = {r.get_attribute("data-id"): r.find_elements(By.TAG_NAME, "td")[4].text
+             for r in browser.find_elements(By.CSS_SELECTOR, "#catalog tbody tr")}
+    shown = {model_id for model_id, cell in cells.items() if cell != "–"}
+    assert shown == scored and len(shown) > 20   # a value on every row the benchmark scores
+    retired = [m for m in models["data"] if default in m["quality"] and m["quality"][default]["served_as"]]
+    assert retired   # deepseek-v4-flash: the API name now serves V4.1 Flash; its score says so where shown
+    for model in retired:
+        served = model["quality"][default]["served_as"]["model"]
+        assert f"now serves {served}" in cells[model["id"]]
+    type_prompt(browser, "Name the benchmark")
+    assert text(browser, "#ranking thead th:last-child") == f"Quality ({BENCHMARK_NAMES[default]})"
+    Select(browser.find_element(By.ID, "benchmark")).select_by_value("lmarena_text")   # Elo stays selectable
+    assert text(browser, '#catalog th[data-sort="quality"]') == "Quality (LMArena text)"
+    assert text(browser, "#ranking thead th:last-child") == "Quality (LMArena text)"
+    Select(browser.find_element(By.ID, "benchmark")).select_by_value(default)
+    browser.find_element(By.ID, "f-text").send_keys("deepseek")
+    screenshot(browser, "quality-column-1280", full=False)
+    browser.find_element(By.ID, "f-text").clear()
+
+
 def test_ranking_follows_the_prompt_as_it_is_typed(browser, service):
     open_page(browser, service)
     short = type_prompt(browser, "Hello")

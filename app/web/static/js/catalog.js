@@ -1,8 +1,8 @@
 // The catalog table: filter, sort, and mark the providers this service can call.
 
 import { h, replace } from "./dom.js";
-import { perMtok, score, tokensShort } from "./format.js";
-import { scoreOf } from "./quality.js";
+import { perMtok, tokensShort } from "./format.js";
+import { scoreCell, scoreOf } from "./quality.js";
 
 const SORT_VALUES = {
   id: (m) => m.id,
@@ -64,7 +64,7 @@ function row(model, view) {
     h("td", {}, model.provider, configuredBadge(model.configured)),
     h("td", { class: "num" }, perMtok(model.input_price_per_mtok)),
     h("td", { class: "num" }, perMtok(model.output_price_per_mtok), priceWindow(model)),
-    h("td", { class: "num", title: quality ? `${quality.source} (${quality.date})` : null }, score(quality)),
+    h("td", { class: "num", title: quality ? `${quality.source} (${quality.date})` : null }, ...scoreCell(quality)),
     h("td", { class: "num" }, tokensShort(model.context_window)));
 }
 

@@ -57,11 +57,22 @@ function renderProviders(providers) {
   select.value = state.catalog.filters.provider;
 }
 
-function renderBenchmarks() {
+function renderBenchmarks(preferred) {
   const select = $("#benchmark"), known = benchmarks(state.models);
   replace(select, known.map((b) => h("option", { value: b.key }, `${benchmarkName(b.key)} (${b.models} models)`)));
-  if (!known.some((b) => b.key === state.benchmark)) state.benchmark = known.length ? known[0].key : "";
+  // Until the user picks one: the service's default (the percent-scale benchmark scoring the most rows).
+  if (!known.some((b) => b.key === state.benchmark)) {
+    state.benchmark = known.some((b) => b.key === preferred) ? preferred : known.length ? known[0].key : "";
+  }
   select.value = state.benchmark;
+  nameBenchmark();
+}
+
+/** Every quality column names the benchmark it shows. */
+function nameBenchmark() {
+  for (const node of document.querySelectorAll(".benchmark-name")) {
+    node.textContent = state.benchmark ? `(${benchmarkName(state.benchmark)})` : "";
+  }
 }
 
 function renderCatalogView() {
@@ -81,7 +92,7 @@ async function loadCatalog() {
     state.modelsById = new Map(models.data.map((m) => [m.id, m]));
     status("");
     renderProviders(providers.data);
-    renderBenchmarks();
+    renderBenchmarks(models.default_benchmark);
     renderAll();
     refreshRanking();
   } catch (error) {
@@ -252,7 +263,11 @@ $("#forget-key").addEventListener("click", () => setKey(""));
 $("#filters").addEventListener("input", readFilters);
 $("#filters").addEventListener("change", readFilters);   // a select or checkbox may fire only this
 $("#filters").addEventListener("submit", (event) => event.preventDefault());
-$("#benchmark").addEventListener("change", () => { state.benchmark = $("#benchmark").value; renderAll(); });
+$("#benchmark").addEventListener("change", () => {
+  state.benchmark = $("#benchmark").value;
+  nameBenchmark();
+  renderAll();
+});
 for (const th of document.querySelectorAll("#catalog th[data-sort]")) {
   th.querySelector("button").addEventListener("click", () => sortBy(th.dataset.sort));
 }

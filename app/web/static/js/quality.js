@@ -1,5 +1,8 @@
 // Published quality scores: which benchmarks the catalog has, and a model's score on one.
 
+import { h } from "./dom.js";
+import { score } from "./format.js";
+
 const NAMES = {
   mmlu: "MMLU", mmlu_pro: "MMLU-Pro", gpqa_diamond: "GPQA Diamond",
   swe_bench_verified: "SWE-bench Verified", terminal_bench_2_0: "Terminal-Bench 2.0",
@@ -31,4 +34,13 @@ export function benchmarks(models) {
 /** The model's published score on a benchmark ({score, scale, source, date}), or null. */
 export function scoreOf(model, benchmark) {
   return (model && model.quality && model.quality[benchmark]) || null;
+}
+
+/** A quality cell's content: the score and, where the model's API name now serves another
+ * checkpoint than the scored one, which (a score is never shown without that mark). */
+export function scoreCell(quality) {
+  const moved = quality && quality.served_as;
+  if (!moved) return [score(quality)];
+  return [score(quality), h("span", { class: "sub served-as", title: `since ${moved.since}: ${moved.source}` },
+    `retired checkpoint; now serves ${moved.model}`)];
 }

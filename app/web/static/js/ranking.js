@@ -2,7 +2,7 @@
 
 import { h, replace } from "./dom.js";
 import { count, usd, score } from "./format.js";
-import { benchmarkName, scoreOf } from "./quality.js";
+import { benchmarkName, scoreCell, scoreOf } from "./quality.js";
 import { configuredBadge, priceWindow } from "./catalog.js";
 
 export const COLLAPSED_ROWS = 10;
@@ -75,7 +75,7 @@ function row(item, index, context) {
       outputNote(item)),
     h("td", { class: "num" }, tokens(item)),
     h("td", {}, tier(item)),
-    h("td", { class: "num" }, score(scoreOf(modelsById.get(item.id), benchmark))));
+    h("td", { class: "num" }, ...scoreCell(scoreOf(modelsById.get(item.id), benchmark))));
 }
 
 function highlight(kind, title, item, detail) {
