@@ -32,7 +32,7 @@ RUN --mount=type=bind,from=tiktoken,target=/tiktoken \
 
 COPY app/ app/
 COPY scripts/ scripts/
-COPY models.csv quality.csv price_history.csv wsgi.py gunicorn.conf.py secrets.yaml.example ./
+COPY models.csv quality.csv price_history.csv service_tiers.csv wsgi.py gunicorn.conf.py secrets.yaml.example ./
 RUN mkdir instance && chown pricerunner instance   # the default SQLite database (DATABASE_URL)
 
 USER pricerunner

@@ -134,6 +134,12 @@ SETTINGS: dict[str, Setting] = {
     "PRICE_HISTORY_CSV": Setting(None, str,
         "the dated price versions the database is seeded from",
         default_doc="`price_history.csv` beside `MODELS_CSV`"),
+    "SERVICE_TIERS_CSV": Setting(None, str,
+        "dated prices per service tier (the estimate's and `/v1`'s `service_tier`); a bad row stops start-up",
+        default_doc="`service_tiers.csv` beside `MODELS_CSV` (none: only `default`)"),
+    "PRICES_SOURCE_URL": Setting(None, str.strip,
+        "the price data `catalog sync` reads without `--source`: a URL or a file in genai-prices' format",
+        default_doc="unset: the installed genai-prices data, offline"),
     # Output predictions and tokenizer calibration from the ledger (app/forecast): rebuilt this often,
     # over this many days of calls, with at least these many samples.
     "FORECAST_REFRESH_S": Setting(60.0, _float,

@@ -21,6 +21,9 @@ class Vendor:
     needs_key: bool = True        # Ollama runs locally without a key
     stream_usage_option: bool = True   # takes stream_options.include_usage (else usage comes unasked)
     self_hosted: bool = False     # runs on the caller's hardware: no API price (ranked only on request)
+    # API names of an asynchronous batch API (OpenRouter's ":batch"): priced for estimates, never called.
+    estimate_only_suffixes: tuple[str, ...] = ()
+    service_tier: bool = False    # the chat API takes OpenAI's service_tier and reports the tier it used
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -36,7 +39,7 @@ def _compatible(key: str, name: str, base_url: str, env_prefix: str, **extra) ->
 
 VENDORS: dict[str, Vendor] = {v.key: v for v in (
     Vendor("openai", "OpenAI", "openai", "openai_chat", "https://api.openai.com/v1",
-           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}),
+           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}, service_tier=True),
     Vendor("anthropic", "Anthropic", "anthropic", "anthropic", "https://api.anthropic.com",
            env={"api_key": ("ANTHROPIC_API_KEY",), "base_url": ("ANTHROPIC_BASE_URL",)}),
     Vendor("google", "Google", "google", "gemini", "https://generativelanguage.googleapis.com",
@@ -56,7 +59,8 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
     _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
                 max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
-    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER"),
+    _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER",
+                estimate_only_suffixes=(":batch",)),
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
            env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
            self_hosted=True),

@@ -12,7 +12,8 @@ MODEL_FIELDS = {
     "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
     "long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok",
     "context_window", "max_output_tokens", "mmlu_pro_score", "tokenizer", "prices_checked",
-    "default", "configured", "quality", "price_effective_from", "self_hosted", "price_window", "price_changes_at"}
+    "default", "configured", "quality", "price_effective_from", "self_hosted", "price_window", "price_changes_at",
+    "service_tiers"}
 
 
 @pytest.fixture

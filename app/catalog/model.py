@@ -68,5 +68,11 @@ class Model:
         return vendor is not None and vendor.self_hosted
 
     @property
+    def estimate_only(self) -> bool:
+        """Priced for estimates only: a batch API that send_prompt and /v1 cannot call."""
+        vendor = VENDORS.get(self.provider)
+        return vendor is not None and self.api_model.endswith(vendor.estimate_only_suffixes)
+
+    @property
     def has_long_context_tier(self) -> bool:
         return self.long_context_threshold is not None

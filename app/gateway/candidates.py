@@ -97,7 +97,10 @@ class Chooser:
             raise CandidateError(404, param, f"The model {name!r} does not exist: use a catalog id "
                                  "(provider/model) or a model name from GET /v1/models, or auto.",
                                  "model_not_found") from None
-        usable = [model for model in models if model.provider in self.configured]
+        if all(model.estimate_only for model in models):
+            raise CandidateError(400, param, f"{name!r} is estimate-only: an asynchronous batch API this "
+                                 "gateway cannot call; use the model without its batch suffix.", "model_not_found")
+        usable = [model for model in models if model.provider in self.configured and not model.estimate_only]
         if not usable:
             raise CandidateError(404, param, f"The model {name!r} is not available: no provider of it is "
                                  "configured on this service.", "model_not_found")
@@ -128,6 +131,7 @@ class Chooser:
                             scores=scores)
         if constraints.min_quality is not None:
             ranked = self._meeting(ranked, *constraints.min_quality)
+        ranked = [candidate for candidate in ranked if not candidate.model.estimate_only]
         skipped = [self._skip(candidate.model) for candidate in ranked]
         usable = [candidate for candidate, parameter in zip(ranked, skipped) if parameter is None]
         if not usable:

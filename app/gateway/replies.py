@@ -49,10 +49,13 @@ def completion(attempts: Sequence[Attempt], completion_id: str, created: int) ->
     """The chat.completion object of a request whose last attempt succeeded."""
     item = attempts[-1].item
     finish = "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])
-    return {"id": completion_id, "object": "chat.completion", "created": created,
-            "model": attempts[-1].candidate.model.id,
-            "choices": [{"index": 0, "message": message(item), "logprobs": None, "finish_reason": finish}],
-            "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
+    reply = {"id": completion_id, "object": "chat.completion", "created": created,
+             "model": attempts[-1].candidate.model.id,
+             "choices": [{"index": 0, "message": message(item), "logprobs": None, "finish_reason": finish}],
+             "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
+    if item.get("service_tier") is not None:
+        reply["service_tier"] = item["service_tier"]   # as the vendor reported it; the cost is at its prices
+    return reply
 
 
 def usage(item: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ ROLES = ("system", "developer", "user", "assistant", "tool")
 EFFORTS = ("minimal", "low", "medium", "high")
 MAX_STOPS = 4       # OpenAI's limit; the tightest of the dialects we send stop sequences to
 MAX_FALLBACKS = 10
+SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority", "fast")   # OpenAI's ServiceTier enum
 
 
 def _doc(text: str) -> dict:
@@ -209,6 +210,9 @@ class ChatCompletionSchema(_Strict):
     stream_options = fields.Nested(StreamOptionsSchema, load_default=None, metadata=_doc(
         "with stream only: include_usage"))
     user = fields.String(load_default=None, metadata=_doc("the end user, for the caller's own records (ignored)"))
+    service_tier = fields.String(load_default=None, validate=validate.OneOf(SERVICE_TIERS), metadata=_doc(
+        "OpenAI's processing tier, passed to vendors whose API has it (OpenAI); a tier other than auto or "
+        "default is a 400 on the others. The call is billed at the tier the vendor reports"))
     models = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None,
                          validate=validate.Length(min=1, max=MAX_FALLBACKS), metadata=_doc(
                              "fallbacks after model, in order (OpenRouter's convention); auto may appear"))

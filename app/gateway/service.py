@@ -55,7 +55,8 @@ def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
     agent = {k: body[k] for k in AGENT_BODY if body.get(k) is not None} if uses_agents(body) else None
     return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
                          messages=messages, top_p=body["top_p"], seed=body["seed"],
-                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent)
+                         stop=tuple(body["stop"]) if body["stop"] else None, agent=agent,
+                         service_tier=body.get("service_tier"))
 
 
 def uses_agents(body: Mapping[str, Any]) -> bool:
@@ -113,8 +114,9 @@ class Gateway:
         self._max_attempts = max_attempts   # SEND_PROMPT_MAX_MODELS: the most vendor calls one request makes
 
     def models(self) -> dict[str, Any]:
-        """The model list: auto and every catalog model of a configured provider."""
-        return replies.model_list(m for m in self._catalog.current.repository.all() if m.provider in self.configured)
+        """The model list: auto and every catalog model of a configured provider (not the estimate-only ones)."""
+        return replies.model_list(m for m in self._catalog.current.repository.all()
+                                  if m.provider in self.configured and not m.estimate_only)
 
     def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints,
                    caller: str = "anonymous") -> list[Candidate]:

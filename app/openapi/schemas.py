@@ -67,6 +67,9 @@ class QualityScoreSchema(Schema):
 class CatalogModelSchema(ModelFactsSchema):
     price_effective_from = fields.String(required=True, allow_none=True, metadata={
         "format": "date-time", "description": "start of the dated price version these prices come from"})
+    service_tiers = fields.List(fields.String(), required=True, metadata={
+        "description": "the service tiers the catalog prices this model at (default first); the estimate's "
+                       "service_tier"})
     price_window = _price_window()
     price_changes_at = _price_changes_at()
     api_model = fields.String(required=True, metadata={"description": "the model name the vendor's API is sent"})
@@ -163,6 +166,8 @@ class ExcludedSchema(Schema):
         "description": "models left out: their context window cannot hold input + expected output"})
     self_hosted = fields.Integer(required=True, metadata={
         "description": "self-hosted models of unconfigured providers left out (include_self_hosted: true ranks them)"})
+    service_tier = fields.Integer(required=True, metadata={
+        "description": "models left out: not sold at the request's service_tier at that moment (0 without one)"})
 
 
 class PriceResponseSchema(Schema):
@@ -174,6 +179,8 @@ class PriceResponseSchema(Schema):
     benchmark = fields.String(required=True, allow_none=True, metadata={
         "description": "the benchmark behind quality_score and the quality and value sorts: as named, else the "
                        "default (the percent-scale one that scores the most catalog rows; null: none)"})
+    service_tier = fields.String(required=True, metadata={
+        "description": "the service tier every item is priced at (default: the standard prices)"})
     data = fields.List(fields.Nested(PriceItemSchema), required=True, metadata={"description": "the ranked models"})
 
 

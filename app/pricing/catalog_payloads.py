@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,8 @@ from app.pricing.ranking import iso_moment
 from app.responses import dumps
 
 
-def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[str, Any]:
+def model_to_dict(model: Model, provider_name: str, configured: bool,
+                  service_tiers: Sequence[str] = ("default",)) -> dict[str, Any]:
     """Return the public view of one catalog row (the seed's fields first)."""
     return {
         "id": model.id,
@@ -41,6 +42,7 @@ def model_to_dict(model: Model, provider_name: str, configured: bool) -> dict[st
         "price_effective_from": iso_moment(model.price_effective_from),
         "price_window": model.price_window,
         "price_changes_at": iso_moment(model.price_changes_at),
+        "service_tiers": list(service_tiers),
     }
 
 
@@ -69,9 +71,11 @@ class CatalogPayloads:
 
     def __init__(self, catalog: CatalogRepository, provider_names: Mapping[str, str],
                  configured: Collection[str], tag: str = "",
-                 reasons: Mapping[str, str | None] | None = None):
+                 reasons: Mapping[str, str | None] | None = None,
+                 service_tiers: Callable[[str], Sequence[str]] = lambda model_id: ("default",)):
         def rows(models: list[Model]) -> list[dict[str, Any]]:
-            return [model_to_dict(m, provider_names[m.provider], m.provider in configured) for m in models]
+            return [model_to_dict(m, provider_names[m.provider], m.provider in configured, service_tiers(m.id))
+                    for m in models]
 
         # The benchmark the page and the ranking show when none is chosen: the whole catalog's.
         benchmark = default_benchmark(catalog.all())

@@ -69,6 +69,9 @@ class PriceRequestSchema(Schema):
         "catalog rows, named in the response)"))
     min_quality = fields.Nested(MinQualitySchema, load_default=None, metadata=_doc(
         "only models with at least this score on this benchmark (unscored models are left out)"))
+    service_tier = fields.String(load_default=None, validate=validate.Length(min=1, max=40), metadata=_doc(
+        "price each model at this service tier (the price data's names: default, flex, priority, ...); models "
+        "without it are left out and counted in excluded.service_tier; an unknown tier is a 400 listing them"))
     at = Moment(load_default=None, metadata=_doc(
         "price at this moment (ISO-8601 date, or date-time with a UTC offset), past or announced future; "
         "default now"))

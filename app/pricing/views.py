@@ -85,11 +85,17 @@ def best_price_for_prompt() -> Response:
     body = load_json(PRICE_REQUEST)
     extensions = current_app.extensions
     pricing = extensions["pricing"]
-    table = pricing.ranking if body["at"] is None else pricing.ranking_at(_within_history(pricing, body["at"]))
+    tier = _service_tier(pricing.tiers.names, body["service_tier"])
+    at = None if body["at"] is None else _within_history(pricing, body["at"])
+    table, lacking = pricing.ranking_for(at, tier)
     providers = _provider_filter(body["providers"])
     model_ids = _model_filter(extensions["catalog"], body["model_names"])
+    # Models without the tier, counted after the provider and model filters (before the others).
+    without_tier = sum(1 for model in lacking if (providers is None or model.provider in providers)
+                       and (model_ids is None or model.id in model_ids))
     scores, min_quality = _quality(body, table)
-    counts = extensions["tokens"].count(body["prompt"], table.tokenizers, system=body["system"] or "")
+    # The o200k count is the response's estimated_tokens, also when a tier leaves no o200k model.
+    counts = extensions["tokens"].count(body["prompt"], table.tokenizers | {BASE_ENCODING}, system=body["system"] or "")
     # Self-hosted models have no API price: ranked only when asked for, by name or by the flag.
     exclude_self_hosted = not body["include_self_hosted"] and providers is None and model_ids is None
     ranking = rank(table, counts, expected_output_tokens=body["expected_output_tokens"],
@@ -101,9 +107,19 @@ def best_price_for_prompt() -> Response:
     return json_response({
         "success": True, "prompt": body["prompt"], "estimated_tokens": counts[BASE_ENCODING].count,
         "count": len(ranking.items), "excluded": {"context_window": ranking.excluded_context_window,
-                                                  "self_hosted": ranking.excluded_self_hosted},
+                                                  "self_hosted": ranking.excluded_self_hosted,
+                                                  "service_tier": without_tier},
         "data": ranking.items,
-        "benchmark": table.default_benchmark if body["benchmark"] is None else body["benchmark"]})
+        "benchmark": table.default_benchmark if body["benchmark"] is None else body["benchmark"],
+        "service_tier": tier})
+
+
+def _service_tier(known: tuple[str, ...], wanted: str | None) -> str:
+    """The request's service tier (default without one); 400 listing the known tiers for another name."""
+    if wanted is None or wanted in known:
+        return wanted or known[0]
+    message = f"Unknown service_tier {wanted!r}; known tiers: {', '.join(known)}."
+    raise APIError(400, message, fields={"service_tier": [message]})
 
 
 def _within_history(pricing, moment: datetime) -> datetime:

@@ -49,6 +49,7 @@ class PromptRequest:
     stop: tuple[str, ...] | None = None
     seed: int | None = None
     agent: Mapping[str, Any] | None = field(default=None, compare=False)
+    service_tier: str | None = None   # OpenAI's processing tier, sent where the vendor's API has one
 
     def conversation(self) -> tuple[Message, ...]:
         """The messages to send, in order."""
@@ -63,7 +64,9 @@ class PromptRequest:
 
     def parameters_set(self) -> list[str]:
         """The optional generation parameters this request sets."""
-        return [name for name in OPTIONAL_PARAMETERS if getattr(self, name) is not None]
+        named = [name for name in OPTIONAL_PARAMETERS if getattr(self, name) is not None]
+        # auto and default ask for no particular tier: every vendor serves them.
+        return [*named, "service_tier"] if self.service_tier not in (None, "auto", "default") else named
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Completion:
     usage: Usage | None        # None: the vendor reported none we can trust (missing, negative, not integers)
     attempts: int = 1          # HTTP attempts the transport made (retries + 1)
     tool_calls: tuple = ()     # OpenAI tool_calls dicts (id, type, function{name, arguments}) the model made
+    service_tier: str | None = None   # the processing tier the vendor says served the call (OpenAI)
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,10 @@ class OpenAIChatAdapter(Adapter):
 
     @property
     def supports(self) -> frozenset[str]:
-        """Every optional parameter; seed only where the vendor takes one (Vendor.seed_field)."""
-        return frozenset(name for name in OPTIONAL_PARAMETERS if name != "seed" or self.vendor.seed_field)
+        """Every optional parameter; seed only where the vendor takes one (Vendor.seed_field), service_tier
+        only where its API has one (Vendor.service_tier)."""
+        tier = ("service_tier",) if self.vendor.service_tier else ()
+        return frozenset(name for name in (*OPTIONAL_PARAMETERS, *tier) if name != "seed" or self.vendor.seed_field)
 
     def body(self, request: PromptRequest) -> dict[str, Any]:
         """Return the JSON body; the max-tokens and seed field names are per vendor (see Vendor). A /v1
@@ -44,6 +46,7 @@ class OpenAIChatAdapter(Adapter):
             "top_p": request.top_p,
             "stop": list(request.stop) if request.stop else None,
             (self.vendor.seed_field or "seed"): request.seed,
+            "service_tier": request.service_tier if self.vendor.service_tier else None,
         })
 
     def parse(self, payload: Any) -> Completion:
@@ -54,9 +57,11 @@ class OpenAIChatAdapter(Adapter):
         # content is null when the model refuses; surface the refusal rather than nothing.
         text = mapping(message).get("content") or mapping(message).get("refusal") or ""
         calls = self.answer_tool_calls(payload)
+        tier = payload.get("service_tier") if self.vendor.service_tier else None
         return Completion(text=text if isinstance(text, str) else "",
                           finish_reason=tool_finish(calls, mapping(choice).get("finish_reason")),
-                          usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls)
+                          usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls,
+                          service_tier=tier if isinstance(tier, str) and tier else None)
 
     def stream_fields(self) -> dict[str, Any]:
         """Ask for a stream, and for its usage on the last chunk where the vendor's API takes the option."""
@@ -66,7 +71,7 @@ class OpenAIChatAdapter(Adapter):
 
     def stream_decoder(self, max_event_bytes: int) -> OpenAIChatStream:
         """Return a chat.completion.chunk decoder."""
-        return OpenAIChatStream(self.vendor.key, max_event_bytes, self._usage)
+        return OpenAIChatStream(self.vendor.key, max_event_bytes, self._usage, self.vendor.service_tier)
 
     @staticmethod
     def _usage(usage: Any) -> Usage:

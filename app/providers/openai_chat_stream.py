@@ -7,15 +7,17 @@ from .base import Usage
 from .errors import ProviderStreamError
 from .shapes import first_text, mapping, usage_or_none
 from .sse_reader import ServerSentEvent
-from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, UsageReport
+from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, TierReport, UsageReport
 
 
 class OpenAIChatStream(SSEDecoder):
     """Read chat.completion.chunk events; usage comes on the last chunk (``stream_options.include_usage``)."""
 
-    def __init__(self, vendor: str, max_event_bytes: int, read_usage: Callable[[Any], Usage]):
+    def __init__(self, vendor: str, max_event_bytes: int, read_usage: Callable[[Any], Usage],
+                 reports_tier: bool = False):
         super().__init__(vendor, max_event_bytes)
         self._read_usage = read_usage
+        self._reports_tier = reports_tier   # the vendor's service_tier is OpenAI's (Vendor.service_tier)
 
     def on_event(self, sse: ServerSentEvent) -> list[StreamEvent]:
         if sse.data.strip() == "[DONE]":
@@ -44,6 +46,9 @@ class OpenAIChatStream(SSEDecoder):
         usage = chunk.get("usage") or mapping(chunk.get("x_groq")).get("usage")
         if usage is not None:
             events.append(UsageReport(usage_or_none(self._read_usage, usage)))
+        tier = chunk.get("service_tier")
+        if self._reports_tier and isinstance(tier, str) and tier:
+            events.append(TierReport(tier))
         return events
 
     def _vendor_error(self, error: Any) -> ProviderStreamError:

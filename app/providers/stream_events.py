@@ -61,11 +61,18 @@ class UsageReport:
 
 
 @dataclass(frozen=True, slots=True)
+class TierReport:
+    """The service tier the vendor says serves the call (OpenAI's chunks carry it)."""
+
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
 class StreamEnd:
     """The dialect's own terminator: the answer is complete (a body ending without one is not)."""
 
 
-StreamEvent = Union[TextDelta, ToolCallsDelta, FinishReason, UsageReport, StreamEnd]
+StreamEvent = Union[TextDelta, ToolCallsDelta, FinishReason, UsageReport, TierReport, StreamEnd]
 END = StreamEnd()
 
 

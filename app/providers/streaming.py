@@ -27,8 +27,8 @@ from .errors import (ProviderCancelled, ProviderConnectionError, ProviderError, 
 from .failures import http_error
 from .sessions import environment_proxies
 from .shapes import tool_finish
-from .stream_events import (END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, ToolCallsDelta,
-                            UsageReport, merge_tool_call)
+from .stream_events import (END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, TierReport,
+                            ToolCallsDelta, UsageReport, merge_tool_call)
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, retry_policy
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard, bound
 
@@ -104,6 +104,7 @@ class TokenStream:
         self._size = 0
         self._finish: str | None = None
         self._usage: Usage | None = None
+        self._tier: str | None = None   # the service tier the vendor reported (OpenAI)
         self._ended = False
         self._closed = False
         self.completion: Completion | None = None
@@ -156,6 +157,8 @@ class TokenStream:
             self._finish = event.reason
         elif isinstance(event, UsageReport):
             self._usage = event.usage
+        elif isinstance(event, TierReport):
+            self._tier = event.tier
         elif isinstance(event, StreamEnd) and not self._ended:
             self._ended = True
             WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
@@ -168,7 +171,7 @@ class TokenStream:
             return None
         calls = tuple(self._calls[index] for index in sorted(self._calls))
         return Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage, self._attempts,
-                          tool_calls=calls)
+                          tool_calls=calls, service_tier=self._tier)
 
     def _grow(self, size: int) -> None:
         """Count a delta against PROVIDER_MAX_RESPONSE_BYTES; the first one starts the idle limit."""
@@ -191,7 +194,7 @@ class TokenStream:
                                           "the answer is incomplete", vendor=self._adapter.vendor.key)
         calls = tuple(self._calls[index] for index in sorted(self._calls))
         self.completion = Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage,
-                                     self._attempts, calls)
+                                     self._attempts, calls, self._tier)
 
     def close(self) -> None:
         """Stop reading (cutting the connection if the answer is not complete) and release the guard."""

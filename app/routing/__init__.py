@@ -1,11 +1,12 @@
 """Routing: send_prompt's blueprint over a plain fan-out service (PromptRouter)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask
 
+from app.catalog import Model
 from app.forecast.outlook import EMPTY
 from app.observability.calls import observe_call
 from app.providers.registry import adapter_for
@@ -14,6 +15,16 @@ from app.routing.capacity import StreamSlots, streams_per_worker
 from app.routing.dispatch import Dispatcher
 from app.routing.service import CallLimits, PromptRouter
 from app.vendors import VENDORS
+
+
+def tier_pricer(pricing: Any) -> Callable[[Model, str], Model | None]:
+    """A model priced at a service tier now (service_tiers.csv via the pricing extension), None without it."""
+    def at_tier(model: Model, tier: str) -> Model | None:
+        if pricing is None:
+            return None
+        priced, _ = pricing.tiers.price([model], tier, pricing.now())
+        return priced[0] if priced else None
+    return at_tier
 
 
 def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
@@ -34,5 +45,6 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
                                              observer=observe_call, cache=answer_cache(app, settings),
                                              accountant=spend.accountant if spend else None,
                                              slots=StreamSlots(streams_per_worker(settings)),
-                                             outlook=(lambda: forecast.current) if forecast else lambda: EMPTY)
+                                             outlook=(lambda: forecast.current) if forecast else lambda: EMPTY,
+                                             at_tier=tier_pricer(app.extensions.get("pricing")))
     app.register_blueprint(bp)

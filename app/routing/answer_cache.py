@@ -68,6 +68,8 @@ class AnswerCache:
             # Conversations and the newer parameters extend the key; a plain prompt's key is unchanged.
             parts += [[[m.role, m.texts] for m in request.messages], request.top_p,
                       list(request.stop or ()), request.seed]
+        if request.service_tier is not None:
+            parts.append(request.service_tier)
         digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
         return f"answer:v2:{digest}"
 

@@ -56,6 +56,9 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
         **price_window(model),
         "recorded": False,   # set once the ledger row is committed (app/spend)
     }
+    if completion is not None and completion.service_tier is not None:
+        # Only OpenAI reports a tier, and only /v1 asks for one: the cost above is at that tier's prices.
+        result["service_tier"] = completion.service_tier
     if completion is not None and completion.tool_calls:
         # Only /v1 offers tools, so send_prompt's items never hold this key; the gateway reads it.
         result["tool_calls"] = [dict(call) for call in completion.tool_calls]

@@ -48,7 +48,7 @@ class CallLimits:
 class _Plan:
     """One request's work: which models to call, what the cache already holds, the counts."""
 
-    models: Sequence[Model]
+    models: list[Model]                 # a model is replaced by its tier-priced copy once a vendor reports a tier
     requests: list[PromptRequest]
     estimates: list[int]
     predicted: list[dict[str, int] | None]   # each model's output prediction in force (recorded with the call)
@@ -68,7 +68,8 @@ class PromptRouter:
     def __init__(self, adapters: Mapping[str, Adapter], tokens: TokenCounter, dispatcher: Dispatcher,
                  limits: CallLimits, observer: CallObserver = ignore, cache: AnswerCache | None = None,
                  accountant: Accountant | None = None, slots: StreamSlots | None = None,
-                 outlook: Callable[[], Outlook] = lambda: EMPTY):
+                 outlook: Callable[[], Outlook] = lambda: EMPTY,
+                 at_tier: Callable[[Model, str], Model | None] = lambda model, tier: None):
         self._adapters = adapters          # vendor key -> adapter (NotConfiguredAdapter without credentials)
         self._tokens = tokens
         self._dispatcher = dispatcher
@@ -78,6 +79,7 @@ class PromptRouter:
         self._accountant = accountant      # budgets and the ledger (app/spend); None records nothing
         self.slots = slots or StreamSlots(1 << 30)   # the streams this worker may hold open (capacity.py)
         self._outlook = outlook            # the current output forecasts (app/forecast)
+        self._at_tier = at_tier            # a model priced at a service tier now, None without that tier
 
     def outlook(self) -> Outlook:
         """The output predictions in force (app/forecast), for callers that rank before calling."""
@@ -229,7 +231,8 @@ class PromptRouter:
         if self._accountant is not None:
             # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
             tab = self._accountant.open(caller, request_id, [
-                Planned(index, models[index], requests[index].max_tokens, inputs[index])
+                Planned(index, self._held_model(models[index], requests[index]), requests[index].max_tokens,
+                        inputs[index])
                 for index in range(len(models)) if index not in early], claim)
             base = counts.get(BASE_ENCODING)
             tab.base_input_tokens = base.count if base is not None and base.exact else None
@@ -237,7 +240,7 @@ class PromptRouter:
                 early[index] = refused_item(models[index], VENDORS[models[index].provider].name, estimates[index],
                                             float(refusal.remaining), refusal.message())
         pending = [index for index in range(len(models)) if index not in early]
-        plan = _Plan(models, requests, estimates, predicted, early, pending, started, started + budget,
+        plan = _Plan(list(models), requests, estimates, predicted, early, pending, started, started + budget,
                      use_cache, caller, request_id, tab)
         if tab is not None and len(tab.refused) == len(models):
             self._record(plan, sorted(early.items()))   # refusals are ledger rows too
@@ -278,7 +281,7 @@ class PromptRouter:
         return result
 
     def _item(self, plan: _Plan, index: int, outcome: Outcome) -> dict[str, Any]:
-        model = plan.models[index]
+        model = self._billed_model(plan, index, outcome)
         tokenizer = model.tokenizer
 
         def count_text(text: str) -> int:
@@ -286,6 +289,26 @@ class PromptRouter:
 
         return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text,
                     plan.requests[index].max_tokens, plan.predicted[index])
+
+    def _held_model(self, model: Model, request: PromptRequest) -> Model:
+        """The model at the prices of the tier the request asks for (its budget hold's worst case)."""
+        if request.service_tier in (None, "auto", "default"):
+            return model
+        return self._at_tier(model, request.service_tier) or model
+
+    def _billed_model(self, plan: _Plan, index: int, outcome: Outcome) -> Model:
+        """The model at the prices of the service tier the vendor reports (the ledger row bills the same)."""
+        model = plan.models[index]
+        tier = outcome.completion.service_tier if outcome.completion is not None else None
+        if tier is None or tier == "default":
+            return model
+        priced = self._at_tier(model, tier)
+        if priced is None:
+            log.warning("%s reported service tier %r, which the catalog does not price; billed at its standard "
+                        "prices", model.id, tier)
+            return model
+        plan.models[index] = priced
+        return priced
 
     def _call(self, model: Model, request: PromptRequest):
         return partial(self._send, self._adapters[model.provider], request, model.provider)

@@ -38,6 +38,10 @@ def choose_targets(catalog: CatalogRepository, model_names: Sequence[str] | None
         missing = [key for key in keys if not catalog.by_provider(key)]
         if missing:
             raise TargetError("providers", f"No catalog models for provider(s): {', '.join(missing)}.")
+    batch = [model.id for model in chosen if model.estimate_only]
+    if batch:
+        raise TargetError("model_names", f"{', '.join(batch)}: estimate-only (an asynchronous batch API that "
+                          "send_prompt cannot call); name the model without its batch suffix.")
     if len(chosen) > max_models:
         raise TargetError("model_names", f"{len(chosen)} models selected; at most {max_models} per request.")
     return chosen

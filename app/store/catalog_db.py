@@ -218,6 +218,32 @@ def known_upstream(session: Session) -> set[tuple[str, str]]:
         select(UpstreamModel.provider_id, UpstreamModel.model_id))}
 
 
+def baseline_upstream(session: Session) -> set[tuple[str, str]]:
+    """The genai-prices models listed when the catalog was seeded (the first day anything was noted)."""
+    first = session.scalar(select(func.min(UpstreamModel.first_seen)))
+    return {(provider, model) for provider, model in session.execute(
+        select(UpstreamModel.provider_id, UpstreamModel.model_id).where(UpstreamModel.first_seen == first))}
+
+
+def add_model(session: Session, newcomer, versions: list[Version], now: datetime) -> None:
+    """Add (or relist) a model sync found upstream, at the end of the catalog, with its whole timeline."""
+    _upsert_providers(session, {newcomer.model_id.split("/", 1)[0]})
+    position = (session.scalar(select(func.max(CatalogModel.position))) or 0) + 1
+    values = dict(provider=newcomer.model_id.split("/", 1)[0], position=position, listed=True,
+                  model_name=newcomer.model_name, api_model=newcomer.api_model, is_default=False,
+                  context_window=newcomer.context_window, max_output_tokens=newcomer.max_output_tokens,
+                  mmlu_score=None, mmlu_pro_score=None, model_size="Unknown", tokenizer=newcomer.tokenizer,
+                  prices_checked=now.date(), source=newcomer.timeline.source)
+    row = session.get(CatalogModel, newcomer.model_id)
+    if row is None:
+        session.add(CatalogModel(id=newcomer.model_id, **values))
+        session.flush()
+    else:
+        for column, value in values.items():
+            setattr(row, column, value)
+    replace_future(session, newcomer.model_id, stored_versions(session).get(newcomer.model_id, []), versions, now)
+
+
 def _row(version: Version, effective_to: datetime | None) -> PriceVersion:
     schedule = version.window.schedule if version.window is not None else None
     return PriceVersion(model_id=version.model_id, effective_from=version.effective_from, effective_to=effective_to,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -84,24 +85,53 @@ def export_command(models_csv: str | None, history_csv: str | None) -> None:
 
 
 @catalog_cli.command("sync")
+@click.option("--source", help="price data in genai-prices' format: a URL or a file "
+              "(default: PRICES_SOURCE_URL, else the installed genai-prices data)")
 @click.option("--apply", "apply_changes", is_flag=True, help="write the price changes (one transaction)")
-def sync_command(apply_changes: bool) -> None:
-    """Compare the catalog with the installed genai-prices data; print the difference."""
-    from app.store import sync
+@click.option("--add-new", is_flag=True, help="with --apply, also add the new models the plan lists")
+@click.option("--force", is_flag=True, help="with --apply, allow prices set to 0 or moved more than 10-fold")
+def sync_command(source: str | None, apply_changes: bool, add_new: bool, force: bool) -> None:
+    """Compare the catalog with genai-prices' price data; print the difference."""
+    from app.store import price_source, sync
 
+    if add_new and not apply_changes:
+        raise click.UsageError("--add-new needs --apply")
     store, now = _store(), _now()
-    click.echo(f"comparing the catalog with genai-prices {installed_version('genai-prices')} ...", err=True)   # seconds
+    wanted = source or current_app.config.get("PRICES_SOURCE_URL")
+    shown = wanted or f"genai-prices {installed_version('genai-prices')}"
+    click.echo(f"comparing the catalog with {shown} ...", err=True)   # seconds, more for a URL
+    try:
+        data = price_source.load(wanted)
+        tiers = _service_tiers()
+    except (price_source.SourceError, CatalogError) as exc:
+        raise click.ClickException(f"nothing applied: {exc}") from None
     with writing(store.engine) if apply_changes else reading(store.engine) as session:
-        found = sync.plan(session, now)
+        found = sync.plan(session, now, data, tiers)
         click.echo(sync.report(found))
         if apply_changes:
             try:
-                written = sync.apply(session, found, now)
+                written = sync.apply(session, found, now, add_new=add_new, force=force)
             except (sync.SyncRejected, CatalogError) as exc:
                 raise click.ClickException(f"nothing applied: {exc}") from None
             version = catalog_db.catalog_version(session)
     if apply_changes:
-        click.echo(f"\napplied {written} price changes; catalog version {version}")
+        added = len(found.addable) if add_new else 0
+        models = f" and added {added} models" if add_new else ""
+        click.echo(f"\napplied {written - added} price changes{models}; catalog version {version}")
+
+
+def _service_tiers():
+    """service_tiers.csv (SERVICE_TIERS_CSV, else beside MODELS_CSV), checked against models.csv; None without one."""
+    from app.catalog import load_models
+    from app.catalog.service_tiers import read_service_tiers
+    from app.vendors import VENDORS
+
+    config = current_app.config
+    path = config.get("SERVICE_TIERS_CSV") or Path(config["MODELS_CSV"]).with_name("service_tiers.csv")
+    if not Path(path).is_file():
+        return None
+    tiers = read_service_tiers(path, [model.id for model in load_models(config["MODELS_CSV"], VENDORS.keys())])
+    return tiers if tiers.versions else None
 
 
 @keys_cli.command("create")

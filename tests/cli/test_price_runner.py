@@ -26,6 +26,8 @@ from app.store.migrate import head_revision
 from tests.conftest import REPO
 
 PRICE_RUNNER = Path(sys.executable).with_name("price-runner")
+CATALOG_ROWS = len((REPO / "models.csv").read_text().splitlines()) - 1    # the bundled models
+VERSIONS = len((REPO / "price_history.csv").read_text().splitlines()) - 1   # and their price versions
 
 
 def price_runner(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -67,7 +69,7 @@ def test_a_fresh_database_is_created_with_one_line_and_no_warning(env):
     assert done.stderr == ""   # no WARNING with SQL, no word about token encodings it does not use
     assert done.stdout.count("\n") == 1
     assert done.stdout.startswith(f"created the database at revision {head_revision()}; "
-                                  "seeded the catalog: 80 models, 101 price versions (sqlite:///")
+                                  f"seeded the catalog: {CATALOG_ROWS} models, {VERSIONS} price versions (sqlite:///")
     again = price_runner("db", "upgrade", env=env)
     assert again.stdout.startswith(f"the database is at revision {head_revision()}, the newest") and again.stderr == ""
 

@@ -91,3 +91,21 @@ def test_other_paths_keep_the_envelope(client):
 def test_first_field_walks_nested_messages():
     assert first_field({"messages": {1: {"content": ["bad"]}, 0: {"role": ["worse"]}}}) == ("messages[0].role", "worse")
     assert first_field({"_schema": ["whole body"]}) == (None, "whole body")
+
+
+def test_a_batch_entry_is_estimate_only(client):
+    # The bundled catalog holds OpenRouter's batch entry; the gateway never calls it.
+    error = openai_error(client.post(CHAT, json={"model": "openrouter/gemini-4-neon:batch", "messages": HI}),
+                         400, "invalid_request_error", "model", "model_not_found")
+    assert "estimate-only" in error["message"]
+
+
+def test_estimate_only_entries_are_not_listed_for_v1(make_app, tmp_path):
+    secrets = tmp_path / "openrouter.yaml"
+    secrets.write_text('openrouter: {api_key: sk-or-test, base_url: "https://openrouter.test/api/v1"}\n')
+    client = make_app(SECRETS_FILE=str(secrets)).test_client()
+    listed = {model["id"] for model in client.get("/v1/models").get_json()["data"]}
+    assert "openrouter/gemini-4-neon" in listed and "openrouter/gemini-4-neon:batch" not in listed
+    error = openai_error(client.post(CHAT, json={"model": "openrouter/gemini-4-neon:batch", "messages": HI}),
+                         400, "invalid_request_error", "model", "model_not_found")
+    assert "estimate-only" in error["message"]

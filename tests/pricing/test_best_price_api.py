@@ -31,12 +31,13 @@ def assert_400(response, field):
 
 def test_envelope_and_item_contract(client, o200k):
     body = post(client, {"prompt": "Hello, world"}).get_json()
-    assert list(body) == ["success", "prompt", "estimated_tokens", "count", "excluded", "data", "benchmark"]
+    assert list(body) == ["success", "prompt", "estimated_tokens", "count", "excluded", "data", "benchmark",
+                          "service_tier"]
     assert body["success"] is True and body["prompt"] == "Hello, world"
     assert body["estimated_tokens"] == len(o200k.encode("Hello, world")) == 3
     assert body["count"] == len(body["data"]) >= 60
     # Ollama is self-hosted and its provider is not configured here: left out by default.
-    assert body["excluded"] == {"context_window": 0, "self_hosted": 7}
+    assert body["excluded"] == {"context_window": 0, "self_hosted": 7, "service_tier": 0}
     for item in body["data"]:
         assert list(item) == ITEM_FIELDS
         # "auto" by default, and no billed calls yet: input only, as before, and saying so.

@@ -1,4 +1,6 @@
 """Which models a send_prompt request means."""
+from pathlib import Path
+
 import pytest
 
 from app.catalog import InMemoryCatalog, load_models
@@ -47,3 +49,12 @@ def test_errors_name_the_field(catalog, names, providers, field, text):
 def test_too_many_models(catalog):
     with pytest.raises(TargetError, match="at most 2"):
         choose_targets(catalog, ["gpt-4o", "gpt-4o-mini", "llama-3.3-70b"], None, 2)
+
+
+def test_a_batch_entry_is_estimate_only():
+    catalog = InMemoryCatalog(load_models(Path(__file__).resolve().parents[2] / "models.csv", VENDORS.keys()))
+    [batch] = [model for model in catalog.all() if model.estimate_only]
+    assert batch.id == "openrouter/gemini-4-neon:batch"
+    with pytest.raises(TargetError, match="openrouter/gemini-4-neon:batch: estimate-only"):
+        choose_targets(catalog, ["openrouter/gemini-4-neon:batch", "openrouter/gemini-4-neon"], None, 10)
+    assert ids(choose_targets(catalog, ["openrouter/gemini-4-neon"], None, 10)) == ["openrouter/gemini-4-neon"]

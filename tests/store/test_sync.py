@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib.metadata import version
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_an_up_to_date_catalog_has_nothing_to_sync(engine, tmp_path):
     seed(engine, tmp_path, (REPO / "price_history.csv").read_text())
     found = plan(engine)
     assert (found.changes, found.new_models, found.unlisted, found.problems) == ([], [], [], [])
-    assert sync.report(found) == "The catalog matches genai-prices."
+    assert sync.report(found).startswith(f"The catalog matches genai-prices {version('genai-prices')}.\n\n(")
 
 
 def test_a_missed_change_starts_now_and_an_announced_one_keeps_its_date(stale):
@@ -117,17 +118,31 @@ def test_apply_refuses_nonsense_and_writes_nothing(stale, prices, message):
     assert len(plan(stale).changes) == 2
 
 
-def test_new_upstream_models_are_reported_once_applied(engine, tmp_path):
+def test_new_upstream_models_are_reported_on_every_run_until_added(engine, tmp_path):
     seed(engine, tmp_path, (REPO / "price_history.csv").read_text())
     with writing(engine) as session:   # as if genai-prices had added these since the seed
         session.execute(delete(UpstreamModel).where(UpstreamModel.model_id.in_(["gpt-4o", "claude-3-5-haiku-latest"])))
     found = plan(engine)
-    assert ("openai", "gpt-4o") in found.new_models
-    assert "New models of our providers" in sync.report(found)
+    assert [(n.genai_provider, n.genai_id) for n in found.new_models] == [
+        ("anthropic", "claude-3-5-haiku-latest"), ("openai", "gpt-4o")]
+    assert "New models of our providers, not in the catalog (2" in sync.report(found)
     with writing(engine) as session:
         sync.apply(session, sync.plan(session, NOW), NOW)
-        assert catalog_db.catalog_version(session) == 1   # no price changed
+        assert catalog_db.catalog_version(session) == 1   # no price changed, nothing added
+    assert [n.model_id for n in plan(engine).new_models] == ["anthropic/claude-3-5-haiku-latest", "openai/gpt-4o"]
+    with writing(engine) as session:
+        sync.apply(session, sync.plan(session, NOW), NOW, add_new=True)
+        assert catalog_db.catalog_version(session) == 2
     assert plan(engine).new_models == []
+
+
+def test_models_listed_at_the_seed_are_counted_not_listed(engine, tmp_path):
+    seed(engine, tmp_path, (REPO / "price_history.csv").read_text())
+    found = plan(engine)
+    with reading(engine) as session:
+        baseline = catalog_db.baseline_upstream(session)
+    assert found.baseline_lacking > 1000 and found.baseline_lacking < len(baseline)
+    assert f"({found.baseline_lacking} older models of our providers" in sync.report(found)
 
 
 def test_a_model_genai_prices_dropped_is_reported(engine, tmp_path):
@@ -136,6 +151,6 @@ def test_a_model_genai_prices_dropped_is_reported(engine, tmp_path):
         session.get(CatalogModel, "xai/grok-4.3").api_model = "grok-retired"
     found = plan(engine)
     assert found.unlisted == ["xai/grok-4.3"]
-    assert "No longer listed by genai-prices (1)" in sync.report(found)
+    assert f"No longer listed by genai-prices {version('genai-prices')} (1)" in sync.report(found)
     with reading(engine) as session:   # Ollama's models were never listed: not reported
         assert session.scalar(select(CatalogModel.id).where(CatalogModel.provider == "ollama").limit(1))
