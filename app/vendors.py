@@ -24,6 +24,9 @@ class Vendor:
     # API names of an asynchronous batch API (OpenRouter's ":batch"): priced for estimates, never called.
     estimate_only_suffixes: tuple[str, ...] = ()
     service_tier: bool = False    # the chat API takes OpenAI's service_tier and reports the tier it used
+    # OpenAI-compatible dialect only: which of OpenAI's other sampling parameters the vendor's own
+    # API reference documents (the rest are a 400 naming them, or skipped by auto).
+    takes: frozenset[str] = frozenset()
     aliases: tuple[str, ...] = ()
 
     def matches(self, name: str) -> bool:
@@ -37,9 +40,14 @@ def _compatible(key: str, name: str, base_url: str, env_prefix: str, **extra) ->
                   env={"api_key": (f"{env_prefix}_API_KEY",)}, **extra)
 
 
+PENALTIES = frozenset({"presence_penalty", "frequency_penalty"})
+# OpenAI's CreateChatCompletionRequest (shared/specs/openai; Azure's is the same body).
+OPENAI_TAKES = PENALTIES | {"logit_bias", "logprobs", "n"}
+
 VENDORS: dict[str, Vendor] = {v.key: v for v in (
     Vendor("openai", "OpenAI", "openai", "openai_chat", "https://api.openai.com/v1",
-           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}, service_tier=True),
+           env={"api_key": ("OPENAI_API_KEY",), "base_url": ("OPENAI_BASE_URL",)}, service_tier=True,
+           takes=OPENAI_TAKES),
     Vendor("anthropic", "Anthropic", "anthropic", "anthropic", "https://api.anthropic.com",
            env={"api_key": ("ANTHROPIC_API_KEY",), "base_url": ("ANTHROPIC_BASE_URL",)}),
     Vendor("google", "Google", "google", "gemini", "https://generativelanguage.googleapis.com",
@@ -51,19 +59,28 @@ VENDORS: dict[str, Vendor] = {v.key: v for v in (
            aliases=("amazon bedrock",)),
     Vendor("azure", "Azure OpenAI", "azure", "azure", "",
            env={"api_key": ("AZURE_OPENAI_API_KEY",), "endpoint": ("AZURE_OPENAI_ENDPOINT",),
-                "api_version": ("OPENAI_API_VERSION",)}),
+                "api_version": ("OPENAI_API_VERSION",)}, takes=OPENAI_TAKES),
     _compatible("mistral", "Mistral", "https://api.mistral.ai/v1", "MISTRAL",
-                max_tokens_field="max_tokens", seed_field="random_seed", stream_usage_option=False),
+                max_tokens_field="max_tokens", seed_field="random_seed", stream_usage_option=False,
+                takes=PENALTIES | {"n"}),   # shared/specs/mistral ChatCompletionRequest: no logprobs, no logit_bias
+    # console.groq.com/docs/openai: logprobs, logit_bias unsupported, n must be 1; penalties not yet honoured.
     _compatible("groq", "Groq", "https://api.groq.com/openai/v1", "GROQ"),
-    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None),
-    _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok")),
+    # api-docs.deepseek.com/api/create-chat-completion: penalties and logprobs, no seed, no n.
+    _compatible("deepseek", "DeepSeek", "https://api.deepseek.com", "DEEPSEEK", seed_field=None,
+                takes=PENALTIES | {"logprobs"}),
+    # docs.x.ai chat completions: n; penalties and logprobs depend on the model (reasoning models refuse them).
+    _compatible("xai", "xAI", "https://api.x.ai/v1", "XAI", aliases=("x-ai", "grok"), takes=frozenset({"n"})),
+    # shared/specs/together: logprobs is a top-k integer there, not OpenAI's flag, so it is not mapped.
     _compatible("together", "Together", "https://api.together.xyz/v1", "TOGETHER",
-                max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False),
+                max_tokens_field="max_tokens", aliases=("together ai", "togetherai"), stream_usage_option=False,
+                takes=PENALTIES | {"logit_bias", "n"}),
+    # shared/specs/openrouter ChatRequest: no n.
     _compatible("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER",
-                estimate_only_suffixes=(":batch",)),
+                estimate_only_suffixes=(":batch",), takes=PENALTIES | {"logit_bias", "logprobs"}),
+    # docs.ollama.com/api/openai-compatibility: penalties and seed; no n, no logprobs.
     Vendor("ollama", "Ollama", "ollama", "openai_chat", "http://localhost:11434/v1",
            env={"base_url": ("OLLAMA_HOST",)}, max_tokens_field="max_tokens", needs_key=False,
-           self_hosted=True),
+           self_hosted=True, takes=PENALTIES),
 )}
 
 

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Collection
 from pathlib import Path
 
-from app.catalog.model import COLUMNS, TIER_COLUMNS, Model
+from app.catalog.model import COLUMNS, LEGACY_COLUMNS, TIER_COLUMNS, Model
 
 
 class CatalogError(Exception):
@@ -71,6 +71,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "context_window": _positive_int, "max_output_tokens": _positive_int,
     "mmlu_score": _optional(_score), "mmlu_pro_score": _optional(_score),
     "model_size": _text, "tokenizer": _text, "prices_checked": _date, "source": _text,
+    "released": _optional(_date),
 }
 
 
@@ -81,19 +82,21 @@ def load_models(path: str | Path, known_providers: Collection[str]) -> list[Mode
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CatalogError(path, None, None, f"cannot read catalog: {exc}") from exc
-    if not rows or tuple(cell.strip() for cell in rows[0]) != COLUMNS:
+    header = tuple(cell.strip() for cell in rows[0]) if rows else ()
+    if header not in (COLUMNS, LEGACY_COLUMNS):
         raise CatalogError(path, 1, None, f"header must be exactly: {','.join(COLUMNS)}")
-    numbered = [(number, _parse_row(path, number, row, known_providers))
+    numbered = [(number, _parse_row(path, number, row, known_providers, header))
                 for number, row in enumerate(rows[1:], start=2) if any(cell.strip() for cell in row)]
     _check_catalog(path, numbered)
     return [model for _, model in numbered]
 
 
-def _parse_row(path, line: int, row: list[str], known_providers: Collection[str]) -> Model:
-    if len(row) != len(COLUMNS):
-        raise CatalogError(path, line, None, f"expected {len(COLUMNS)} cells, found {len(row)}")
+def _parse_row(path, line: int, row: list[str], known_providers: Collection[str],
+               header: tuple[str, ...] = COLUMNS) -> Model:
+    if len(row) != len(header):
+        raise CatalogError(path, line, None, f"expected {len(header)} cells, found {len(row)}")
     values = {}
-    for column, raw in zip(COLUMNS, row):
+    for column, raw in zip(header, row):
         try:
             values[column] = PARSERS[column](raw.strip())
         except ValueError as exc:

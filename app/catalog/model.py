@@ -16,8 +16,10 @@ COLUMNS = (
     "input_price_per_mtok", "output_price_per_mtok", "cached_input_price_per_mtok",
     "long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok",
     "context_window", "max_output_tokens", "mmlu_score", "mmlu_pro_score", "model_size",
-    "tokenizer", "prices_checked", "source",
+    "tokenizer", "prices_checked", "source", "released",
 )
+# A catalog written before the released column existed is still read (every release date unknown).
+LEGACY_COLUMNS = COLUMNS[:-1]
 TIER_COLUMNS = ("long_context_threshold", "long_input_price_per_mtok", "long_output_price_per_mtok")
 
 
@@ -42,6 +44,7 @@ class Model:
     tokenizer: str
     prices_checked: str           # ISO date the prices were last checked
     source: str                   # price page URL
+    released: str | None = None   # ISO date the model was released (its maker's announcement), if known
     # Published scores by benchmark key, from quality.csv (shared by every provider of the model).
     quality: Mapping[str, Score] = field(default_factory=dict, compare=False)
     # What the model supports (tools, structured_output, reasoning, vision -> bool), from

@@ -104,11 +104,12 @@ class Chooser:
         if not usable:
             raise CandidateError(404, param, f"The model {name!r} is not available: no provider of it is "
                                  "configured on this service.", "model_not_found")
-        for model in usable:
-            parameter = self.unsupported(model)
-            if parameter is not None:
-                raise CandidateError(400, parameter, f"{model.id} does not support the parameter {parameter!r}; "
-                                     "leave it out or choose another model.", "unsupported_parameter")
+        # A name several providers serve keeps those whose vendor can honour every parameter set.
+        lacking = [self.unsupported(model) for model in usable]
+        if all(lacking):
+            raise CandidateError(400, lacking[0], f"{usable[0].id} does not support the parameter {lacking[0]!r}; "
+                                 "leave it out or choose another model.", "unsupported_parameter")
+        usable = [model for model, parameter in zip(usable, lacking) if parameter is None]
         # A name several providers serve keeps those whose dialect and documented capabilities can serve it.
         refusals = [self.refusal(model, False) for model in usable]
         if all(refusals):

@@ -43,26 +43,27 @@ class Chunks:
         self._head = {"id": completion_id, "object": CHUNK, "created": created, "model": model,
                       "system_fingerprint": None}
 
-    def role(self) -> bytes:
-        """The first chunk: the assistant's role (and empty content, as OpenAI sends it)."""
-        return self._choice({"role": "assistant", "content": ""})
+    def role(self, index: int = 0) -> bytes:
+        """A choice's first chunk: the assistant's role (and empty content, as OpenAI sends it)."""
+        return self._choice({"role": "assistant", "content": ""}, index=index)
 
     def delta(self, piece: Any) -> bytes | None:
-        """A chunk for a text or tool-call delta; None for an empty piece."""
+        """A chunk for a text or tool-call delta (of choice ``piece["index"]``, 0 by default); None if empty."""
         found = delta_of(piece)
-        return None if found is None else self._choice(found)
+        index = piece.get("index", 0) if isinstance(piece, Mapping) else 0
+        return None if found is None else self._choice(found, index=index)
 
-    def finish(self, reason: str, extra: Mapping[str, Any] | None = None) -> bytes:
+    def finish(self, reason: str, extra: Mapping[str, Any] | None = None, index: int = 0) -> bytes:
         """The chunk with ``finish_reason`` (and ``price_runner`` when no usage chunk follows)."""
-        return self._choice({}, reason, extra)
+        return self._choice({}, reason, extra, index)
 
     def usage(self, usage: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> bytes:
         """The last chunk with include_usage: no choices, the usage (and ``price_runner``)."""
         return event({**self._head, "choices": [], "usage": usage, **(extra or {})})
 
     def _choice(self, delta: Mapping[str, Any], finish_reason: str | None = None,
-                extra: Mapping[str, Any] | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                extra: Mapping[str, Any] | None = None, index: int = 0) -> bytes:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
         return event({**self._head, "choices": [choice], **(extra or {})})
 
 
@@ -75,15 +76,17 @@ def error_event(message: str, code: str, extra: Mapping[str, Any] | None = None)
 def replayed(completion: Mapping[str, Any], include_usage: bool) -> Iterator[bytes]:
     """A recorded chat.completion again as chunks: role, its content, finish, usage, [DONE]."""
     chunks = Chunks(completion["id"], completion["created"], completion["model"])
-    choice = completion["choices"][0]
-    message = choice["message"]
     served = {"price_runner": completion["price_runner"]}
-    yield chunks.role()
-    if message.get("content"):
-        yield chunks.delta(message["content"])
-    if message.get("tool_calls"):
-        yield chunks.delta({"tool_calls": [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]})
-    yield chunks.finish(choice["finish_reason"], None if include_usage else served)
+    last = len(completion["choices"]) - 1
+    for index, choice in enumerate(completion["choices"]):
+        message = choice["message"]
+        yield chunks.role(index)
+        if message.get("content"):
+            yield chunks.delta({"index": index, "text": message["content"]})
+        if message.get("tool_calls"):
+            calls = [{"index": i, **call} for i, call in enumerate(message["tool_calls"])]
+            yield chunks.delta({"index": index, "tool_calls": calls})
+        yield chunks.finish(choice["finish_reason"], served if index == last and not include_usage else None, index)
     if include_usage:
         yield chunks.usage(completion["usage"], served)
     yield DONE

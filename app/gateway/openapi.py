@@ -62,9 +62,10 @@ class ChatMessageSchema(Schema):
 
 
 class ChoiceSchema(Schema):
-    index = fields.Integer(required=True, metadata=_doc("always 0"))
+    index = fields.Integer(required=True, metadata=_doc("0, up to n - 1 with n choices"))
     message = fields.Nested(ChatMessageSchema, required=True, metadata=_doc("the answer"))
-    logprobs = fields.Raw(required=True, allow_none=True, metadata=_doc("always null"))
+    logprobs = fields.Raw(required=True, allow_none=True, metadata=_doc(
+        "with logprobs: {content: [{token, logprob, bytes, top_logprobs}]}; else null"))
     finish_reason = fields.String(required=True, metadata=_doc(
         "stop, length, content_filter or tool_calls"))
 
@@ -88,10 +89,16 @@ class ChatCompletionResponseSchema(Schema):
     object = fields.String(required=True, metadata=_doc("chat.completion"))
     created = fields.Integer(required=True, metadata=_doc("Unix seconds"))
     model = fields.String(required=True, metadata=_doc("the catalog id that served"))
-    choices = fields.List(fields.Nested(ChoiceSchema), required=True, metadata=_doc("one choice"))
+    choices = fields.List(fields.Nested(ChoiceSchema), required=True, metadata=_doc("n choices (1 by default)"))
     usage = fields.Nested(CompletionUsageSchema, required=True, metadata=_doc("the vendor's token counts"))
     system_fingerprint = fields.String(required=True, allow_none=True, metadata=_doc("always null"))
     price_runner = fields.Nested(PriceRunnerSchema, required=True, metadata=_doc("which model served, the costs"))
+
+
+class PricingSchema(Schema):
+    prompt = fields.String(required=True, metadata=_doc("USD per input token, an exact decimal (auto: -1, varies)"))
+    completion = fields.String(required=True, metadata=_doc("USD per output token (auto: -1)"))
+    input_cache_read = fields.String(metadata=_doc("USD per cached input token, where the vendor has a price"))
 
 
 class ModelPricesSchema(Schema):
@@ -106,10 +113,13 @@ class ModelPricesSchema(Schema):
 
 
 class ModelObjectSchema(Schema):
-    id = fields.String(required=True, metadata=_doc("auto, or a catalog id"))
+    id = fields.String(required=True, metadata=_doc("auto, a catalog id, or the model name asked for"))
     object = fields.String(required=True, metadata=_doc("model"))
-    created = fields.Integer(required=True, metadata=_doc("when its current prices took effect (0: unknown)"))
+    created = fields.Integer(required=True, metadata=_doc(
+        "the model's release date, Unix seconds at 00:00 UTC (0: unknown; auto: its newest model's)"))
     owned_by = fields.String(required=True, metadata=_doc("its provider key"))
+    context_length = fields.Integer(required=True, metadata=_doc("its context window in tokens (auto: the largest)"))
+    pricing = fields.Nested(PricingSchema, required=True, metadata=_doc("OpenRouter's shape: USD per token"))
     price_runner = fields.Nested(ModelPricesSchema, metadata=_doc("a catalog model's prices in force (not for auto)"))
 
 
@@ -156,7 +166,7 @@ PATHS: dict[str, dict[str, Any]] = {
                         "example": "gpt-6.1-sol"}],
         "responses": {"200": _json(ModelObjectSchema, "The model"), **ERRORS}}},
     "/v1/models/{model_id}": {"get": {
-        "summary": "auto, the one model id without a provider", "tags": ["openai"],
+        "summary": "auto, or a model name chat accepts (the entry chat would pick; id: the name)", "tags": ["openai"],
         "parameters": [{"name": "model_id", "in": "path", "required": True, "schema": {"type": "string"},
                         "example": "auto"}],
         "responses": {"200": _json(ModelObjectSchema, "The model"), **ERRORS}}},

@@ -1,12 +1,10 @@
-"""OpenAI's wire format for what the router produced: chat.completion objects and model lists."""
+"""OpenAI's wire format for what the router produced: chat.completion objects (model lists: listing.py)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from app.catalog import Model
-from app.gateway.candidates import AUTO
 from app.gateway.fallback import Attempt
 from app.pricing.ranking import iso_moment
 from app.spend.money import usd
@@ -48,14 +46,22 @@ def price_runner(attempts: Sequence[Attempt]) -> dict[str, Any]:
 def completion(attempts: Sequence[Attempt], completion_id: str, created: int) -> dict[str, Any]:
     """The chat.completion object of a request whose last attempt succeeded."""
     item = attempts[-1].item
-    finish = "tool_calls" if item.get("tool_calls") else finish_reason(item["finish_reason"])
+    first = {"response": item["response"], "finish_reason": item["finish_reason"],
+             "tool_calls": item.get("tool_calls"), "logprobs": item.get("logprobs")}
+    others = [{**other, "response": other["text"]} for other in item.get("choices") or ()]
     reply = {"id": completion_id, "object": "chat.completion", "created": created,
              "model": attempts[-1].candidate.model.id,
-             "choices": [{"index": 0, "message": message(item), "logprobs": None, "finish_reason": finish}],
+             "choices": [choice(index, one) for index, one in enumerate([first, *others])],
              "usage": usage(item), "system_fingerprint": None, "price_runner": price_runner(attempts)}
     if item.get("service_tier") is not None:
         reply["service_tier"] = item["service_tier"]   # as the vendor reported it; the cost is at its prices
     return reply
+
+
+def choice(index: int, answer: dict[str, Any]) -> dict[str, Any]:
+    """One choice: the message, its log probabilities (when asked for) and OpenAI's finish_reason."""
+    finish = "tool_calls" if answer.get("tool_calls") else finish_reason(answer["finish_reason"])
+    return {"index": index, "message": message(answer), "logprobs": answer.get("logprobs"), "finish_reason": finish}
 
 
 def usage(item: dict[str, Any]) -> dict[str, Any]:
@@ -80,25 +86,6 @@ def headers(reply: dict[str, Any]) -> dict[str, str]:
     if not served:
         return {}
     return {MODEL_HEADER: served["model"], COST_HEADER: usd(Decimal(str(served["cost"])))}
-
-
-def model_list(models: Iterable[Model]) -> dict[str, Any]:
-    """GET /v1/models: auto, then every model a configured provider serves."""
-    return {"object": "list", "data": [model_object(AUTO, "price-runner")] +
-            [model_object(model.id, model.provider, model) for model in models]}
-
-
-def model_object(model_id: str, owner: str, model: Model | None = None) -> dict[str, Any]:
-    """One entry of the model list (created: when its current prices took effect, 0 if unknown)."""
-    moment = model.price_effective_from if model is not None else None
-    entry = {"id": model_id, "object": "model", "created": int(moment.timestamp()) if moment else 0,
-             "owned_by": owner}
-    if model is not None:
-        entry["price_runner"] = {
-            "input_price_per_mtok": model.input_price_per_mtok, "output_price_per_mtok": model.output_price_per_mtok,
-            "cached_input_price_per_mtok": model.cached_input_price_per_mtok, "price_window": model.price_window,
-            "price_changes_at": iso_moment(model.price_changes_at)}
-    return entry
 
 
 def _error(error: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ EFFORTS = ("minimal", "low", "medium", "high")
 MAX_STOPS = 4       # OpenAI's limit; the tightest of the dialects we send stop sequences to
 MAX_FALLBACKS = 10
 SERVICE_TIERS = ("auto", "default", "flex", "scale", "priority", "fast")   # OpenAI's ServiceTier enum
+MAX_CHOICES = 128   # OpenAI's limit on n
 
 
 def _doc(text: str) -> dict:
@@ -164,6 +165,26 @@ class Stop(fields.Field):
 
 class StreamOptionsSchema(_Strict):
     include_usage = StrictBoolean(load_default=False, metadata=_doc("send a final chunk with usage"))
+    include_obfuscation = StrictBoolean(metadata=_doc("accepted and ignored (our chunks carry no obfuscation)"))
+
+
+class Unoffered(fields.Raw):
+    """A field accepted only at its default (null, or a value in ``defaults``): no dialect here offers it."""
+
+    def __init__(self, defaults: tuple = (), why: str = "", **kwargs):
+        self.defaults, self.why = defaults, why
+        super().__init__(load_default=None, allow_none=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in self.defaults:
+            raise ValidationError(self.why)
+        return None
+
+
+def _metadata(value: dict) -> None:
+    """OpenAI's limits: 16 pairs, keys up to 64 characters, string values up to 512."""
+    if len(value) > 16 or any(len(k) > 64 or not isinstance(v, str) or len(v) > 512 for k, v in value.items()):
+        raise ValidationError("Must be at most 16 string pairs (keys up to 64 characters, values up to 512).")
 
 
 class PriceRunnerOptionsSchema(_Strict):
@@ -210,9 +231,44 @@ class ChatCompletionSchema(_Strict):
     stream_options = fields.Nested(StreamOptionsSchema, load_default=None, metadata=_doc(
         "with stream only: include_usage"))
     user = fields.String(load_default=None, metadata=_doc("the end user, for the caller's own records (ignored)"))
+    presence_penalty = StrictFloat(load_default=None, validate=validate.Range(min=-2, max=2), metadata=_doc(
+        "0 (the default) everywhere; otherwise a 400 where the vendor has none (Anthropic, Bedrock, some "
+        "OpenAI-compatible vendors)"))
+    frequency_penalty = StrictFloat(load_default=None, validate=validate.Range(min=-2, max=2), metadata=_doc(
+        "as presence_penalty"))
+    logit_bias = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^\d{1,10}$")),
+                             values=StrictFloat(validate=validate.Range(min=-100, max=100)), load_default=None,
+                             metadata=_doc("token id -> bias; {} (the default) everywhere, otherwise OpenAI, Azure, "
+                                           "Together and OpenRouter only (token ids are the vendor's)"))
+    logprobs = StrictBoolean(load_default=None, metadata=_doc(
+        "true: each choice's log probabilities (OpenAI-compatible vendors that have them, Gemini); not with stream"))
+    top_logprobs = StrictInteger(load_default=None, validate=validate.Range(min=0, max=20), metadata=_doc(
+        "with logprobs: the most likely alternatives per token"))
+    n = StrictInteger(load_default=None, validate=validate.Range(min=1, max=MAX_CHOICES), metadata=_doc(
+        "choices to generate; 1 (the default) everywhere, more where the vendor returns several (OpenAI, Azure, "
+        "Gemini, Mistral, Together, xAI; streamed: the OpenAI-compatible ones); budgets hold and bill n answers"))
+    store = StrictBoolean(load_default=None, metadata=_doc("accepted and ignored: no vendor is asked to store"))
+    metadata = fields.Dict(keys=fields.String(), load_default=None, validate=_metadata, metadata=_doc(
+        "accepted and ignored (never sent to a vendor)"))
     service_tier = fields.String(load_default=None, validate=validate.OneOf(SERVICE_TIERS), metadata=_doc(
         "OpenAI's processing tier, passed to vendors whose API has it (OpenAI); a tier other than auto or "
         "default is a 400 on the others. The call is billed at the tier the vendor reports"))
+    modalities = fields.List(fields.String(validate=validate.OneOf(["text"], error="Only text output is offered.")),
+                             load_default=None, metadata=_doc('["text"] (the default); no audio output'))
+    verbosity = fields.String(load_default=None, validate=validate.OneOf(["medium"], error=(
+        "Only medium (the default) is offered.")), metadata=_doc("medium (the default)"))
+    prompt_cache_key = fields.String(load_default=None, metadata=_doc("accepted and ignored"))
+    prompt_cache_retention = fields.String(load_default=None, validate=validate.OneOf(["in_memory", "24h"]),
+                                           metadata=_doc("accepted and ignored"))
+    prompt_cache_options = fields.Dict(load_default=None, metadata=_doc("accepted and ignored"))
+    safety_identifier = fields.String(load_default=None, metadata=_doc("accepted and ignored (never sent)"))
+    audio = Unoffered(why="Audio output is not offered.", metadata=_doc("null only"))
+    prediction = Unoffered(why="Predicted outputs are not passed to vendors.", metadata=_doc("null only"))
+    web_search_options = Unoffered(why="Web search is not offered.", metadata=_doc("null only"))
+    moderation = Unoffered(why="Moderation is not offered.", metadata=_doc("null only"))
+    functions = Unoffered(why="Deprecated by OpenAI: use tools.", metadata=_doc("null only: use tools"))
+    function_call = Unoffered(why="Deprecated by OpenAI: use tool_choice.", metadata=_doc(
+        "null only: use tool_choice"))
     models = fields.List(fields.String(validate=validate.Length(min=1)), load_default=None,
                          validate=validate.Length(min=1, max=MAX_FALLBACKS), metadata=_doc(
                              "fallbacks after model, in order (OpenRouter's convention); auto may appear"))
@@ -223,3 +279,14 @@ class ChatCompletionSchema(_Strict):
     def _stream_options_need_stream(self, data, **kwargs):
         if data.get("stream_options") is not None and not data.get("stream"):
             raise ValidationError("Only allowed when stream is true.", "stream_options")
+
+    @validates_schema
+    def _top_logprobs_need_logprobs(self, data, **kwargs):
+        if data.get("top_logprobs") and not data.get("logprobs"):
+            raise ValidationError("logprobs must be true when top_logprobs is set.", "top_logprobs")
+
+    @validates_schema
+    def _streams_carry_no_logprobs(self, data, **kwargs):
+        # Stream chunks relay text and tool calls; log probabilities are not relayed.
+        if data.get("stream") and data.get("logprobs"):
+            raise ValidationError("logprobs are not offered with stream.", "logprobs")

@@ -14,8 +14,8 @@ from typing import Any
 from app.agents import registry
 from app.agents.images import image_cost, image_rule, images_of
 from app.catalog import Model
-from app.gateway import replies
-from app.gateway.candidates import (Candidate, CandidateError, Chooser, Constraints, QualityLookup,
+from app.gateway import listing, replies
+from app.gateway.candidates import (AUTO, Candidate, CandidateError, Chooser, Constraints, QualityLookup,
                                    expected_output_tokens, published_score)
 from app.gateway.fallback import Attempt, attempt
 from app.gateway.streaming import Opened, open_stream
@@ -56,7 +56,18 @@ def prompt_request(body: Mapping[str, Any]) -> PromptRequest:
     return PromptRequest("", max_tokens=max_tokens or UNCAPPED, temperature=body["temperature"],
                          messages=messages, top_p=body["top_p"], seed=body["seed"],
                          stop=tuple(body["stop"]) if body["stop"] else None, agent=agent,
-                         service_tier=body.get("service_tier"))
+                         service_tier=body.get("service_tier"), **sampling(body))
+
+
+def sampling(body: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAI's other sampling parameters, each None (not sent) at its default: 0 penalties, no bias,
+    logprobs false, n 1. seed is best effort, as OpenAI defines it: dropped where the vendor has none."""
+    logprobs = bool(body.get("logprobs"))
+    return {"presence_penalty": body.get("presence_penalty") or None,
+            "frequency_penalty": body.get("frequency_penalty") or None,
+            "logit_bias": body.get("logit_bias") or None, "logprobs": logprobs or None,
+            "top_logprobs": body.get("top_logprobs") if logprobs else None, "n": body.get("n") or 1,
+            "best_effort": frozenset({"seed"}), "streamed": bool(body.get("stream"))}
 
 
 def uses_agents(body: Mapping[str, Any]) -> bool:
@@ -115,8 +126,26 @@ class Gateway:
 
     def models(self) -> dict[str, Any]:
         """The model list: auto and every catalog model of a configured provider (not the estimate-only ones)."""
-        return replies.model_list(m for m in self._catalog.current.repository.all()
-                                  if m.provider in self.configured and not m.estimate_only)
+        return listing.model_list(self._listed())
+
+    def model(self, name: str) -> dict[str, Any] | None:
+        """The list entry for any name chat accepts (auto, a catalog id, a model name), None for others.
+
+        A name several providers serve answers with the model chat would pick for it (for an empty
+        prompt), its ``id`` the name asked for.
+        """
+        if name == AUTO:
+            return listing.auto_entry(self._listed())
+        body = {"model": name, "models": None, "max_completion_tokens": None, "max_tokens": None}
+        try:
+            chosen = self.candidates(body, PromptRequest("", messages=(Message.text(USER, ""),)), Constraints())
+        except CandidateError:
+            return None
+        return listing.model_entry(chosen[0].model, listed_as=name)
+
+    def _listed(self) -> list[Model]:
+        return [m for m in self._catalog.current.repository.all()
+                if m.provider in self.configured and not m.estimate_only]
 
     def candidates(self, body: Mapping[str, Any], prompt: PromptRequest, constraints: Constraints,
                    caller: str = "anonymous") -> list[Candidate]:

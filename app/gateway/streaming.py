@@ -131,8 +131,13 @@ class Relay:
             yield error_event(mid_stream_message(opened.serving, item["error"]), error_code(item["error"]), served)
             return
         self._answered = True
+        # Each choice ends with its own finish chunk (n > 1); price_runner rides on the last one.
+        others = item.get("choices") or []
         yield self._chunks.finish(replies.finish_reason(item["finish_reason"]),
-                                  None if self._include_usage else served)
+                                  None if self._include_usage or others else served)
+        for index, other in enumerate(others, start=1):
+            yield self._chunks.finish(replies.finish_reason(other["finish_reason"]),
+                                      None if self._include_usage or index < len(others) else served, index)
         if self._include_usage:
             yield self._chunks.usage(replies.usage(item), served)
         yield DONE

@@ -125,20 +125,20 @@ def list_models() -> Response:
 
 @bp.get("/models/<provider>/<name>")
 def get_model(provider: str, name: str) -> Response:
-    """One model of the list by its catalog id (provider/model)."""
+    """One model by its catalog id (provider/model)."""
     return _model(f"{provider}/{name}")
 
 
 @bp.get("/models/<model_id>")
 def get_plain_model(model_id: str) -> Response:
-    """auto (the one id without a provider)."""
+    """auto, or a model name chat accepts: the entry chat would pick, its id the name asked for."""
     return _model(model_id)
 
 
-def _model(model_id: str) -> Response:
-    found = next((m for m in current_app.extensions["gateway"].models()["data"] if m["id"] == model_id), None)
+def _model(name: str) -> Response:
+    found = current_app.extensions["gateway"].model(name)
     if found is None:
-        raise APIError(404, f"The model {model_id!r} does not exist.", param="model", code="model_not_found")
+        raise APIError(404, f"The model {name!r} does not exist.", param="model", code="model_not_found")
     return json_response(found)
 
 

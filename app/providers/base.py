@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 
 # The optional generation parameters a dialect may not honour (Adapter.supports).
-OPTIONAL_PARAMETERS = ("temperature", "top_p", "stop", "seed")
+OPTIONAL_PARAMETERS = ("temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty",
+                      "logit_bias", "logprobs", "n")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ class PromptRequest:
     seed: int | None = None
     agent: Mapping[str, Any] | None = field(default=None, compare=False)
     service_tier: str | None = None   # OpenAI's processing tier, sent where the vendor's API has one
+    # OpenAI's other sampling parameters (None: at its default, not sent); n: the choices wanted.
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logit_bias: Mapping[str, float] | None = field(default=None, compare=False)
+    logprobs: bool | None = None          # True, or None (not asked)
+    top_logprobs: int | None = None       # with logprobs: the alternatives per token
+    n: int = 1
+    # Parameters dropped where the vendor has none instead of refused (/v1's seed: best effort by
+    # OpenAI's own definition).
+    best_effort: frozenset[str] = frozenset()
+    streamed: bool = field(default=False, compare=False)   # asked for as a stream (n > 1 needs streams_choices)
 
     def conversation(self) -> tuple[Message, ...]:
         """The messages to send, in order."""
@@ -63,8 +75,9 @@ class PromptRequest:
         return [text for message in self.conversation() for text in message.texts]
 
     def parameters_set(self) -> list[str]:
-        """The optional generation parameters this request sets."""
-        named = [name for name in OPTIONAL_PARAMETERS if getattr(self, name) is not None]
+        """The optional generation parameters this request sets (n only above 1)."""
+        named = [name for name in OPTIONAL_PARAMETERS
+                 if (self.n != 1 if name == "n" else getattr(self, name) is not None)]
         # auto and default ask for no particular tier: every vendor serves them.
         return [*named, "service_tier"] if self.service_tier not in (None, "auto", "default") else named
 
@@ -85,6 +98,18 @@ class Completion:
     attempts: int = 1          # HTTP attempts the transport made (retries + 1)
     tool_calls: tuple = ()     # OpenAI tool_calls dicts (id, type, function{name, arguments}) the model made
     service_tier: str | None = None   # the processing tier the vendor says served the call (OpenAI)
+    logprobs: Any = None       # the answer's log probabilities in OpenAI's choice.logprobs shape, when asked
+    more: tuple[Choice, ...] = ()   # choices 1..n-1 when the request asked for n > 1 (usage counts them all)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One more choice of an answer asked for with n > 1."""
+
+    text: str
+    finish_reason: str | None
+    tool_calls: tuple = ()
+    logprobs: Any = None
 
 
 @dataclass(frozen=True)
@@ -112,9 +137,16 @@ class Adapter(ABC):
     # The optional generation parameters this dialect can send (OPTIONAL_PARAMETERS).
     supports: frozenset[str] = frozenset(OPTIONAL_PARAMETERS)
 
+    # Whether this dialect's stream decoder relays several choices (n > 1 with stream).
+    streams_choices: bool = False
+
     def unsupported(self, request: PromptRequest) -> str | None:
         """The first parameter the request sets that this vendor cannot honour, else None."""
-        return next((name for name in request.parameters_set() if name not in self.supports), None)
+        found = next((name for name in request.parameters_set()
+                      if name not in self.supports and name not in request.best_effort), None)
+        if found is None and request.streamed and request.n != 1 and not self.streams_choices:
+            return "n"
+        return found
 
     def api_model(self, model: CatalogModel) -> str:
         """Return what this vendor's API is sent as the model for a catalog row."""

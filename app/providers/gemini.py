@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .base import Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .base import Adapter, Choice, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import ASSISTANT, merged_turns, system_texts
 from .errors import ProviderResponseError
 from .gemini_stream import GeminiStream
@@ -15,6 +15,10 @@ class GeminiAdapter(Adapter):
     """POST {base_url}/v1beta/models/{model}:generateContent with the key in ``x-goog-api-key``."""
 
     error_type_paths = (("error", "status"),)
+    # GenerationConfig (shared/specs/gemini generative_service.proto): seed, presencePenalty,
+    # frequencyPenalty, responseLogprobs/logprobs and candidateCount; no logit bias.
+    supports = frozenset({"temperature", "top_p", "stop", "seed", "presence_penalty", "frequency_penalty",
+                          "logprobs", "n"})
 
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the generateContent call; the key goes in a header so it never lands in a URL log."""
@@ -30,7 +34,10 @@ class GeminiAdapter(Adapter):
         (from app.agents for a /v1 request: tools, functionCall/functionResponse parts, images, thinking)."""
         config = without_nones({
             "maxOutputTokens": request.max_tokens, "temperature": request.temperature, "topP": request.top_p,
-            "stopSequences": list(request.stop) if request.stop else None, "seed": request.seed})
+            "stopSequences": list(request.stop) if request.stop else None, "seed": request.seed,
+            "presencePenalty": request.presence_penalty, "frequencyPenalty": request.frequency_penalty,
+            "responseLogprobs": request.logprobs, "logprobs": request.top_logprobs if request.logprobs else None,
+            "candidateCount": request.n if request.n != 1 else None})
         if request.agent is not None:
             fields = self.agent_fields(request)
             return {**fields, "generationConfig": {**config, **fields.get("generationConfig", {})}}
@@ -54,13 +61,18 @@ class GeminiAdapter(Adapter):
         if not candidates or not isinstance(candidates, list):
             return self._blocked(payload, usage)
         candidate = mapping(candidates[0])
-        parts = mapping(candidate.get("content")).get("parts") or []
-        parts = parts if isinstance(parts, list) else []
-        text = "".join(p["text"] for p in parts
-                       if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str))
+        text = _text(candidate)
         calls = self.answer_tool_calls(payload)
+        more = tuple(self._choice(other) for other in candidates[1:])
         return Completion(text=text, finish_reason=tool_finish(calls, candidate.get("finishReason")), usage=usage,
-                          tool_calls=calls)
+                          tool_calls=calls, logprobs=openai_logprobs(candidate), more=more)
+
+    def _choice(self, candidate: Any) -> Choice:
+        """Another candidate (candidateCount > 1) as a choice."""
+        candidate = mapping(candidate)
+        calls = tuple(self.answer_tool_calls({"candidates": [candidate]}))
+        return Choice(_text(candidate), tool_finish(calls, candidate.get("finishReason")), calls,
+                      openai_logprobs(candidate))
 
     def stream_fields(self) -> dict[str, Any]:
         """The body is the same; the method and ``alt=sse`` ask for the stream."""
@@ -89,3 +101,33 @@ class GeminiAdapter(Adapter):
         if not reason:
             raise ProviderResponseError("unexpected response shape: no candidates", vendor=self.vendor.key)
         return Completion(text="", finish_reason=f"BLOCKED_{reason}", usage=usage)
+
+
+def _text(candidate: dict) -> str:
+    """A candidate's non-thought text parts, joined."""
+    parts = mapping(candidate.get("content")).get("parts") or []
+    return "".join(p["text"] for p in (parts if isinstance(parts, list) else [])
+                   if isinstance(p, dict) and not p.get("thought") and isinstance(p.get("text"), str))
+
+
+def openai_logprobs(candidate: dict) -> dict | None:
+    """A candidate's logprobsResult in OpenAI's choice.logprobs shape ({content: [{token, logprob, bytes,
+    top_logprobs}]}); None when the vendor sent none."""
+    result = mapping(candidate.get("logprobsResult"))
+    chosen = result.get("chosenCandidates")
+    if not isinstance(chosen, list):
+        return None
+    tops = result.get("topCandidates") if isinstance(result.get("topCandidates"), list) else []
+    content = []
+    for step, pick in enumerate(chosen):
+        top = mapping(tops[step]).get("candidates") if step < len(tops) else None
+        content.append({**_token(pick), "top_logprobs": [_token(t) for t in top or () if isinstance(t, dict)]})
+    return {"content": content, "refusal": None}
+
+
+def _token(candidate: Any) -> dict:
+    token = mapping(candidate).get("token")
+    token = token if isinstance(token, str) else ""
+    logprob = mapping(candidate).get("logProbability")
+    return {"token": token, "logprob": float(logprob) if isinstance(logprob, (int, float)) else 0.0,
+            "bytes": list(token.encode("utf-8"))}

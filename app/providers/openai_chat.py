@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .base import OPTIONAL_PARAMETERS, Adapter, Completion, HttpCall, PromptRequest, Usage, without_nones
+from .base import OPTIONAL_PARAMETERS, Adapter, Choice, Completion, HttpCall, PromptRequest, Usage, without_nones
 from .messages import Message, single_text
 from .openai_chat_stream import OpenAIChatStream
 from .shapes import dig, mapping, tokens, tool_finish, usage_or_none
@@ -12,6 +12,8 @@ from .shapes import dig, mapping, tokens, tool_finish, usage_or_none
 
 class OpenAIChatAdapter(Adapter):
     """POST {base_url}/chat/completions with a Bearer key."""
+
+    streams_choices = True   # chunks carry choices[].index (OpenAIChatStream reads them all)
 
     def build(self, request: PromptRequest) -> HttpCall:
         """Return the chat-completions call for this vendor's base URL."""
@@ -28,10 +30,11 @@ class OpenAIChatAdapter(Adapter):
 
     @property
     def supports(self) -> frozenset[str]:
-        """Every optional parameter; seed only where the vendor takes one (Vendor.seed_field), service_tier
-        only where its API has one (Vendor.service_tier)."""
-        tier = ("service_tier",) if self.vendor.service_tier else ()
-        return frozenset(name for name in (*OPTIONAL_PARAMETERS, *tier) if name != "seed" or self.vendor.seed_field)
+        """temperature, top_p and stop; seed where the vendor takes one (Vendor.seed_field); service_tier where
+        its API has one (Vendor.service_tier); the other sampling parameters its API documents (Vendor.takes)."""
+        return frozenset({"temperature", "top_p", "stop"} | ({"seed"} if self.vendor.seed_field else set())
+                         | ({"service_tier"} if self.vendor.service_tier else set())
+                         | (self.vendor.takes & set(OPTIONAL_PARAMETERS)))
 
     def body(self, request: PromptRequest) -> dict[str, Any]:
         """Return the JSON body; the max-tokens and seed field names are per vendor (see Vendor). A /v1
@@ -45,9 +48,20 @@ class OpenAIChatAdapter(Adapter):
             "temperature": request.temperature,
             "top_p": request.top_p,
             "stop": list(request.stop) if request.stop else None,
-            (self.vendor.seed_field or "seed"): request.seed,
+            **({self.vendor.seed_field: request.seed} if self.vendor.seed_field else {}),
             "service_tier": request.service_tier if self.vendor.service_tier else None,
+            **self._sampling(request),
         })
+
+    def _sampling(self, request: PromptRequest) -> dict[str, Any]:
+        """OpenAI's other sampling fields, each only where the vendor takes it (unsupported() refused the rest)."""
+        fields = {"presence_penalty": request.presence_penalty, "frequency_penalty": request.frequency_penalty,
+                  "logit_bias": dict(request.logit_bias) if request.logit_bias else None,
+                  "logprobs": request.logprobs, "n": request.n if request.n != 1 else None}
+        if request.logprobs:
+            fields["top_logprobs"] = request.top_logprobs
+        return {name: value for name, value in fields.items()
+                if (name == "top_logprobs" or name in self.vendor.takes) and value is not None}
 
     def parse(self, payload: Any) -> Completion:
         """Read choices[0] and the usage block (cached and reasoning details are optional)."""
@@ -61,7 +75,9 @@ class OpenAIChatAdapter(Adapter):
         return Completion(text=text if isinstance(text, str) else "",
                           finish_reason=tool_finish(calls, mapping(choice).get("finish_reason")),
                           usage=usage_or_none(self._usage, payload.get("usage")), tool_calls=calls,
-                          service_tier=tier if isinstance(tier, str) and tier else None)
+                          service_tier=tier if isinstance(tier, str) and tier else None,
+                          logprobs=_logprobs(choice),
+                          more=tuple(_choices(payload, lambda one: self.answer_tool_calls({"choices": [one]}))[1:]))
 
     def stream_fields(self) -> dict[str, Any]:
         """Ask for a stream, and for its usage on the last chunk where the vendor's API takes the option."""
@@ -107,6 +123,27 @@ class AzureOpenAIAdapter(OpenAIChatAdapter):
         """Return Azure's key header."""
         return {"Content-Type": "application/json", "Accept": "application/json",
                 "api-key": str(self.setting("api_key", ""))}
+
+
+def _logprobs(choice: Any) -> dict[str, Any] | None:
+    """A choice's logprobs as the vendor sent them (OpenAI's shape), when it sent an object."""
+    value = mapping(choice).get("logprobs")
+    return value if isinstance(value, dict) else None
+
+
+def _choices(payload: Any, read_calls) -> list[Choice]:
+    """Every choice of an answer, in index order (n > 1); choices without a message are skipped."""
+    raw = payload.get("choices") if isinstance(payload, dict) else None
+    found = []
+    for choice in sorted((c for c in raw or () if isinstance(c, dict)), key=lambda c: c.get("index") or 0):
+        message = mapping(choice.get("message"))
+        if not message:
+            continue
+        text = message.get("content") or message.get("refusal") or ""
+        calls = tuple(read_calls(choice))
+        found.append(Choice(text if isinstance(text, str) else "", tool_finish(calls, choice.get("finish_reason")),
+                            calls, _logprobs(choice)))
+    return found
 
 
 def _message(message: Message) -> dict[str, Any]:

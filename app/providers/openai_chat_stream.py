@@ -30,18 +30,19 @@ class OpenAIChatStream(SSEDecoder):
             raise self.error("a stream chunk's choices is not a list")
         events: list[StreamEvent] = []
         for choice in map(mapping, choices):
-            if choice.get("index", 0) != 0:
-                continue   # we ask for one choice (n=1)
+            index = choice.get("index", 0)
+            if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+                raise self.error("a stream chunk's choice index is not a non-negative integer")
             delta = mapping(choice.get("delta"))
             text = delta.get("content") or delta.get("refusal")
             if isinstance(text, str) and text:
-                events.append(TextDelta(text))
+                events.append(TextDelta(text, index))
             calls = delta.get("tool_calls")   # already OpenAI's delta.tool_calls: passed on as they come
-            if isinstance(calls, list) and calls:
+            if index == 0 and isinstance(calls, list) and calls:   # tool calls of the first choice only
                 events += self.tool_call_deltas(calls)
             reason = choice.get("finish_reason")
             if isinstance(reason, str):
-                events.append(FinishReason(reason))
+                events.append(FinishReason(reason, index))
         # Groq reports usage in x_groq.usage on the last chunk.
         usage = chunk.get("usage") or mapping(chunk.get("x_groq")).get("usage")
         if usage is not None:

@@ -22,6 +22,7 @@ from .sse_reader import ServerSentEvent, SSEReader
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+    index: int = 0   # the choice it belongs to (n > 1); TokenStream yields others as ChoiceText
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,15 @@ def _piece_size(call: Any) -> int:
 @dataclass(frozen=True, slots=True)
 class FinishReason:
     reason: str
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceText:
+    """Text of a choice other than the first (a /v1 request with n > 1), as TokenStream yields it."""
+
+    index: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,15 +20,15 @@ from dataclasses import dataclass
 import requests
 import urllib3
 
-from .base import Adapter, Completion, HttpCall, PromptRequest, Usage
+from .base import Adapter, Choice, Completion, HttpCall, PromptRequest, Usage
 from .body import decode_json, read_body, read_error_text
 from .errors import (ProviderCancelled, ProviderConnectionError, ProviderError, ProviderResponseError,
                      ProviderResponseTooLarge, ProviderTimeout)
 from .failures import http_error
 from .sessions import environment_proxies
 from .shapes import tool_finish
-from .stream_events import (END, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta, TierReport,
-                            ToolCallsDelta, UsageReport, merge_tool_call)
+from .stream_events import (END, ChoiceText, FinishReason, StreamDecoder, StreamEnd, StreamEvent, TextDelta,
+                            TierReport, ToolCallsDelta, UsageReport, merge_tool_call)
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, retry_policy
 from .watchdog import CANCELLED, DEADLINE, WATCHDOG, Guard, bound
 
@@ -103,6 +103,8 @@ class TokenStream:
         self._started = False               # a first token (text or tool call) has arrived
         self._size = 0
         self._finish: str | None = None
+        self._others: dict[int, list[str]] = {}      # choices after the first (n > 1): their text
+        self._other_finish: dict[int, str] = {}
         self._usage: Usage | None = None
         self._tier: str | None = None   # the service tier the vendor reported (OpenAI)
         self._ended = False
@@ -112,7 +114,7 @@ class TokenStream:
     def __iter__(self) -> TokenStream:
         return self
 
-    def __next__(self) -> str | ToolCallsDelta:
+    def __next__(self) -> str | ToolCallsDelta | ChoiceText:
         opened = self._opened
         while True:
             if opened.events:
@@ -143,9 +145,12 @@ class TokenStream:
                 # decode to none (SSE comments, keep-alives) do not reset it.
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
 
-    def _apply(self, event: StreamEvent) -> str | ToolCallsDelta | None:
+    def _apply(self, event: StreamEvent) -> str | ToolCallsDelta | ChoiceText | None:
         if isinstance(event, TextDelta):
             self._grow(len(event.text))
+            if event.index:
+                self._others.setdefault(event.index, []).append(event.text)
+                return ChoiceText(event.index, event.text)
             self._parts.append(event.text)
             return event.text
         if isinstance(event, ToolCallsDelta):
@@ -153,7 +158,9 @@ class TokenStream:
             for call in event.tool_calls:
                 merge_tool_call(self._calls, call)
             return event
-        if isinstance(event, FinishReason):
+        if isinstance(event, FinishReason) and event.index:
+            self._other_finish[event.index] = event.reason
+        elif isinstance(event, FinishReason):
             self._finish = event.reason
         elif isinstance(event, UsageReport):
             self._usage = event.usage
@@ -171,7 +178,7 @@ class TokenStream:
             return None
         calls = tuple(self._calls[index] for index in sorted(self._calls))
         return Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage, self._attempts,
-                          tool_calls=calls, service_tier=self._tier)
+                          tool_calls=calls, service_tier=self._tier, more=self._more())
 
     def _grow(self, size: int) -> None:
         """Count a delta against PROVIDER_MAX_RESPONSE_BYTES; the first one starts the idle limit."""
@@ -194,7 +201,12 @@ class TokenStream:
                                           "the answer is incomplete", vendor=self._adapter.vendor.key)
         calls = tuple(self._calls[index] for index in sorted(self._calls))
         self.completion = Completion("".join(self._parts), tool_finish(calls, self._finish), self._usage,
-                                     self._attempts, calls, self._tier)
+                                     self._attempts, calls, self._tier, more=self._more())
+
+    def _more(self) -> tuple[Choice, ...]:
+        """The other choices streamed (n > 1), in index order."""
+        return tuple(Choice("".join(self._others.get(index, ())), self._other_finish.get(index))
+                     for index in sorted(self._others.keys() | self._other_finish.keys()))
 
     def close(self) -> None:
         """Stop reading (cutting the connection if the answer is not complete) and release the guard."""
@@ -266,6 +278,9 @@ def _whole(adapter: Adapter, response: requests.Response, limits: StreamLimits) 
         events.append(ToolCallsDelta([{"index": i, **call} for i, call in enumerate(completion.tool_calls)]))
     if completion.finish_reason:
         events.append(FinishReason(completion.finish_reason))
+    for index, choice in enumerate(completion.more, start=1):
+        events += [TextDelta(choice.text, index)] if choice.text else []
+        events += [FinishReason(choice.finish_reason, index)] if choice.finish_reason else []
     return events + [UsageReport(completion.usage), END]
 
 

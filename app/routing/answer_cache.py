@@ -68,9 +68,12 @@ class AnswerCache:
             # Conversations and the newer parameters extend the key; a plain prompt's key is unchanged.
             parts += [[[m.role, m.texts] for m in request.messages], request.top_p,
                       list(request.stop or ()), request.seed]
+        extra = sampled(request)
+        if extra:
+            parts.append(extra)   # n, penalties, logit_bias and logprobs extend the key only when set
         if request.service_tier is not None:
             parts.append(request.service_tier)
-        digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+        digest = hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
         return f"answer:v2:{digest}"
 
     def get(self, vendor_key: str, request: PromptRequest, caller: str) -> dict[str, Any] | None:
@@ -89,6 +92,15 @@ class AnswerCache:
             self._backend.set(self.key(vendor_key, request, caller), blob, timeout=self._ttl)
         except Exception as exc:
             log.warning("answer cache write failed: %s", type(exc).__name__)
+
+
+def sampled(request: PromptRequest) -> dict[str, Any]:
+    """The request's other sampling parameters that are set (n only above 1), for the cache key."""
+    values = {"n": request.n if request.n != 1 else None, "presence_penalty": request.presence_penalty,
+              "frequency_penalty": request.frequency_penalty, "logprobs": request.logprobs,
+              "top_logprobs": request.top_logprobs,
+              "logit_bias": dict(request.logit_bias) if request.logit_bias else None}
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def answer_cache(app: Flask, settings: dict[str, Any]) -> AnswerCache:

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.catalog import Model
 from app.pricing.cost import price_request
+from app.providers.base import Completion
 from app.pricing.ranking import iso_moment
 from app.routing.dispatch import Outcome
 from app.routing.usage import BILLED, broken_off_usage, settled_usage
@@ -23,9 +24,10 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
     partial = outcome.error.partial if outcome.error else None
-    usage, basis = (settled_usage(model, completion.usage, text, estimated_input_tokens, count_text, max_tokens)
-                    if completion else
-                    broken_off_usage(model, partial.usage, partial.text, estimated_input_tokens, count_text, max_tokens)
+    usage, basis = (settled_usage(model, completion.usage, every_text(completion), estimated_input_tokens,
+                                  count_text, max_tokens, 1 + len(completion.more)) if completion
+                    else broken_off_usage(model, partial.usage, every_text(partial), estimated_input_tokens,
+                                          count_text, max_tokens, 1 + len(partial.more))
                     if partial else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:
@@ -62,7 +64,27 @@ def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tok
     if completion is not None and completion.tool_calls:
         # Only /v1 offers tools, so send_prompt's items never hold this key; the gateway reads it.
         result["tool_calls"] = [dict(call) for call in completion.tool_calls]
+    if completion is not None:
+        result.update(choice_fields(completion))
     return result
+
+
+def every_text(completion: Completion) -> str:
+    """The text of every choice (n > 1: the vendor bills them all), for counting when usage is missing."""
+    return "".join([completion.text, *(choice.text for choice in completion.more)])
+
+
+def choice_fields(completion: Completion) -> dict[str, Any]:
+    """What only a /v1 request asks for (send_prompt's items never hold these keys): ``logprobs`` of
+    the first choice, and ``choices``, the others of an n > 1 request, each as OpenAI's choice."""
+    fields: dict[str, Any] = {}
+    if completion.logprobs is not None:
+        fields["logprobs"] = completion.logprobs
+    if completion.more:
+        fields["choices"] = [{"text": json_safe(c.text), "finish_reason": json_safe(c.finish_reason),
+                              "tool_calls": [dict(call) for call in c.tool_calls], "logprobs": c.logprobs}
+                             for c in completion.more]
+    return fields
 
 
 def cached_item(stored: dict[str, Any], estimated_input_tokens: int, model: Model) -> dict[str, Any]:

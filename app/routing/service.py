@@ -229,10 +229,11 @@ class PromptRouter:
                     early[index] = cached_item(hit, estimates[index], model)
         tab = None
         if self._accountant is not None:
-            # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call).
+            # Hold each call's worst case against the caller's budget (SpendUnavailable, before any call):
+            # n choices may each write max_tokens.
             tab = self._accountant.open(caller, request_id, [
-                Planned(index, self._held_model(models[index], requests[index]), requests[index].max_tokens,
-                        inputs[index])
+                Planned(index, self._held_model(models[index], requests[index]),
+                        requests[index].max_tokens * requests[index].n, inputs[index])
                 for index in range(len(models)) if index not in early], claim)
             base = counts.get(BASE_ENCODING)
             tab.base_input_tokens = base.count if base is not None and base.exact else None

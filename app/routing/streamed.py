@@ -10,6 +10,7 @@ from app.providers.base import Adapter, Completion, PromptRequest
 from app.providers.errors import ProviderError
 from app.providers.sessions import session_for
 from app.routing.items import json_safe
+from app.providers.stream_events import ChoiceText
 from app.providers.streaming import StreamLimits, open_stream
 
 
@@ -43,6 +44,8 @@ def delta(model_id: str, piece: Any) -> dict[str, Any]:
     ``tool_calls``, OpenAI's delta tool_calls dicts) as ``{"id", "tool_calls"}``."""
     if isinstance(piece, str):
         return {"id": model_id, "text": json_safe(piece)}
+    if isinstance(piece, ChoiceText):   # only /v1 asks for several choices (n > 1)
+        return {"id": model_id, "index": piece.index, "text": json_safe(piece.text)}
     return {"id": model_id, "tool_calls": piece.tool_calls}
 
 

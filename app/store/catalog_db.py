@@ -82,6 +82,7 @@ def to_model(row: CatalogModel, prices: Prices) -> Model:
     """A stored model as the in-memory catalog's row, with the given prices."""
     return Model(id=row.id, provider=row.provider, default=row.is_default,
                  prices_checked=row.prices_checked.isoformat(),
+                 released=row.released.isoformat() if row.released else None,
                  **{column: getattr(row, column) for column in FACT_COLUMNS}, **model_prices(prices))
 
 
@@ -264,7 +265,8 @@ def _upsert_providers(session: Session, keys: set[str]) -> None:
 def _upsert_model(session: Session, row: CatalogModel | None, model: Model, position: int) -> bool:
     values = {column: getattr(model, column) for column in FACT_COLUMNS}
     values.update(provider=model.provider, is_default=model.default, position=position, listed=True,
-                  prices_checked=date.fromisoformat(model.prices_checked))
+                  prices_checked=date.fromisoformat(model.prices_checked),
+                  released=date.fromisoformat(model.released) if model.released else None)
     if row is None:
         session.add(CatalogModel(id=model.id, **values))
         return True

@@ -49,6 +49,7 @@ class CatalogModel(Base):
     tokenizer: Mapped[str] = mapped_column(String(32))
     prices_checked: Mapped[date] = mapped_column(Date)   # models.csv shows the prices in force then
     source: Mapped[str] = mapped_column(String(512))
+    released: Mapped[date | None] = mapped_column(Date)   # 0005: the model's release date, if known
 
 
 class PriceVersion(Base):

@@ -91,7 +91,7 @@ def test_provider_without_default_is_rejected(tmp_path):
 
 
 def test_wrong_cell_count_is_rejected(tmp_path):
-    with pytest.raises(CatalogError, match="expected 19 cells, found 18") as info:
+    with pytest.raises(CatalogError, match="expected 20 cells, found 19") as info:
         load(write_catalog(tmp_path / "m.csv", [GOOD[0], GOOD[1].rsplit(",", 1)[0]]))
     assert info.value.line == 3
 
@@ -117,3 +117,18 @@ def test_repository_interface(tmp_path):
     assert repo.providers() == ["openai", "google", "groq"]
     repo.all().clear()  # callers get copies
     assert len(repo.all()) == 4
+
+
+def test_released_is_an_optional_iso_date(tmp_path):
+    dated = GOOD[0].rsplit(",", 1)[0] + ",2024-07-18"
+    models = load(write_catalog(tmp_path / "m.csv", [dated, *GOOD[1:]]))
+    assert [m.released for m in models] == ["2024-07-18"] + [None] * (len(GOOD) - 1)
+    with pytest.raises(CatalogError, match="released") as info:
+        load(write_catalog(tmp_path / "bad.csv", [GOOD[0].rsplit(",", 1)[0] + ",July 2024", *GOOD[1:]]))
+    assert info.value.column == "released"
+
+
+def test_a_catalog_written_before_the_released_column_still_loads(tmp_path):
+    legacy = [row.rsplit(",", 1)[0] for row in GOOD]
+    models = load(write_catalog(tmp_path / "m.csv", legacy, header=HEADER.removesuffix(",released")))
+    assert len(models) == len(GOOD) and all(m.released is None for m in models)

@@ -20,6 +20,7 @@ class Exchange:
     max_tokens: int
     stream: bool = False          # the streaming call (a flag in the body, or the streaming path)
     include_usage: bool = False   # OpenAI's stream_options.include_usage
+    choices: int = 1              # OpenAI's n: a stream interleaves this many choices
 
 
 def padding_words(model: str, prompt: str) -> int:
@@ -38,7 +39,7 @@ def _openai_exchange(match: re.Match, body: dict) -> Exchange:
     prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
     limit = body.get("max_completion_tokens") or body.get("max_tokens") or 4096
     usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    return Exchange("openai", unquote(model), prompt, limit, body.get("stream") is True, usage)
+    return Exchange("openai", unquote(model), prompt, limit, body.get("stream") is True, usage, body.get("n") or 1)
 
 
 def _anthropic_exchange(match: re.Match, body: dict) -> Exchange:
@@ -109,6 +110,34 @@ def reply(ex: Exchange, text: str, output_tokens: int, truncated: bool) -> dict[
                       "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}}
 
 
+def several(dialect: str, sent: dict, body: dict) -> dict:
+    """Return a success body with as many choices as the request asked for (OpenAI's ``n``, Gemini's
+    ``candidateCount``), each its own text, the usage counting them all, as those vendors answer."""
+    if dialect == "openai":
+        count, key, usage, tokens = sent.get("n") or 1, "choices", "usage", "completion_tokens"
+    elif dialect == "gemini":
+        count, key, usage = (sent.get("generationConfig") or {}).get("candidateCount") or 1, "candidates", "usageMetadata"
+        tokens = "candidatesTokenCount"
+    else:
+        return body
+    if count == 1 or not body.get(key):
+        return body
+    first = body[key][0]
+    body = {**body, key: [_numbered(dialect, first, index) for index in range(count)]}
+    body[usage] = {**body[usage], tokens: body[usage][tokens] * count}
+    return body
+
+
+def _numbered(dialect: str, choice: dict, index: int) -> dict:
+    if index == 0:
+        return choice
+    if dialect == "openai":
+        message = choice["message"]
+        return {**choice, "index": index, "message": {**message, "content": f"{message['content']} ({index + 1})"}}
+    parts = [{**p, "text": f"{p['text']} ({index + 1})"} if "text" in p else p for p in choice["content"]["parts"]]
+    return {**choice, "index": index, "content": {**choice["content"], "parts": parts}}
+
+
 _BEDROCK_ERRORS = {400: "ValidationException", 403: "AccessDeniedException", 404: "ResourceNotFoundException",
                    429: "ThrottlingException", 503: "ServiceUnavailableException"}
 _ANTHROPIC_ERRORS = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
@@ -165,13 +194,18 @@ def _openai_stream(ex: Exchange, parts: list[str], inp: int, out: int, truncated
     usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out,
              "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}}
 
-    def chunk(delta: dict, reason: str | None = None, **extra: Any) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
+    def chunk(delta: dict, reason: str | None = None, index: int = 0, **extra: Any) -> bytes:
+        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}
         return _sse({**base, "choices": [choice], **extra})
 
     chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
     chunks += [chunk({"content": part}) for part in parts]
     reason = "length" if truncated else "stop"
+    for index in range(1, ex.choices):   # n > 1: each other choice streams its own text (numbered), then ends
+        chunks += [chunk({"role": "assistant", "content": ""}, index=index)]
+        chunks += [chunk({"content": part}, index=index) for part in [*parts, f" ({index + 1})"]]
+        chunks += [chunk({}, reason, index=index)]
+    usage = {**usage, "completion_tokens": out * ex.choices, "total_tokens": inp + out * ex.choices}
     if ex.include_usage:
         chunks += [chunk({}, reason, usage=None), _sse({**base, "choices": [], "usage": usage})]
     else:   # Mistral and Together report usage on the last chunk unasked

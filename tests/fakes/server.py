@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes.dialects import (Exchange, encode_stream, error, padding_words, reply, route, stream_chunks,
+from tests.fakes.dialects import (Exchange, encode_stream, error, padding_words, reply, route, several, stream_chunks,
                                   stream_error, stream_type, words)
 from tests.fakes.tools import final_text, tool_error, tool_reply, tool_stream
 
@@ -150,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         if ex.stream:
             return self._stream(ex, how, sent)
         agent = tool_reply(ex.dialect, ex.model, sent) if how.body is None else None
-        body = how.body if how.body is not None else json.dumps(agent or self._reply(ex, how, state.varied)).encode()
+        body = how.body if how.body is not None else json.dumps(
+            several(ex.dialect, sent, agent or self._reply(ex, how, state.varied))).encode()
         if how.drip:
             return self._drip(body, how)
         if how.chunked:

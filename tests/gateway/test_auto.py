@@ -50,9 +50,13 @@ def test_unknown_benchmark_and_provider_are_named(client, mocked):
 
 
 def test_auto_skips_models_that_cannot_honour_a_parameter(client, mocked):
-    # seed: Anthropic cannot; with only Anthropic allowed, the 400 names seed.
-    body = auto(client, mocked, 400, seed=1, price_runner={"providers": ["anthropic"]})
-    assert body["error"]["param"] == "seed"
+    # presence_penalty: Anthropic has none; with only Anthropic allowed, the 400 names it.
+    body = auto(client, mocked, 400, presence_penalty=0.5, price_runner={"providers": ["anthropic"]})
+    assert body["error"]["param"] == "presence_penalty"
+    # n = 2: Groq returns one choice; auto skips it for a vendor that returns several (OpenAI here).
+    mocked.post(OPENAI_URL, json=openai_reply())
+    reply = client.post(CHAT, json={"model": "auto", "messages": HI, "max_tokens": 100, "n": 2})
+    assert reply.status_code == 200 and reply.get_json()["price_runner"]["provider"] != "groq"
 
 
 def test_auto_falls_back_along_the_ranking(client, mocked):

@@ -20,7 +20,13 @@ def openai_error(response, status, kind, param=None, code=None):
 
 @pytest.mark.parametrize("body, param, says", [
     ({"model": "auto", "messages": HI, "temperature": 3}, "temperature", "Invalid value for temperature"),
-    ({"model": "auto", "messages": HI, "logit_bias": {}}, "logit_bias", "Unrecognized request argument supplied"),
+    ({"model": "auto", "messages": HI, "frequency_boost": 1}, "frequency_boost", "Unrecognized request argument"),
+    ({"model": "auto", "messages": HI, "service_tier": "flex"}, "service_tier", "Must be one of"),
+    ({"model": "auto", "messages": HI, "modalities": ["text", "audio"]}, "modalities[1]", "Only text"),
+    ({"model": "auto", "messages": HI, "top_logprobs": 3}, "top_logprobs", "logprobs must be true"),
+    ({"model": "auto", "messages": HI, "stream": True, "logprobs": True}, "logprobs", "not offered with stream"),
+    ({"model": "auto", "messages": HI, "functions": [{"name": "f"}]}, "functions", "use tools"),
+    ({"model": "auto", "messages": HI, "presence_penalty": 3}, "presence_penalty", "less than or equal to 2"),
     ({"model": "auto", "messages": [{"role": "function", "content": "x"}]}, "messages[0].role", "Must be one of"),
     ({"model": "auto", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
      "messages[0].content[0].image_url", "Missing data"),
@@ -34,9 +40,11 @@ def test_validation_errors_name_the_parameter(client, body, param, says):
     assert says in error["message"]
 
 
-def test_a_parameter_the_vendor_cannot_honour_is_a_400_naming_it(client):
-    response = client.post(CHAT, json={"model": "anthropic/claude-haiku-5-5", "messages": HI, "seed": 1})
-    openai_error(response, 400, "invalid_request_error", "seed", "unsupported_parameter")
+@pytest.mark.parametrize("parameter, value", [("presence_penalty", 0.5), ("frequency_penalty", -1), ("n", 2),
+                                              ("logprobs", True), ("logit_bias", {"50256": -100})])
+def test_a_parameter_the_vendor_cannot_honour_is_a_400_naming_it(client, parameter, value):
+    response = client.post(CHAT, json={"model": "anthropic/claude-haiku-5-5", "messages": HI, parameter: value})
+    openai_error(response, 400, "invalid_request_error", parameter, "unsupported_parameter")
 
 
 def test_unknown_and_unconfigured_models_are_404(client):

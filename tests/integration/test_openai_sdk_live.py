@@ -85,8 +85,8 @@ def test_bad_request_names_the_parameter(service):
         sdk(service).chat.completions.create(model="auto", messages=HELLO, extra_body={"frequency_boost": 1})
     assert caught.value.param == "frequency_boost" and caught.value.type == "invalid_request_error"
     with pytest.raises(openai.BadRequestError) as caught:
-        sdk(service).chat.completions.create(model="anthropic/claude-haiku-5-5", messages=HELLO, seed=3)
-    assert caught.value.param == "seed"
+        sdk(service).chat.completions.create(model="anthropic/claude-haiku-5-5", messages=HELLO, presence_penalty=1)
+    assert caught.value.param == "presence_penalty"
 
 
 def test_authentication_error(service):

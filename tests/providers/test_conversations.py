@@ -73,6 +73,43 @@ def test_what_a_vendor_cannot_honour_is_named(vendor_key, parameter):
     assert adapter_for(vendor_key).unsupported(prompt_for(vendor_key, seed=1, top_p=0.3)) == parameter
 
 
+def test_a_best_effort_seed_is_dropped_where_the_vendor_has_none():
+    lenient = {"seed": 1, "best_effort": frozenset({"seed"})}
+    for vendor_key in ("anthropic", "bedrock", "deepseek"):
+        assert adapter_for(vendor_key).unsupported(prompt_for(vendor_key, **lenient)) is None
+        assert "seed" not in json.dumps(body_of(vendor_key, **lenient))
+
+
+SAMPLING = {"presence_penalty": 0.5, "frequency_penalty": -0.5, "logit_bias": {"50256": -100}, "logprobs": True,
+            "top_logprobs": 3, "n": 2}
+
+
+@pytest.mark.parametrize("vendor_key", [*OPENAI_COMPATIBLE, "azure", "google", "anthropic", "bedrock"])
+def test_sampling_parameters_go_where_the_vendor_takes_them_and_are_named_where_not(vendor_key):
+    adapter = adapter_for(vendor_key)
+    for name in ("presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "n"):
+        one = {name: SAMPLING[name], **({"top_logprobs": 3} if name == "logprobs" else {})}
+        refused = adapter.unsupported(prompt_for(vendor_key, **one))
+        assert refused in (None, name)
+        if refused is None:   # sent, in the vendor's own field
+            body = json.dumps(body_of(vendor_key, **one))
+            field = {"google": {"presence_penalty": "presencePenalty", "frequency_penalty": "frequencyPenalty",
+                                "logprobs": "responseLogprobs", "n": "candidateCount"}}.get(vendor_key, {})
+            assert f'"{field.get(name, name)}"' in body
+    expected = {"anthropic": set(), "bedrock": set(),
+                "google": {"presence_penalty", "frequency_penalty", "logprobs", "n"}}
+    takes = expected.get(vendor_key, VENDORS[vendor_key].takes)
+    assert {n for n in SAMPLING if n != "top_logprobs" and adapter.unsupported(
+        prompt_for(vendor_key, **{n: SAMPLING[n]})) is None} == set(takes)
+
+
+def test_defaults_send_nothing():
+    for vendor_key in (*OPENAI_COMPATIBLE, "azure", "google", "anthropic", "bedrock"):
+        body = json.dumps(body_of(vendor_key))
+        for field in ("penalty", "Penalty", "logprobs", "Logprobs", "logit_bias", '"n"', "candidateCount"):
+            assert field not in body
+
+
 def test_a_single_prompt_still_builds_the_same_conversation():
     request = prompt_for("openai")
     same = prompt_for("openai", prompt="", system=None, messages=request.conversation())
@@ -90,6 +127,10 @@ def test_openai_compatible_conversations_match_their_spec(vendor_key):
     spec = vendor_key if vendor_key in OPENAPI_REQUESTS else "openai"
     seed = {"seed": 5} if VENDORS[vendor_key].seed_field else {}
     validate_openapi(spec, body_of(vendor_key, **PARAMS, **seed))
+    taken = {name: value for name, value in SAMPLING.items() if name in VENDORS[vendor_key].takes}
+    if "logprobs" in taken:
+        taken["top_logprobs"] = 3
+    validate_openapi(spec, body_of(vendor_key, **PARAMS, **seed, **taken))
 
 
 def test_anthropic_conversation_matches_create_message_params():
@@ -99,10 +140,16 @@ def test_anthropic_conversation_matches_create_message_params():
 
 def test_azure_conversation_is_openai_without_model():
     validate_azure(body_of("azure", **PARAMS, seed=5))
+    validate_azure(body_of("azure", **PARAMS, seed=5, **SAMPLING))
 
 
 def test_gemini_conversation_parses_as_generate_content_request():
     validate_gemini(body_of("google", **PARAMS, seed=5))
+    sampling = {k: v for k, v in SAMPLING.items() if k != "logit_bias"}
+    body = body_of("google", **PARAMS, seed=5, **sampling)
+    validate_gemini(body)
+    assert body["generationConfig"].items() >= {"presencePenalty": 0.5, "frequencyPenalty": -0.5,
+                                                 "responseLogprobs": True, "logprobs": 3, "candidateCount": 2}.items()
 
 
 def test_bedrock_conversation_matches_converse_input():

@@ -141,3 +141,19 @@ def test_model_facts_update_in_place(seeded, files):
     with reading(seeded) as session:
         assert session.get(CatalogModel, "google/gemini-4-argon").context_window == 2097152
     assert version_number(seeded) == 2
+
+
+def test_the_release_date_is_stored_imported_and_exported(seeded, files):
+    with reading(seeded) as session:
+        _, models, _ = catalog_db.load_catalog(session, NOW)
+        stored = session.scalar(select(CatalogModel.released).where(CatalogModel.id == "openai/gpt-6.1-sol"))
+    assert stored.isoformat() == "2026-09-29"
+    assert {m.id: m.released for m in models}["openai/gpt-6.1-sol"] == "2026-09-29"
+    models_csv, history_csv = files
+    edit(models_csv, "https://developers.openai.com/api/docs/pricing,2026-09-29", "https://developers.openai.com/api/docs/pricing,2026-09-30")
+    with writing(seeded) as session:
+        assert catalog_db.import_files(session, models_csv, history_csv, NOW).changed
+    out = models_csv.with_name("exported.csv")
+    with reading(seeded) as session:
+        catalog_db.export_files(session, out, history_csv.with_name("exported_history.csv"))
+    assert out.read_text() == models_csv.read_text()
