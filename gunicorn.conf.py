@@ -121,6 +121,13 @@ def when_ready(server):
     server.handle_term = handle_term
 
 
+def post_fork(server, worker):
+    """Start the app's background jobs (app/lifecycle.py) in this worker: a fork copies no threads."""
+    from app import lifecycle
+
+    lifecycle.start(server.app.wsgi())
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges (requests in flight); its counters stay in the sums."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

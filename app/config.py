@@ -184,7 +184,8 @@ SETTINGS: dict[str, Setting] = {
         default_doc="`4194304` (4 MB)"),
     # Streams: PROVIDER_TIMEOUT bounds the wait for the first token; these the rest.
     "STREAM_IDLE_TIMEOUT": Setting(30.0, _float,
-        "seconds: the longest gap between two chunks of a streamed answer, after its first token"),
+        "seconds: the longest gap between two events of a streamed answer, after its first token (SSE "
+        "comments and keep-alives do not count)"),
     "STREAM_MAX_DURATION": Setting(600.0, _float, "seconds: the longest a streamed answer may take in all"),
     "ANSWER_CACHE_TTL": Setting(3600, _int, "seconds a cached answer is served"),
     "ANSWER_CACHE_SCOPE": Setting("principal", _lower,
@@ -197,12 +198,18 @@ SETTINGS: dict[str, Setting] = {
         default_doc="`1048576` (1 MB)"),
     "CACHE_REDIS_URL": Setting(None, str,
         "Redis for the answer cache (shared by all instances); unset = the database"),
+    "REDIS_TIMEOUT_S": Setting(0.5, _float,
+        "seconds every Redis client (answer cache, rate limits) waits to connect or for each reply"),
     "SEND_PROMPT_MAX_MODELS": Setting(10, _int, "models one `send_prompt` may call"),
     # Evals: the most prompts per eval, prompts x models per eval, prompts run at once.
     "EVAL_MAX_PROMPTS": Setting(50, _int, "prompts one `POST /api/evals` may hold"),
     "EVAL_MAX_CALLS": Setting(100, _int, "prompts x models one eval may call"),
     "EVAL_CONCURRENCY": Setting(4, _int,
         "prompts of one eval run at once (and at most half of `PROVIDER_POOL_SIZE` in calls)"),
+    "EVAL_GRADE_TIMEOUT_S": Setting(1.0, _float,
+        "CPU seconds one `json_schema` grade may take; past it the answer's outcome is `grader_timeout`"),
+    "EVAL_GRADE_BUDGET_S": Setting(10.0, _float,
+        "CPU seconds all the grades of one eval may take together; the grades after it are `grader_timeout`"),
     # Spend: USD per principal per UTC day / month (None: no limit), overrides by name,
     # and the principals that see everyone's usage.
     "BUDGET_DAILY_USD": Setting(None, _usd,
@@ -258,6 +265,8 @@ SETTINGS: dict[str, Setting] = {
     "JWT_LEEWAY": Setting(30.0, _float, "seconds of clock skew allowed on `exp`, `nbf` and `iat`"),
     "JWT_AUTHORIZED_PARTY": Setting(None, str,
         "when set, tokens must carry this `azp` (Keycloak's client id; its `aud` is often `account`)"),
+    "JWT_SUBJECT_CLAIM": Setting("sub", str.strip,
+        "the claim that names a JWT's caller (ledger, budgets, usage); a token without it is a 401"),
     "CORS_MAX_AGE": Setting(600, _int, "seconds a browser may cache a preflight's answer"),
 }
 
@@ -319,11 +328,12 @@ def _check(config: Mapping[str, Any]) -> None:
     positive = ("MAX_CONTENT_LENGTH", "PROVIDER_TIMEOUT", "PROVIDER_CONNECT_TIMEOUT", "GUNICORN_THREADS",
                 "SEND_PROMPT_MAX_MODELS", "PROVIDER_POOL_SIZE", "PROVIDER_MAX_CONCURRENCY",
                 "ANSWER_CACHE_TTL", "PROVIDER_MAX_RESPONSE_BYTES", "ANSWER_CACHE_MAX_BYTES",
-                "ANSWER_CACHE_MAX_ITEM_BYTES", "WEB_CONCURRENCY", "CATALOG_REFRESH_S", "STREAM_IDLE_TIMEOUT",
+                "ANSWER_CACHE_MAX_ITEM_BYTES", "REDIS_TIMEOUT_S", "WEB_CONCURRENCY", "CATALOG_REFRESH_S",
+                "STREAM_IDLE_TIMEOUT",
                 "STREAM_MAX_DURATION", "FORECAST_REFRESH_S", "FORECAST_WINDOW_DAYS", "FORECAST_MIN_SAMPLES",
                 "CALIBRATION_MIN_SAMPLES",
-                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "ADMISSION_WAIT_S",
-                "DATABASE_TIMEOUT_S")
+                "EVAL_MAX_PROMPTS", "EVAL_MAX_CALLS", "EVAL_CONCURRENCY", "EVAL_GRADE_TIMEOUT_S",
+                "EVAL_GRADE_BUDGET_S", "ADMISSION_WAIT_S", "DATABASE_TIMEOUT_S")
     for name in positive:
         if not config[name] > 0:
             raise ConfigError(f"{name} must be positive, got {config[name]!r}")

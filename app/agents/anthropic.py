@@ -114,7 +114,7 @@ def tool_calls(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
     blocks = payload.get("content") if isinstance(payload, Mapping) else None
     return [openai_tool_call(b["id"], b["name"], b.get("input"))
             for b in blocks or [] if isinstance(b, dict) and b.get("type") == "tool_use"
-            and isinstance(b.get("id"), str) and isinstance(b.get("name"), str)]
+            and isinstance(b.get("id"), str) and "name" in b]
 
 
 def finish_reason(stop_reason: str | None, called: bool = False) -> str | None:

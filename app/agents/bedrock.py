@@ -150,7 +150,7 @@ def tool_calls(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
         return []
     uses = [b["toolUse"] for b in blocks if isinstance(b, dict) and isinstance(b.get("toolUse"), dict)]
     return [openai_tool_call(u["toolUseId"], u["name"], u.get("input")) for u in uses
-            if isinstance(u.get("toolUseId"), str) and isinstance(u.get("name"), str)]
+            if isinstance(u.get("toolUseId"), str) and "name" in u]
 
 
 def finish_reason(stop_reason: str | None, called: bool = False) -> str | None:

@@ -148,7 +148,7 @@ def _function_calls(candidate: Any, make_id: Callable[[], str]) -> list[dict[str
     calls = []
     for part in parts if isinstance(parts, list) else []:
         call = part.get("functionCall") if isinstance(part, dict) else None
-        if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+        if not isinstance(call, dict) or "name" not in call:
             continue
         call_id = call.get("id") if isinstance(call.get("id"), str) and call.get("id") else make_id()
         if isinstance(part.get("thoughtSignature"), str) and part["thoughtSignature"]:

@@ -46,4 +46,4 @@ def tool_calls(payload: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"id": c["id"], "type": "function",
              "function": {"name": c["function"]["name"], "arguments": c["function"].get("arguments") or ""}}
             for c in calls if isinstance(c, dict) and isinstance(c.get("id"), str)
-            and isinstance(c.get("function"), dict) and isinstance(c["function"].get("name"), str)]
+            and isinstance(c.get("function"), dict) and "name" in c["function"]]

@@ -50,7 +50,8 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     from app.evals.views import bp
 
     runner = EvalRunner(app.extensions["routing"], settings["EVAL_CONCURRENCY"], settings["PROVIDER_TIMEOUT"],
-                        settings["PROVIDER_POOL_SIZE"])
+                        settings["PROVIDER_POOL_SIZE"], settings["EVAL_GRADE_TIMEOUT_S"],
+                        settings["EVAL_GRADE_BUDGET_S"])
     limits = Limits(settings["EVAL_MAX_PROMPTS"], settings["EVAL_MAX_CALLS"], settings["SEND_PROMPT_MAX_MODELS"])
     app.extensions["evals"] = Evals(runner, app.extensions["store"].engine, limits,
                                     eval_request(settings["EVAL_MAX_PROMPTS"]))

@@ -6,13 +6,20 @@ Clients send the regexes and JSON Schemas, so both are bounded before use:
   match runs under MATCH_TIMEOUT_S with the GIL released; a timeout fails the answer;
 - a JSON Schema is self-contained (no $ref, $dynamicRef or $recursiveRef: no fetching, no
   recursion), at most MAX_SCHEMA_BYTES and MAX_SCHEMA_DEPTH deep, and its `pattern` and
-  `patternProperties` follow the regex rules above (they are matched with `regex`, not `re`).
+  `patternProperties` follow the regex rules above (they are matched with `regex`, not `re`);
+  `unevaluatedProperties` beside `patternProperties` is refused (jsonschema matches those with `re`);
+- every grade runs under a CPU-time bound (``grade(..., timeout_s=)``, the thread's own CPU time, so
+  a loaded machine does not fail grades): each schema keyword looks at the clock before it runs,
+  `uniqueItems` is linear (jsonschema's own is quadratic on objects), and a grade past its bound
+  fails the answer as ``grader_timeout``.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from contextvars import ContextVar
 from typing import Any
 
 import regex
@@ -25,6 +32,7 @@ MAX_REPEAT_PRODUCT = 10_000
 MATCH_TIMEOUT_S = 0.05
 MAX_SCHEMA_BYTES = 16 * 1024
 MAX_SCHEMA_DEPTH = 32
+GRADE_TIMEOUT_S = 1.0   # a grade's default time bound (the app passes EVAL_GRADE_TIMEOUT_S)
 REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
 # Every {m,n}, escaped or not: counting a literal brace too is the safe side.
 _REPEAT = regex.compile(r"\{(\d*)(?:,(\d*))?\}")
@@ -41,6 +49,9 @@ class Verdict:
 
     passed: bool
     problem: str | None = None   # "regex_timeout", "not_json", ...: the answer failed for this reason
+
+
+TIMEOUT = Verdict(False, "grader_timeout")
 
 
 def compile_pattern(pattern: str, ignore_case: bool = False) -> regex.Pattern:
@@ -70,6 +81,14 @@ class _PatternTimeout(Exception):
     pass
 
 
+class _GradeTimeout(Exception):
+    pass
+
+
+# When the grade running in this thread must end (time.thread_time()); each thread has its own.
+_DEADLINE: ContextVar[float] = ContextVar("grade_deadline", default=float("inf"))
+
+
 def _safe_pattern(validator, pattern, instance, schema) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string"):
         found = search(compile_pattern(pattern), instance)
@@ -77,6 +96,16 @@ def _safe_pattern(validator, pattern, instance, schema) -> Iterator[ValidationEr
             raise _PatternTimeout()
         if not found:
             yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _matches_any(patterns: Iterable[str], key: str) -> bool:
+    for pattern in patterns:
+        found = search(compile_pattern(pattern), key)
+        if found is None:
+            raise _PatternTimeout()
+        if found:
+            return True
+    return False
 
 
 def _safe_pattern_properties(validator, patterns, instance, schema) -> Iterator[ValidationError]:
@@ -92,9 +121,59 @@ def _safe_pattern_properties(validator, patterns, instance, schema) -> Iterator[
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-# Draft 2020-12 with pattern keywords matched by `regex` under a timeout.
-SafeValidator = validators.extend(Draft202012Validator, {"pattern": _safe_pattern,
-                                                         "patternProperties": _safe_pattern_properties})
+def _safe_additional_properties(validator, extra_schema, instance, schema) -> Iterator[ValidationError]:
+    # jsonschema's own matches patternProperties with `re`, unbounded.
+    if not validator.is_type(instance, "object"):
+        return
+    known, patterns = schema.get("properties", {}), schema.get("patternProperties", {})
+    extras = [key for key in instance if key not in known and not _matches_any(patterns, key)]
+    if validator.is_type(extra_schema, "object"):
+        for key in extras:
+            yield from validator.descend(instance[key], extra_schema, path=key)
+    elif not extra_schema and extras:
+        yield ValidationError(f"additional properties are not allowed ({len(extras)} unexpected)")
+
+
+def _unique_items(validator, unique, instance, schema) -> Iterator[ValidationError]:
+    # Linear: every item becomes a hashable key that is equal exactly when JSON Schema says the
+    # items are equal (1 and 1.0 alike, true and 1 not, objects whatever their key order).
+    if unique and validator.is_type(instance, "array"):
+        seen = set()
+        for item in instance:
+            key = _hashable(item)
+            if key in seen:
+                yield ValidationError("the array has non-unique elements")
+                return
+            seen.add(key)
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return ("const", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, list):
+        return ("array", tuple(_hashable(item) for item in value))
+    return ("object", frozenset((key, _hashable(item)) for key, item in value.items()))
+
+
+def _on_time(check):
+    """The keyword check, refused once the grade's deadline has passed."""
+    def bounded(validator, value, instance, schema):
+        if time.thread_time() > _DEADLINE.get():
+            raise _GradeTimeout()
+        return check(validator, value, instance, schema)
+    return bounded
+
+
+# Draft 2020-12 with pattern keywords matched by `regex` under a timeout, a linear uniqueItems,
+# and every keyword under the grade's deadline.
+_KEYWORDS = {**Draft202012Validator.VALIDATORS, "pattern": _safe_pattern,
+             "patternProperties": _safe_pattern_properties,
+             "additionalProperties": _safe_additional_properties, "uniqueItems": _unique_items}
+SafeValidator = validators.extend(Draft202012Validator, {name: _on_time(check) for name, check in _KEYWORDS.items()})
 
 
 def check_schema(schema: Any) -> Draft202012Validator:
@@ -127,11 +206,14 @@ def _walk(node: Any, depth: int) -> None:
             if key == "patternProperties" and isinstance(value, dict):
                 for pattern in value:
                     compile_pattern(pattern)
+                if "unevaluatedProperties" in node:
+                    raise GraderError("unevaluatedProperties beside patternProperties is not accepted")
             _walk(value, depth + 1)
 
 
-def grade(spec: Mapping[str, Any], answer: str) -> Verdict:
-    """Grade one answer with a validated grader spec (see app/evals/schemas.py)."""
+def grade(spec: Mapping[str, Any], answer: str, timeout_s: float = GRADE_TIMEOUT_S) -> Verdict:
+    """Grade one answer with a validated grader spec (see app/evals/schemas.py), within timeout_s
+    seconds of this thread's CPU time."""
     kind = spec["type"]
     fold = spec.get("ignore_case", False)
     if kind == "exact":
@@ -141,7 +223,11 @@ def grade(spec: Mapping[str, Any], answer: str) -> Verdict:
     if kind == "regex":
         found = search(compile_pattern(spec["pattern"], fold), answer)
         return Verdict(False, "regex_timeout") if found is None else Verdict(found)
-    return _grade_json(check_schema(spec["schema"]), answer)
+    token = _DEADLINE.set(time.thread_time() + timeout_s)
+    try:
+        return _grade_json(check_schema(spec["schema"]), answer)
+    finally:
+        _DEADLINE.reset(token)
 
 
 def _grade_json(validator: Draft202012Validator, answer: str) -> Verdict:
@@ -155,6 +241,8 @@ def _grade_json(validator: Draft202012Validator, answer: str) -> Verdict:
         return Verdict(validator.is_valid(document))
     except _PatternTimeout:
         return Verdict(False, "regex_timeout")
+    except _GradeTimeout:
+        return TIMEOUT
     except RecursionError:
         return Verdict(False, "too_deep")
 

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from app.catalog import Model
-from app.evals.graders import Verdict, grade
+from app.evals.graders import GRADE_TIMEOUT_S, Verdict, grade
 from app.providers.base import PromptRequest
 from app.routing.dispatch import PoolSaturated
 from app.spend.errors import BudgetExceeded
@@ -85,9 +85,10 @@ class EvalRunner:
     once than half the provider pool (one prompt at a time if even that is more): an eval must not
     starve the worker's send_prompt requests."""
 
-    def __init__(self, router: Any, concurrency: int, deadline_s: float, pool_size: int):
+    def __init__(self, router: Any, concurrency: int, deadline_s: float, pool_size: int,
+                 grade_timeout_s: float = GRADE_TIMEOUT_S, grade_budget_s: float = 10 * GRADE_TIMEOUT_S):
         self._router, self._concurrency, self._deadline_s = router, concurrency, deadline_s
-        self._pool_size = pool_size
+        self._pool_size, self._grade_timeout_s, self._grade_budget_s = pool_size, grade_timeout_s, grade_budget_s
 
     def prompts_at_once(self, models: int, prompts: int) -> int:
         """How many prompts run concurrently for an eval of this size."""
@@ -102,12 +103,13 @@ class EvalRunner:
         """
         deadline = time.monotonic() + min(timeout_s or self._deadline_s, self._deadline_s)
         stop = threading.Event()
+        grading = GradeBudget(self._grade_timeout_s, self._grade_budget_s)
 
         def one(position: int) -> list[Outcome]:
             case = prompts[position]
             request = PromptRequest(case["prompt"], case["system"] or system, max_tokens, temperature)
             envelope = self._send(models, request, deadline, stop, caller, request_id)
-            return _grade_all(position, case, models, envelope)
+            return _grade_all(position, case, models, envelope, grading)
 
         with ThreadPoolExecutor(self.prompts_at_once(len(models), len(prompts)), thread_name_prefix="eval") as pool:
             futures = [pool.submit(one, position) for position in range(len(prompts))]
@@ -136,19 +138,40 @@ class EvalRunner:
         return None
 
 
+class GradeBudget:
+    """The CPU seconds the grades of one run may still take, shared by its threads: each grade gets
+    at most ``per_grade_s`` of what is left (none once it is spent: then ``grader_timeout``)."""
+
+    def __init__(self, per_grade_s: float, total_s: float):
+        self._per_grade_s, self._left = per_grade_s, total_s
+        self._lock = threading.Lock()
+
+    def grade(self, spec: Mapping[str, Any], answer: str) -> Verdict:
+        """Grade one answer within its share, and count the CPU time it took."""
+        with self._lock:
+            allowed = max(0.0, min(self._per_grade_s, self._left))
+        started = time.thread_time()
+        try:
+            return grade(spec, answer, allowed)
+        finally:
+            with self._lock:
+                self._left -= time.thread_time() - started
+
+
 def _grade_all(position: int, case: Mapping[str, Any], models: Sequence[Model],
-               envelope: dict[str, Any] | None) -> list[Outcome]:
+               envelope: dict[str, Any] | None, grading: GradeBudget) -> list[Outcome]:
     if envelope is None:
         return [Outcome(position, case["id"], model.id, None, NOT_RUN, Decimal(0), None) for model in models]
-    return [_outcome(position, case, model, item) for model, item in zip(models, envelope["data"])]
+    return [_outcome(position, case, model, item, grading) for model, item in zip(models, envelope["data"])]
 
 
-def _outcome(position: int, case: Mapping[str, Any], model: Model, item: dict[str, Any]) -> Outcome:
+def _outcome(position: int, case: Mapping[str, Any], model: Model, item: dict[str, Any],
+             grading: GradeBudget) -> Outcome:
     cost, latency = exact_item_cost(model, item), round(item["latency_ms"])   # the ledger row's exact cost
     if not item["success"]:
         return Outcome(position, case["id"], item["id"], None, item["error"]["type"], cost, latency)
     try:
-        verdict = grade(case["grader"], item["response"] or "")
+        verdict = grading.grade(case["grader"], item["response"] or "")
     except Exception:   # a bug must cost one grade, not the run whose calls are already billed
         log.exception("grading an answer of %s failed", model.id)
         verdict = Verdict(False, "grader_error")

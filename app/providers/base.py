@@ -12,7 +12,7 @@ from app.redaction import secrets_of
 from app.vendors import Vendor
 
 from .messages import SYSTEM, USER, Message
-from .shapes import as_json, first_text, plain_text
+from .shapes import as_json, first_text, plain_text, tool_call
 
 if TYPE_CHECKING:
     from app.catalog.model import Model as CatalogModel
@@ -208,7 +208,8 @@ class Adapter(ABC):
 
     def answer_tool_calls(self, payload: Any) -> tuple:
         """Return the tool calls of a success body, in OpenAI's format (none for a body without any)."""
-        return tuple(registry.DIALECTS[self.vendor.api].tool_calls(payload))
+        return tuple(tool_call(call, vendor=self.vendor.key, whole=True)
+                     for call in registry.DIALECTS[self.vendor.api].tool_calls(payload))
 
     @staticmethod
     def encode(body: Mapping[str, Any]) -> bytes:

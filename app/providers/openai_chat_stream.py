@@ -7,8 +7,7 @@ from .base import Usage
 from .errors import ProviderStreamError
 from .shapes import first_text, mapping, usage_or_none
 from .sse_reader import ServerSentEvent
-from .stream_events import (END, FinishReason, SSEDecoder, StreamEvent, TextDelta, TierReport, ToolCallsDelta,
-                            UsageReport)
+from .stream_events import END, FinishReason, SSEDecoder, StreamEvent, TextDelta, TierReport, UsageReport
 
 
 class OpenAIChatStream(SSEDecoder):
@@ -40,7 +39,7 @@ class OpenAIChatStream(SSEDecoder):
                 events.append(TextDelta(text, index))
             calls = delta.get("tool_calls")   # already OpenAI's delta.tool_calls: passed on as they come
             if index == 0 and isinstance(calls, list) and calls:   # tool calls of the first choice only
-                events.append(ToolCallsDelta([c for c in calls if isinstance(c, dict)]))
+                events += self.tool_call_deltas(calls)
             reason = choice.get("finish_reason")
             if isinstance(reason, str):
                 events.append(FinishReason(reason, index))

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 from .errors import ProviderResponseError
 
 MAX_MESSAGE = 300
+MAX_ERROR_BODY = 64 * 1024   # characters of a non-JSON error body read for its message
+_TAG_NAME = re.compile(r"[a-z0-9]+")
 T = TypeVar("T")
 
 
@@ -61,6 +63,23 @@ def text_or_none(value: Any) -> str | None:
 TOOL_CALLS = "tool_calls"
 
 
+def tool_call(call: dict, *, vendor: str, whole: bool) -> dict:
+    """Return a vendor's tool call (or, not whole, a streamed piece of one) with string arguments.
+
+    Arguments sent as a JSON object or list become their JSON text; a name that is not a string
+    (or, for a whole call, is missing) is a ProviderResponseError: the call cannot be made.
+    """
+    function = call.get("function") if isinstance(call.get("function"), dict) else {}
+    name = function.get("name")
+    if not isinstance(name, str) and (whole or name is not None):
+        raise ProviderResponseError("a tool call's function name is not a string", vendor=vendor)
+    arguments = function.get("arguments")
+    if arguments is None or isinstance(arguments, str):
+        return call
+    text = json.dumps(arguments, ensure_ascii=False, separators=(",", ":"))
+    return {**call, "function": {**function, "arguments": text}}
+
+
 def tool_finish(calls: Any, reason: Any) -> str | None:
     """Return the finish reason of an answer: OpenAI's ``tool_calls`` when the model called tools
     (Gemini says STOP then), else the vendor's own value (the gateway maps it; send_prompt shows it)."""
@@ -92,10 +111,45 @@ def first_text(data: Any, *paths: tuple[str, ...]) -> str | None:
 
 
 def plain_text(body_text: str, status: int) -> str:
-    """Turn a non-JSON error body (often an HTML page from a proxy) into a short message."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", body_text, re.I | re.S)
-    text = title.group(1) if title else re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", body_text, flags=re.I | re.S)
-    text = " ".join(html.unescape(text).split())
+    """Turn a non-JSON error body (often an HTML page from a proxy) into a short message.
+
+    Linear in the body, and only its first MAX_ERROR_BODY characters are read.
+    """
+    body = body_text[:MAX_ERROR_BODY]
+    title = _title(body)
+    text = " ".join(html.unescape(title if title is not None else _without_tags(body)).split())
     if not text:
         return f"HTTP {status}"
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _title(body: str) -> str | None:
+    lower = body.lower()
+    start = lower.find("<title")
+    opened = lower.find(">", start) if start >= 0 else -1
+    closed = lower.find("</title>", opened) if opened >= 0 else -1
+    return body[opened + 1:closed] if closed >= 0 else None
+
+
+def _without_tags(body: str) -> str:
+    """The body with its tags, scripts and styles replaced by spaces; an unclosed one ends it.
+
+    Each search starts where the previous one ended, so every character is looked at a bounded
+    number of times (a regex like <script.*?</script> rescans the rest from each <script).
+    """
+    lower, parts, at = body.lower(), [], 0
+    while (start := lower.find("<", at)) >= 0:
+        parts.append(body[at:start])
+        end = lower.find(">", start)
+        if end < 0:
+            return "".join(parts)
+        name = _TAG_NAME.match(lower, start + 1)
+        if name and name[0] in ("script", "style"):
+            closing = lower.find(f"</{name[0]}", end)
+            end = lower.find(">", closing) if closing >= 0 else -1
+            if end < 0:
+                return "".join(parts)
+        parts.append(" ")
+        at = end + 1
+    parts.append(body[at:])
+    return "".join(parts)

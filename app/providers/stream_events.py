@@ -15,6 +15,7 @@ from app.agents import registry
 
 from .base import Usage
 from .errors import ProviderError, ProviderResponseError, ProviderResponseTooLarge
+from .shapes import tool_call
 from .sse_reader import ServerSentEvent, SSEReader
 
 
@@ -37,8 +38,17 @@ class ToolCallsDelta:
 
     @property
     def size(self) -> int:
-        """The argument characters this delta adds (counted against PROVIDER_MAX_RESPONSE_BYTES)."""
-        return sum(len(str(_function(call).get("arguments") or "")) for call in self.tool_calls)
+        """The characters this delta adds, ids, types, names and arguments alike (counted against
+        PROVIDER_MAX_RESPONSE_BYTES, as they are all passed on)."""
+        return sum(_piece_size(call) for call in self.tool_calls)
+
+
+def _piece_size(call: Any) -> int:
+    if not isinstance(call, dict):
+        return 0
+    function = _function(call)
+    return sum(len(value) if isinstance(value, str) else len(json.dumps(value)) if value is not None else 0
+               for value in (call.get("id"), call.get("type"), function.get("name"), function.get("arguments")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +101,11 @@ class StreamDecoder(ABC):
         """Return the ToolCallsDelta one decoded vendor event carries (none when it carries no call)."""
         if self._tools is None:
             return []
-        deltas = self._tools.feed(event)
+        return self.tool_call_deltas(self._tools.feed(event))
+
+    def tool_call_deltas(self, pieces: list) -> list[StreamEvent]:
+        """Return the ToolCallsDelta of OpenAI ``delta.tool_calls`` pieces (arguments as strings)."""
+        deltas = [tool_call(piece, vendor=self.vendor, whole=False) for piece in pieces if isinstance(piece, dict)]
         return [ToolCallsDelta(deltas)] if deltas else []
 
     @abstractmethod

@@ -125,6 +125,7 @@ class TokenStream:
             if opened.eof or self._closed:
                 self._complete()
                 raise StopIteration
+            held = len(opened.events)
             try:
                 _read(self._adapter, opened, self._guard, self._limits, self._end, got_text=True)
             except ProviderTimeout:
@@ -139,7 +140,9 @@ class TokenStream:
                 raise
             if self._ended:   # what may follow the end marker (Bedrock's usage) follows at once
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + END_GRACE_S, self._end))
-            elif self._started:   # from the first token on, the gap between chunks is what is limited
+            elif self._started and len(opened.events) > held:
+                # From the first token on, the gap between events is what is limited: bytes that
+                # decode to none (SSE comments, keep-alives) do not reset it.
                 WATCHDOG.reschedule(self._guard, min(time.monotonic() + self._limits.idle_timeout, self._end))
 
     def _apply(self, event: StreamEvent) -> str | ToolCallsDelta | ChoiceText | None:

@@ -17,6 +17,7 @@ from flask import Flask
 from flask_caching import Cache
 
 from app.providers.base import PromptRequest
+from app.redis_options import redis_options
 from app.responses import dumps
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ def answer_cache(app: Flask, settings: dict[str, Any]) -> AnswerCache:
     database (shared by every worker of the instance: SQLite in its instance folder by default)."""
     url, ttl = settings["CACHE_REDIS_URL"], settings["ANSWER_CACHE_TTL"]
     if url:
-        cache = Cache(app, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url})
+        cache = Cache(app, config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url,
+                                   "CACHE_OPTIONS": redis_options(settings)})
         # The backend object works without an app context, so worker threads and the plain
         # PromptRouter can use it.
         backend: Backend = app.extensions["cache"][cache]

@@ -13,19 +13,21 @@ from app.routing.usage import BILLED, broken_off_usage, settled_usage
 
 
 def item(model: Model, provider_name: str, outcome: Outcome, estimated_input_tokens: int,
-         count_text: Callable[[str], int], predicted_output: dict[str, int] | None = None) -> dict[str, Any]:
+         count_text: Callable[[str], int], max_tokens: int,
+         predicted_output: dict[str, int] | None = None) -> dict[str, Any]:
     """Build the item for one call: the seed's fields first, then usage, cost and error.
 
-    ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible;
+    ``count_text`` counts the answer's tokens when the vendor's own usage is missing or implausible
+    (output above ``max_tokens``, the effective limit the vendor was sent, is implausible);
     ``predicted_output`` is the output prediction in force for this call (app/forecast), or None.
     """
     completion = outcome.completion
     text = json_safe(completion.text) if completion else None
     partial = outcome.error.partial if outcome.error else None
     usage, basis = (settled_usage(model, completion.usage, every_text(completion), estimated_input_tokens,
-                                  count_text, 1 + len(completion.more)) if completion
+                                  count_text, max_tokens, 1 + len(completion.more)) if completion
                     else broken_off_usage(model, partial.usage, every_text(partial), estimated_input_tokens,
-                                          count_text)
+                                          count_text, max_tokens, 1 + len(partial.more))
                     if partial else (None, None))
     error = {**outcome.error.to_dict(), "budget_remaining": None} if outcome.error else None
     if error:

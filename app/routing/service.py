@@ -99,8 +99,12 @@ class PromptRouter:
         outcomes = dict(zip(plan.pending, batch.results())) if batch else {}
         data = [plan.early.get(i) or self._finish(plan, i, outcomes[i]) for i in range(len(models))]
         envelope = {"success": True, "count": len(data), "data": data, **_totals(data, plan.started)}
-        stored = envelope if answer is None else answer(envelope)
+        stored = _replayable(envelope if answer is None else answer(envelope), data)
         self._record(plan, list(enumerate(data)), stored)   # one transaction, before the answer leaves
+        if stored is None and answer is None and plan.tab is not None:
+            # Nothing worth replaying: a retry with the key may run at once (the gateway's own
+            # answer() keeps the claim for its next candidate, and frees it itself).
+            plan.tab.forget_claim()
         return envelope
 
     def unsupported(self, model: Model, prompt: PromptRequest) -> str | None:
@@ -176,9 +180,11 @@ class PromptRouter:
         totals = {"count": len(data), **_totals(data, plan.started)}
         if plan.tab is not None and plan.tab.claim is not None:
             envelope = {"success": True, "data": data, **totals}
-            stored = envelope if answer is None else answer(envelope)
+            stored = _replayable(envelope if answer is None else answer(envelope), data)
             if stored is not None:
                 self._record(plan, [], stored)
+            elif answer is None:
+                plan.tab.forget_claim()   # nothing worth replaying: a retry with the key may run at once
         yield "done", totals
 
     def _stop(self, plan: _Plan, batch: Batch | None, taken: set[int], hold_slot: bool = True) -> None:
@@ -283,7 +289,7 @@ class PromptRouter:
             return self._tokens.count(text, {tokenizer})[tokenizer].count
 
         return item(model, VENDORS[model.provider].name, outcome, plan.estimates[index], count_text,
-                    plan.predicted[index])
+                    plan.requests[index].max_tokens, plan.predicted[index])
 
     def _held_model(self, model: Model, request: PromptRequest) -> Model:
         """The model at the prices of the tier the request asks for (its budget hold's worst case)."""
@@ -326,6 +332,11 @@ class PromptRouter:
     def _request(self, model: Model, prompt: PromptRequest) -> PromptRequest:
         return replace(prompt, model=self._adapters[model.provider].api_model(model),
                        max_tokens=min(prompt.max_tokens, model.max_output_tokens))
+
+
+def _replayable(stored: dict[str, Any] | None, data: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The answer to store for an Idempotency-Key: none when every item failed (a retry may run)."""
+    return stored if any(item["success"] for item in data) else None
 
 
 def _predicted(forecast: Forecast | None) -> dict[str, int] | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from app import lifecycle
 from app.redaction import hold
 from app.security.gate import CREDENTIAL_HEADERS, AuthGate, auth_problem, build_authenticator
 from app.security.proxies import trust_proxies
@@ -26,3 +27,6 @@ def init_app(app: Flask, settings: Mapping[str, Any]) -> None:
     if authenticator is not None:
         hold(app, authenticator.secrets())
         AuthGate(authenticator, settings["METRICS_REQUIRE_AUTH"]).init_app(app)
+    ring = getattr(authenticator, "ring", None)
+    if ring is not None:   # database keys: reloaded in each worker, idle or not
+        lifecycle.every(app, "key-ring", ring.refresh_s, ring.reload)

@@ -54,6 +54,11 @@ class ApiKeyAuthenticator:
         self._keys = tuple((name, key.encode("utf-8")) for name, key in keys.items())
         self._ring = ring
 
+    @property
+    def ring(self) -> KeyRing | None:
+        """The database keys, whose reloads the app runs in the background (None without a database)."""
+        return self._ring
+
     def secrets(self) -> tuple[str, ...]:
         """The accepted keys from the settings, for the log redactor (the database holds hashes)."""
         return tuple(key.decode("utf-8") for _, key in self._keys)

@@ -11,7 +11,7 @@ from typing import Protocol
 class Principal:
     """An authenticated caller: an API key (by fingerprint, never the key) or a JWT subject."""
 
-    kind: str   # "key", "sub" or "token"
+    kind: str   # "key" or "sub"
     id: str
 
     def __str__(self) -> str:
@@ -19,8 +19,21 @@ class Principal:
 
     @property
     def name(self) -> str:
-        """The principal's name in the ledger, budgets and usage: a key's name, a JWT's sub."""
-        return self.id if self.kind in ("key", "sub") else str(self)
+        """The principal's name in the ledger, budgets and usage: a key's name, a JWT's sub
+        (one longer than MAX_NAME characters shortened by stored_name)."""
+        return stored_name(self.id if self.kind in ("key", "sub") else str(self))
+
+
+MAX_NAME = 128   # characters of a principal the database holds (VARCHAR(128))
+_KEPT = 56       # of a longer one, the characters kept before its digest
+
+
+def stored_name(name: str) -> str:
+    """The name itself when it fits MAX_NAME, else its first characters and its SHA-256: always
+    the same for the same name, and never equal to another's."""
+    if len(name) <= MAX_NAME:
+        return name
+    return f"{name[:_KEPT]}~{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 class AuthFailure(Exception):

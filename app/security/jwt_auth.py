@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 
 from app.config import ConfigError
-from app.security.base import AuthFailure, Principal, bearer_token, fingerprint
+from app.security.base import AuthFailure, Principal, bearer_token
 from app.security.jwks import ASYMMETRIC, JwksKeys, jwks_file
 from app.security.jwt_keys import SigningKeys, static_key
 
@@ -18,8 +18,9 @@ class JwtAuthenticator:
     """Check the signature (one algorithm per key), exp, and aud, iss and azp when configured."""
 
     def __init__(self, keys: SigningKeys, *, audience: str | None = None, issuer: str | None = None,
-                 authorized_party: str | None = None, leeway: float = 0, secret: str | None = None):
-        self._keys, self._leeway, self._secret = keys, leeway, secret
+                 authorized_party: str | None = None, leeway: float = 0, secret: str | None = None,
+                 subject_claim: str = "sub"):
+        self._keys, self._leeway, self._secret, self._subject_claim = keys, leeway, secret, subject_claim
         self._audience, self._issuer, self._authorized_party = audience, issuer, authorized_party
 
     def secrets(self) -> tuple[str, ...]:
@@ -42,8 +43,18 @@ class JwtAuthenticator:
         except jwt.InvalidTokenError as exc:
             raise AuthFailure(_reason(exc)) from None
         self._check(claims)
-        subject = claims.get("sub")
-        return Principal("sub", str(subject)) if subject else Principal("token", fingerprint(token))
+        return Principal("sub", self._subject(claims))
+
+    def _subject(self, claims: Mapping[str, Any]) -> str:
+        """The caller's name from the subject claim: budgets and the ledger hold it, so it is required."""
+        subject = claims.get(self._subject_claim)
+        if isinstance(subject, int) and not isinstance(subject, bool):
+            subject = str(subject)
+        if not isinstance(subject, str) or not subject.strip():
+            raise AuthFailure(f"Token lacks the required {self._subject_claim!r} claim.")
+        if "\x00" in subject:   # no database text column holds NUL
+            raise AuthFailure(f"Token {self._subject_claim!r} claim is not accepted.")
+        return subject
 
     def _check(self, claims: Mapping[str, Any]) -> None:
         """What PyJWT leaves to us: numeric time claims (it accepts "123" strings) and azp."""
@@ -78,7 +89,8 @@ def jwt_authenticator(settings: Mapping[str, Any]) -> JwtAuthenticator:
     return JwtAuthenticator(_signing_keys(settings), audience=settings["JWT_AUDIENCE"] or None,
                             issuer=settings["JWT_ISSUER"] or None,
                             authorized_party=settings["JWT_AUTHORIZED_PARTY"] or None,
-                            leeway=settings["JWT_LEEWAY"], secret=settings["JWT_SECRET"] or None)
+                            leeway=settings["JWT_LEEWAY"], secret=settings["JWT_SECRET"] or None,
+                            subject_claim=settings["JWT_SUBJECT_CLAIM"] or "sub")
 
 
 def _signing_keys(settings: Mapping[str, Any]) -> SigningKeys:

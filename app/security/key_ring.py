@@ -1,14 +1,14 @@
 """Named API keys from the database (`price-runner keys create|revoke`), held in memory.
 
-Only hashes are held. The ring reloads in a background thread once it is older than
-``refresh_s`` (a new or revoked key takes effect within that time, without a restart), so a
-request never waits on the database and a flood of made-up keys costs no query at all.
+Only hashes are held. Each serving process reloads them every ``refresh_s`` seconds in a
+background job (app/lifecycle.py, started after the fork), idle or not: a new or revoked key
+takes effect within that time on every worker, a request never waits on the database, and a
+flood of made-up keys costs no query at all.
 """
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 from app.store.keys import KEY_PREFIX, key_hash
@@ -17,20 +17,17 @@ log = logging.getLogger(__name__)
 
 
 class KeyRing:
-    """key hash -> name of the live database keys, refreshed off the request path."""
+    """key hash -> name of the live database keys, reloaded off the request path."""
 
     def __init__(self, load: Callable[[], dict[str, str]], refresh_s: float):
         self._load, self.refresh_s = load, refresh_s
         self._names: dict[str, str] = {}
-        self._loaded_at = float("-inf")
         self._loading = threading.Lock()
         self.problem: str | None = None
         self.reload()
 
     def name_of(self, key: str) -> str | None:
         """The name of the live key presented, or None (unknown, revoked, or not one of ours)."""
-        if time.monotonic() - self._loaded_at > self.refresh_s and not self._loading.locked():
-            threading.Thread(target=self.reload, name="key-ring", daemon=True).start()
         if not key.startswith(KEY_PREFIX):
             return None
         return self._names.get(key_hash(key))
@@ -46,5 +43,4 @@ class KeyRing:
             self.problem = f"database keys: {type(exc).__name__}"
             log.warning("could not read the API keys from the database: %s", type(exc).__name__)
         finally:
-            self._loaded_at = time.monotonic()
             self._loading.release()

@@ -21,6 +21,7 @@ from limits.errors import ConfigurationError
 
 from app.config import ConfigError
 from app.errors import error_response
+from app.redis_options import redis_options
 from app.security.gate import METRICS_ENDPOINT, OPEN_ENDPOINTS, current_principal
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ GATEWAY = "gateway."   # every /v1 endpoint: RATELIMIT_V1 (agents loop on these)
 EXEMPT_ENDPOINTS = OPEN_ENDPOINTS | {METRICS_ENDPOINT}
 KEY_PREFIX = "price-runner"
 UNMATCHED = "<unmatched>"
-STORAGE_TIMEOUT_S = 0.5   # a stalled Redis must not stall every request
 LIMIT_HEADER = "x-ratelimit-limit-requests"
 REMAINING_HEADER = "x-ratelimit-remaining-requests"
 RESET_HEADER = "x-ratelimit-reset-requests"
@@ -46,8 +46,8 @@ def client_key() -> str:
 def build_limiter(settings: Mapping[str, Any]) -> Limiter:
     """Create the (unbound) limiter from RATELIMIT_* settings."""
     uri = settings["RATELIMIT_STORAGE_URI"]
-    options = {"socket_timeout": STORAGE_TIMEOUT_S, "socket_connect_timeout": STORAGE_TIMEOUT_S} \
-        if uri.startswith(("redis://", "rediss://")) else {}
+    # A stalled Redis must not stall every request: the one short Redis timeout.
+    options = redis_options(settings) if uri.startswith(("redis://", "rediss://")) else {}
     # One dynamic default limit, evaluated before the view (and before the 401 check): the
     # send_prompt limit on the endpoints that call vendors, RATELIMIT_DEFAULT elsewhere; "" means no limit.
     route_limit = partial(_route_limit, settings["RATELIMIT_DEFAULT"], settings["RATELIMIT_SEND_PROMPT"],

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from app.catalog import Model
 from app.responses import dumps
-from app.spend import budgets_db, ledger_db
+from app.spend import budgets_db, idempotency_db, ledger_db
 from app.spend.budgets import BudgetBook, Periods
 from app.spend.errors import BudgetExceeded, SpendUnavailable
 from app.spend.idempotency import Claim
@@ -113,6 +113,13 @@ class Accountant:
         except DATABASE_ERRORS as exc:   # the holds expire by themselves
             log.error("releasing budget holds failed: %s", type(exc).__name__)
 
+    def forget(self, principal: str, key: str) -> None:
+        """Drop an Idempotency-Key claim that has no answer worth replaying."""
+        try:
+            idempotency_db.release(self._engine, principal, key)
+        except DATABASE_ERRORS as exc:   # the claim expires by itself after the deadline
+            log.error("releasing an Idempotency-Key failed: %s", type(exc).__name__)
+
 
 @dataclass
 class Tab:
@@ -154,6 +161,12 @@ class Tab:
             for _, _, item in entries:
                 item["recorded"] = False
         return ok
+
+    def forget_claim(self) -> None:
+        """Free this request's Idempotency-Key: every item failed, so a retry may run at once
+        rather than replay the failure."""
+        if self.claim is not None:
+            self.accountant.forget(self.principal, self.claim.key)
 
     def release(self) -> None:
         """Drop the holds of calls that will not be made."""

@@ -1,5 +1,7 @@
 """POST /api/evals end to end: vendors faked by the local fake server, every call through send_prompt's
 router (ledger rows, budgets), results stored and listed per principal."""
+import json
+import time
 from decimal import Decimal
 
 import pytest
@@ -274,7 +276,7 @@ def test_no_prompt_or_answer_text_reaches_the_database_file(spend_app, fake, tmp
 def test_a_grader_that_breaks_costs_one_grade_not_the_run(spend_app, fake, monkeypatch):
     import app.evals.runner as runner
 
-    def broken(spec, answer):
+    def broken(spec, answer, timeout_s):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(runner, "grade", broken)
@@ -292,3 +294,42 @@ def test_a_huge_set_is_refused_before_its_graders_are_checked(spend_app, monkeyp
         URL, json={"name": "huge", "prompts": prompts, "model_names": [SOL]})
     assert response.status_code == 400 and "at most 5 per eval" in response.get_json()["error"]["fields"]["prompts"][0]
     assert checked == []
+
+
+# 20,000 distinct objects (~230 KB): jsonschema's own uniqueItems compares them pairwise (minutes).
+# Without spaces, so the fake (which cuts answers at max_tokens words) returns it whole.
+MANY_OBJECTS = json.dumps([{"a": i} for i in range(20_000)], separators=(",", ":"))
+
+
+def test_a_unique_items_grade_of_twenty_thousand_objects_ends_in_seconds(spend_app, fake):
+    fake.behave("*", text=MANY_OBJECTS)
+    prompts = [{"prompt": "x", "grader": {"type": "json_schema",
+                                          "schema": {"type": "array", "uniqueItems": True}}}]
+    started = time.monotonic()
+    body = run(spend_app().test_client(), prompts=prompts, model_names=[SOL])
+    assert time.monotonic() - started < 10
+    assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(True, None)]
+
+
+def test_a_grade_past_its_time_bound_is_a_grader_timeout(spend_app, fake):
+    fake.behave("*", text=MANY_OBJECTS)
+    item = {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer", "minimum": 0}}}
+    schema = {"type": "array", "items": {"allOf": [item] * 8}}
+    prompts = [{"prompt": "x", "grader": {"type": "json_schema", "schema": schema}}]
+    started = time.monotonic()
+    body = run(spend_app(EVAL_GRADE_TIMEOUT_S=0.2).test_client(), prompts=prompts, model_names=[SOL])
+    assert time.monotonic() - started < 10
+    assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_timeout")]
+    assert body["run"]["results"][0]["graded"] == 1
+
+
+def test_the_grades_of_one_eval_share_a_cpu_budget(spend_app, fake):
+    fake.behave("*", text=MANY_OBJECTS)
+    item = {"type": "object", "required": ["a"], "properties": {"a": {"type": "integer", "minimum": 0}}}
+    prompts = [{"prompt": f"x{n}", "grader": {"type": "json_schema", "schema": {"items": {"allOf": [item] * 8}}}}
+               for n in range(4)]
+    app = spend_app(EVAL_GRADE_TIMEOUT_S=30, EVAL_GRADE_BUDGET_S=0.3, EVAL_CONCURRENCY=1)
+    started = time.monotonic()
+    body = run(app.test_client(), prompts=prompts, model_names=[SOL])
+    assert time.monotonic() - started < 10   # each grade alone would take seconds of CPU
+    assert [(o["passed"], o["problem"]) for o in body["run"]["outcomes"]] == [(False, "grader_timeout")] * 4

@@ -1,9 +1,11 @@
 """Graders: each kind passes and fails what it should; hostile patterns and schemas are bounded."""
+import json
 import time
 
 import pytest
 
-from app.evals.graders import (MATCH_TIMEOUT_S, GraderError, Verdict, check_schema, compile_pattern, grade)
+from app.evals.graders import (MATCH_TIMEOUT_S, TIMEOUT, GraderError, Verdict, check_schema, compile_pattern,
+                              grade)
 
 CATASTROPHIC = r"^(a|aa)+$"   # exponential backtracking on "aaaa...!"
 HOSTILE_TEXT = "a" * 60 + "!"
@@ -96,3 +98,45 @@ def test_a_deeply_nested_schema_is_refused():
 
 def test_a_deeply_nested_answer_fails_instead_of_raising():
     assert grade({"type": "json_schema", "schema": True}, "[" * 100_000 + "]" * 100_000).passed is False
+
+
+@pytest.mark.parametrize("items,unique", [
+    ([{"a": 1, "b": 2}, {"b": 2, "a": 1}], False),   # objects are equal whatever their key order
+    ([1, 1.0], False),                                # so are 1 and 1.0
+    ([True, 1], True), ([False, 0, None], True),      # but not true and 1, false, 0 and null
+    ([[1, [2]], [1, [2]]], False), ([[1, 2], [2, 1]], True),
+    ([{"a": [1]}, {"a": [1.0]}], False), (["1", 1], True),
+])
+def test_unique_items_follows_json_schema_equality(items, unique):
+    spec = {"type": "json_schema", "schema": {"uniqueItems": True}}
+    assert grade(spec, json.dumps(items)) == Verdict(unique)
+
+
+def test_unique_items_over_twenty_thousand_objects_is_fast():
+    answer = json.dumps([{"a": i, "b": [i, str(i)]} for i in range(20_000)])
+    started = time.monotonic()
+    assert grade({"type": "json_schema", "schema": {"uniqueItems": True}}, answer) == Verdict(True)
+    assert time.monotonic() - started < 5   # jsonschema's own takes minutes
+
+
+def test_a_json_grade_past_its_time_bound_is_a_grader_timeout():
+    answer = json.dumps([{"a": i} for i in range(20_000)])
+    schema = {"items": {"allOf": [{"type": "object", "properties": {"a": {"minimum": 0}}}] * 8}}
+    started = time.monotonic()
+    assert grade({"type": "json_schema", "schema": schema}, answer, timeout_s=0.1) == TIMEOUT
+    assert time.monotonic() - started < 3   # 0.1 s of this thread's CPU time, on a busy machine
+
+
+def test_additional_properties_match_pattern_properties_under_the_regex_timeout():
+    schema = {"type": "object", "patternProperties": {CATASTROPHIC: True}, "additionalProperties": False}
+    started = time.monotonic()
+    assert grade({"type": "json_schema", "schema": schema}, json.dumps({HOSTILE_TEXT: 1})) == Verdict(
+        False, "regex_timeout")
+    assert time.monotonic() - started < MATCH_TIMEOUT_S * 20
+    assert grade({"type": "json_schema", "schema": {**schema, "patternProperties": {"^x_": True}}},
+                 '{"x_a": 1, "y": 2}') == Verdict(False)
+
+
+def test_unevaluated_properties_beside_pattern_properties_is_refused():
+    with pytest.raises(GraderError, match="unevaluatedProperties"):
+        check_schema({"patternProperties": {"^x": True}, "unevaluatedProperties": False})

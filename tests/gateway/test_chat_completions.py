@@ -15,7 +15,7 @@ def chat(client, expect=200, headers=None, **body):
 
 def test_a_catalog_id_answers_in_openai_format_with_usage_and_cost(client, mocked):
     mocked.post(OPENAI_URL, json=openai_reply("Bonjour", prompt_tokens=1000, completion_tokens=100, cached=200))
-    response = chat(client, model="openai/gpt-6.1-sol", max_tokens=50)
+    response = chat(client, model="openai/gpt-6.1-sol", max_tokens=100)   # more output would be implausible
     reply = response.get_json()
     assert reply["object"] == "chat.completion" and reply["model"] == "openai/gpt-6.1-sol"
     assert reply["choices"] == [{"index": 0, "message": {"role": "assistant", "content": "Bonjour", "refusal": None},
@@ -31,7 +31,7 @@ def test_a_catalog_id_answers_in_openai_format_with_usage_and_cost(client, mocke
     assert response.headers["X-Price-Runner-Model"] == "openai/gpt-6.1-sol"
     assert response.headers["X-Price-Runner-Cost"] == "0.00262"
     sent = json.loads(mocked.calls[0].request.body)
-    assert sent["messages"] == [{"role": "user", "content": "Say hello"}] and sent["max_completion_tokens"] == 50
+    assert sent["messages"] == [{"role": "user", "content": "Say hello"}] and sent["max_completion_tokens"] == 100
 
 
 def test_parameters_and_developer_messages_reach_the_vendor(client, mocked):

@@ -1,4 +1,5 @@
 """Streams that break off after their first tokens, and clients that leave: against the local fake vendor."""
+import json
 import time
 
 import pytest
@@ -115,3 +116,28 @@ def test_a_failure_before_the_first_token_still_costs_nothing(app, fake):
     assert item["success"] is False and item["actual_cost"] == 0 and item["cost_basis"] is None
     row, = rows(app)
     assert row["cost"] == 0 and row["output_tokens"] is None
+
+
+def _tool_flood(pieces: int, name_chars: int) -> list[bytes]:
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "n" * name_chars}}
+    chunk = {"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]}
+    return [b"data: " + json.dumps(chunk).encode() + b"\n\n"] * pieces + [b"data: [DONE]\n\n"]
+
+
+@pytest.mark.parametrize("surface", ["v1", "send_prompt"])
+def test_a_flood_of_tool_call_names_is_cut_at_the_response_cap(make_app, tmp_path, fake, surface):
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(f'openai: {{api_key: sk-stream-test-0123456789, base_url: "{fake.url}/v1"}}\n')
+    app = make_app(SECRETS_FILE=str(secrets), PROVIDER_MAX_RETRIES=0, PROVIDER_MAX_RESPONSE_BYTES=64 * 1024)
+    fake.reset()
+    fake.behave(api_model(app, SOL), chunks=_tool_flood(200, 4000))   # 800 KB of names, no arguments
+    if surface == "v1":
+        response = app.test_client().post(CHAT, json={"model": SOL, "messages": HI, "stream": True})
+        body = response.get_data()
+        assert len(body) < 200 * 1024 and b"[DONE]" not in body
+        assert "PROVIDER_MAX_RESPONSE_BYTES" in events(response)[-1]["error"]["message"]
+    else:
+        response = app.test_client().post("/api/send_prompt",
+                                          json={"prompt": "hi", "stream": True, "model_names": [SOL]})
+        item = next(data for name, data in sse_events(response) if name == "result")
+        assert item["success"] is False and item["error"]["type"] == "response_too_large"

@@ -69,8 +69,10 @@ def test_a_streamed_agent_loop(fake, vendor_key):
 
 
 
-def test_a_tool_call_delta_counts_its_argument_characters():
-    # what TokenStream adds to the answer's size (PROVIDER_MAX_RESPONSE_BYTES), beside text deltas
-    delta = ToolCallsDelta([{"index": 0, "id": "c", "function": {"name": "get_weather", "arguments": ""}},
+def test_a_tool_call_delta_counts_every_character_it_passes_on():
+    # what TokenStream adds to the answer's size (PROVIDER_MAX_RESPONSE_BYTES), beside text deltas:
+    # ids, types, names and arguments alike
+    delta = ToolCallsDelta([{"index": 0, "id": "c", "type": "function",
+                             "function": {"name": "get_weather", "arguments": ""}},
                             {"index": 0, "function": {"arguments": '{"city":'}}, {"index": 1}, "junk"])
-    assert delta.size == len('{"city":')
+    assert delta.size == len("c") + len("function") + len("get_weather") + len('{"city":')

@@ -122,3 +122,29 @@ def test_wrong_shapes_raise_response_error(payload):
 ])
 def test_error_message_reads_openai_and_mistral_styles(body, expected):
     assert adapter_for("openai").error_message(400, {}, json.dumps(body)) == expected
+
+
+def _reply_with_call(function: dict) -> dict:
+    message = {"role": "assistant", "content": None,
+               "tool_calls": [{"id": "call_1", "type": "function", "function": function}]}
+    return {"choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 3}}
+
+
+@pytest.mark.parametrize("arguments,text", [({"city": "Paris"}, '{"city":"Paris"}'), ([1, "a"], '[1,"a"]'),
+                                            ('{"a": 1}', '{"a": 1}')])
+def test_tool_call_arguments_that_are_not_text_become_json_text(arguments, text):
+    completion = adapter_for("openai").parse(_reply_with_call({"name": "get_weather", "arguments": arguments}))
+    assert completion.tool_calls[0]["function"] == {"name": "get_weather", "arguments": text}
+    assert completion.finish_reason == "tool_calls"
+
+
+@pytest.mark.parametrize("vendor_key,payload", [
+    ("openai", _reply_with_call({"name": {"x": 1}, "arguments": "{}"})),
+    ("anthropic", {"content": [{"type": "tool_use", "id": "t1", "name": 7, "input": {}}], "stop_reason": "tool_use",
+                   "usage": {"input_tokens": 5, "output_tokens": 3}}),
+])
+def test_a_tool_call_whose_name_is_not_text_is_a_response_error(vendor_key, payload):
+    # not a call silently dropped under finish_reason "tool_calls"
+    with pytest.raises(ProviderResponseError, match="name is not a string"):
+        adapter_for(vendor_key).parse(payload)

@@ -1,6 +1,7 @@
 """open_stream against the fake vendors on loopback: every dialect, and each limit of a stream."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -194,3 +195,42 @@ def test_a_body_that_stays_open_after_its_end_marker_completes_after_a_short_gra
     tokens = stream(fake, idle_timeout=10)
     assert "".join(tokens) == TEXT and tokens.completion.usage.output_tokens == 6
     assert time.monotonic() - started < 2   # END_GRACE_S, not the 10 s idle timeout
+
+
+def _tool_chunk(call: dict) -> bytes:
+    return b"data: " + json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]}).encode() + b"\n\n"
+
+
+def test_tool_call_names_and_ids_count_against_the_response_cap(fake):
+    # Each piece repeats a long name and id with no arguments: only these fill the answer.
+    flood = [_tool_chunk({"index": 0, "id": "i" * 900, "type": "function", "function": {"name": "n" * 900}})] * 20
+    fake.behave("*", chunks=flood + [b"data: [DONE]\n\n"])
+    with pytest.raises(ProviderResponseTooLarge, match="PROVIDER_MAX_RESPONSE_BYTES"):
+        list(stream(fake, max_response_bytes=8192))
+
+
+def test_streamed_tool_arguments_that_are_not_text_become_json_text(fake):
+    fake.behave("*", chunks=[
+        _tool_chunk({"index": 0, "id": "c1", "type": "function",
+                     "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}),
+        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}\n\n', b"data: [DONE]\n\n"])
+    tokens = stream(fake)
+    deltas = list(tokens)
+    assert deltas[0].tool_calls[0]["function"]["arguments"] == '{"city":"Paris"}'
+    assert tokens.completion.tool_calls[0]["function"] == {"name": "get_weather", "arguments": '{"city":"Paris"}'}
+
+
+def test_a_streamed_tool_name_that_is_not_text_is_an_error(fake):
+    fake.behave("*", chunks=[_tool_chunk({"index": 0, "id": "c1", "type": "function", "function": {"name": 7}}),
+                             b"data: [DONE]\n\n"])
+    with pytest.raises(ProviderResponseError, match="name is not a string"):
+        list(stream(fake))
+
+
+def test_keep_alive_comments_after_the_first_token_do_not_reset_the_idle_timer(fake):
+    token = b'data: {"choices":[{"index":0,"delta":{"content":"one"}}]}\n\n'
+    fake.behave("*", chunks=[token] + [b": keep-alive\n\n"] * 30 + [b"data: [DONE]\n\n"], tick=0.1)
+    started = time.monotonic()
+    with pytest.raises(ProviderTimeout, match="STREAM_IDLE_TIMEOUT"):
+        list(stream(fake, idle_timeout=0.5))
+    assert time.monotonic() - started < 1.5

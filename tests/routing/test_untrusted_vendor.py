@@ -81,6 +81,8 @@ USAGE_FAULTS = {
     "no usage block": lambda app: without_usage(),
     "beyond the context window": lambda app: openai_reply(prompt_tokens=implausible(app)),
     "negative cached part": lambda app: openai_reply(prompt_tokens_details={"cached_tokens": -3}),
+    "output above max_tokens": lambda app: openai_reply(completion_tokens=60_000),
+    "cached above input": lambda app: openai_reply(prompt_tokens=12, prompt_tokens_details={"cached_tokens": 13}),
 }
 
 

@@ -164,23 +164,55 @@ def test_keys_created_in_the_database_work_and_revoked_ones_stop_without_a_resta
     assert client.get("/api/providers", headers={"X-API-Key": KEY_A}).status_code == 200   # settings' keys stay
 
 
-def test_the_key_ring_reloads_in_the_background_once_stale():
+def test_the_key_ring_reloads_in_the_background_without_requests_once_started(make_app):
+    import threading
+    import time
+    from datetime import UTC, datetime
+
+    from app import lifecycle
+    from app.store.engine import writing
+    from app.store.keys import create_key, revoke_key
+
+    app = make_app(AUTH_MODE="api_key", API_KEYS=(KEY_A,), CATALOG_REFRESH_S=0.1)
+    ring = app.extensions["price_runner.auth"]._authenticator.ring
+    engine = app.extensions["store"].engine
+    assert "key-ring" not in {t.name for t in threading.enumerate()}   # create_app starts no thread
+    with writing(engine) as session:
+        created = create_key(session, "ci-bot", datetime.now(UTC))
+
+    def waits_for(name):
+        deadline = time.monotonic() + 3
+        while ring.name_of(created) != name and time.monotonic() < deadline:
+            time.sleep(0.02)   # no request: only the background job can reload
+        return ring.name_of(created) == name
+
+    lifecycle.start(app)
+    try:
+        assert waits_for("ci-bot")
+        with writing(engine) as session:
+            revoke_key(session, "ci-bot", datetime.now(UTC))
+        assert waits_for(None)
+        assert app.test_client().get("/api/providers", headers={"X-API-Key": created}).status_code == 401
+    finally:
+        app.extensions[lifecycle.EXTENSION].stop.set()
+
+
+def test_a_background_job_that_fails_runs_again():
     import time
 
-    from app.security.key_ring import KeyRing
-    from app.store.keys import KEY_PREFIX, key_hash
+    from flask import Flask
 
-    key = KEY_PREFIX + "x" * 40
-    loads = []
+    from app import lifecycle
 
-    def load():
-        loads.append(1)
-        return {key_hash(key): "late"} if len(loads) > 1 else {}
-    ring = KeyRing(load, refresh_s=0.05)
-    assert ring.name_of(key) is None and len(loads) == 1
-    time.sleep(0.1)
-    ring.name_of(key)   # stale: starts a reload, answers from what it holds
-    deadline = time.monotonic() + 2
-    while ring.name_of(key) is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert ring.name_of(key) == "late"
+    app, runs = Flask(__name__), []
+
+    def flaky():
+        runs.append(1)
+        raise RuntimeError("database away")
+
+    lifecycle.every(app, "flaky", 0.02, flaky)
+    lifecycle.start(app)
+    lifecycle.start(app)   # once per process: a second call starts nothing more
+    time.sleep(0.2)
+    app.extensions[lifecycle.EXTENSION].stop.set()
+    assert 3 <= len(runs) <= 15

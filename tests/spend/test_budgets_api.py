@@ -1,4 +1,5 @@
 """Budgets through send_prompt: holds before the calls, refusals per item, 402, settling after."""
+import json
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -110,3 +111,31 @@ def test_twenty_concurrent_requests_never_spend_more_than_a_budget_for_five(requ
     assert sum(row["cost"] for row in rows) <= budget and holds(app) == 0
     assert [row["outcome"] for row in rows].count("ok") == 5
     assert all(row["output_tokens"] == 50 for row in rows if row["outcome"] == "ok")
+
+
+LYING_BODY = json.dumps({
+    "id": "chatcmpl-lie", "object": "chat.completion", "model": "gpt-6.1-sol",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Bonjour"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 12, "completion_tokens": 60_000, "total_tokens": 60_012}}).encode()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_vendor_reporting_more_output_than_max_tokens_cannot_spend_past_the_budget(request, spend_app, fake,
+                                                                                      backend):
+    fake.behave("gpt-6.1-sol", body=LYING_BODY)
+    settings = {} if backend == "sqlite" else {"DATABASE_URL": request.getfixturevalue("migrated_postgres")}
+    budget = hold_for(spend_app(**settings), SOL, 1000) * 3
+    app = spend_app(BUDGET_DAILY_USD=str(budget), **settings)
+
+    def call(_):
+        response = app.test_client().post(URL, json={"prompt": PROMPT, "model_names": [SOL], "max_tokens": 1000})
+        assert response.status_code in (200, 402)
+        return response.get_json()["data"][0] if response.status_code == 200 else None
+
+    with ThreadPoolExecutor(8) as pool:
+        answered = [found for found in pool.map(call, range(8)) if found and found["success"]]
+    rows = ledger(app.extensions["store"].engine)
+    assert answered and all(found["cost_basis"] == "estimated" and found["output_tokens"] < 1000
+                            for found in answered)
+    assert sum(row["cost"] for row in rows) <= budget and spent_today(app) <= budget and holds(app) == 0
+    assert {row["cost_basis"] for row in rows if row["outcome"] == "ok"} == {"estimated"}

@@ -84,3 +84,29 @@ def test_without_a_key_every_request_calls(client, fake):
     post(client, key=None)
     post(client, key=None)
     assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "sse"])
+def test_a_request_whose_every_item_failed_may_be_retried_at_once(client, fake, stream):
+    fake.behave("*", status=500)
+    failed = post(client, body={**BODY, "stream": stream})
+    assert failed.status_code == 200 and len(fake.requests) == 1
+    if stream:
+        assert [data["success"] for name, data in sse_events(failed) if name == "result"] == [False]
+    else:
+        assert failed.get_json()["data"][0]["success"] is False
+    fake.behave("*")   # the vendor is back: the retry runs, it does not replay the failure
+    retried = post(client)
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+    assert retried.get_json()["data"][0]["success"] is True and len(fake.requests) == 2
+    assert post(client).headers["Idempotent-Replayed"] == "true" and len(fake.requests) == 2
+    assert [row["outcome"] for row in ledger(client.application.extensions["store"].engine)] == ["failed", "ok"]
+
+
+def test_a_partly_failed_request_is_replayed(spend_app, fake):
+    fake.behave("llama-3.1-8b-instant", status=500)
+    client = spend_app().test_client()
+    body = {**BODY, "model_names": ["openai/gpt-6.1-sol", "groq/llama-3.1-8b"]}
+    first = post(client, body=body)
+    assert [item["success"] for item in first.get_json()["data"]] == [True, False]
+    assert post(client, body=body).headers["Idempotent-Replayed"] == "true" and len(fake.requests) == 2
