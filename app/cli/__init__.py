@@ -36,9 +36,22 @@ def create_command_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Write to whatever sys.stderr is at write time (a command run in-process, as tests do, must not
+    keep a stream that is closed after it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:   # StreamHandler assigns it; the property always wins
+        pass
+
+
 def _log_to_stderr(level: str) -> None:
     # Plain lines on stderr, so that a report on stdout (csv, json) stays clean for a pipe.
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(f"{PROG}: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -175,3 +175,18 @@ def test_every_command_the_docs_show_runs_as_written(tmp_path, quiet_root, capsy
     for words in [["db", "upgrade"], *commands]:   # on a database that `make run` has set up
         status = main(words, config=config)
         assert status == 0, (words, capsys.readouterr())
+
+
+def test_a_command_run_in_process_logs_to_the_stderr_of_the_moment(tmp_path, monkeypatch):
+    """The command's log handler follows sys.stderr: a stream swapped in (and closed) by the caller
+    of one command is never written to by later log lines of the same process."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'first.db'}")
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    assert main(["db", "upgrade"]) == 0
+    first.close()
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)
+    logging.getLogger("app.access").warning("a later line")
+    assert "Logging error" not in later.getvalue()
+    assert "price-runner: a later line" in later.getvalue().splitlines()
