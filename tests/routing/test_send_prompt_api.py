@@ -168,7 +168,9 @@ def test_a_hanging_vendor_costs_no_more_than_the_deadline(client, mocked):
     elapsed = time.monotonic() - started
     release.set()
     items = by_id(body)
-    assert 0.5 <= elapsed < 1.5
+    # The vendor hangs 5 s; the deadline is 0.5 s. The upper bound leaves room for a loaded CI
+    # machine (a full run once took 1.53 s here, 0.51 s alone) while still telling the two apart.
+    assert 0.5 <= elapsed < 2.5
     assert items["openai/gpt-6.1-sol"]["error"]["type"] == "timeout"
     assert items["anthropic/claude-haiku-4-5"]["success"] is True
 
